@@ -1,0 +1,7 @@
+//! Analysis of trained models: explicit probes on the forward pass and what they measure.
+
+pub mod article;
+pub mod probe;
+
+pub use article::{ArticleAnalysis, DecisionGrid, HiddenScatter, TraceSample};
+pub use probe::{ForwardTrace, HostTensor};

@@ -1,0 +1,115 @@
+//! Finding, parsing and overriding experiment files.
+
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+use super::{ConfigError, Experiment};
+
+/// The folder of experiment files: `./experiments` if it exists, else the crate's own.
+pub fn experiments_dir() -> PathBuf {
+    let local = PathBuf::from("experiments");
+    if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments") }
+}
+
+/// Resolves `name_or_path`: an existing file, or the name of a file in [`experiments_dir`].
+pub fn find_experiment(name_or_path: &str) -> Result<PathBuf, ConfigError> {
+    let as_path = PathBuf::from(name_or_path);
+    if as_path.is_file() {
+        return Ok(as_path);
+    }
+    let named = experiments_dir().join(format!("{name_or_path}.toml"));
+    if named.is_file() {
+        return Ok(named);
+    }
+    let available = list_experiments().into_iter().map(|(name, _)| name).collect::<Vec<_>>().join(", ");
+    Err(ConfigError::UnknownExperiment { name: name_or_path.to_string(), available })
+}
+
+/// Every experiment in [`experiments_dir`] with its question, sorted by name.
+pub fn list_experiments() -> Vec<(String, String)> {
+    let Ok(entries) = std::fs::read_dir(experiments_dir()) else { return Vec::new() };
+    let mut found: Vec<(String, String)> = entries
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "toml").then_some(())?;
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            let question = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| text.parse::<Table>().ok())
+                .and_then(|t| t.get("question").and_then(|q| q.as_str()).map(str::to_string))
+                .unwrap_or_else(|| "(unreadable: run it to see the error)".into());
+            Some((name, question))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// A `--set key=value` override: `value` is read as TOML, or as a plain string if it is not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    pub key: String,
+    pub value: Value,
+}
+
+impl std::str::FromStr for Override {
+    type Err = ConfigError;
+
+    fn from_str(given: &str) -> Result<Self, Self::Err> {
+        let (key, raw) = given.split_once('=').ok_or_else(|| ConfigError::OverrideSyntax { given: given.into() })?;
+        let (key, raw) = (key.trim(), raw.trim());
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(ConfigError::OverrideSyntax { given: given.into() });
+        }
+        let value = format!("v = {raw}")
+            .parse::<Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| Value::String(raw.to_string()));
+        Ok(Self { key: key.to_string(), value })
+    }
+}
+
+impl Override {
+    fn apply(&self, root: &mut Table) -> Result<(), ConfigError> {
+        let mut parts: Vec<&str> = self.key.split('.').collect();
+        let leaf = parts.pop().expect("a key has at least one part");
+        let mut table = root;
+        for part in parts {
+            let entry = table.entry(part).or_insert_with(|| Value::Table(Table::new()));
+            table = match entry {
+                Value::Table(t) => t,
+                _ => {
+                    return Err(ConfigError::Override {
+                        key: self.key.clone(),
+                        message: format!("`{part}` is not a section, so it has no keys to set"),
+                    });
+                }
+            };
+        }
+        table.insert(leaf.to_string(), self.value.clone());
+        Ok(())
+    }
+}
+
+/// Reads and parses an experiment file, then applies `overrides` in order.
+pub fn load_experiment(path: &Path, overrides: &[Override]) -> Result<Experiment, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    parse_experiment(&text, &path.display().to_string(), overrides)
+}
+
+/// Parses experiment `text` (read from `origin`) with `overrides` applied, rejecting unknown keys.
+pub fn parse_experiment(text: &str, origin: &str, overrides: &[Override]) -> Result<Experiment, ConfigError> {
+    let mut table: Table =
+        text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax { origin: origin.into(), message: e.to_string() })?;
+    for o in overrides {
+        o.apply(&mut table)?;
+    }
+    let origin = if overrides.is_empty() { origin.to_string() } else { format!("{origin} (with --set overrides)") };
+    serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| ConfigError::Schema {
+        origin,
+        key: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })
+}

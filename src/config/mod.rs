@@ -1,0 +1,15 @@
+//! Experiment files: their typed schema, loading with `--set` overrides, and validation.
+//!
+//! An experiment file is TOML. Loading parses it, applies command-line overrides to the parsed
+//! tree, and deserialises it strictly (unknown keys are errors); [`Experiment::check`] then
+//! validates every value before anything touches a device, yielding a [`Plan`].
+
+mod error;
+mod load;
+mod schema;
+mod validate;
+
+pub use error::ConfigError;
+pub use load::{Override, find_experiment, list_experiments, load_experiment, parse_experiment};
+pub use schema::{AnalysisConfig, Experiment, ModelSection, Reference, TracePoint, TrainConfig, Variant, VariantReference};
+pub use validate::{Plan, PlannedVariant};

@@ -1,0 +1,133 @@
+//! The typed shape of an experiment file. Every struct rejects unknown keys.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    data::DataConfig,
+    model::{Activation, InitScheme},
+};
+
+/// One experiment: a question, the data, the model, the training, and the variants compared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    pub name: String,
+    /// The question this experiment answers, in one line.
+    pub question: String,
+    /// The result it expects, and why.
+    #[serde(default)]
+    pub expected: String,
+    pub data: DataConfig,
+    pub model: ModelSection,
+    pub train: TrainConfig,
+    pub variants: Vec<Variant>,
+    #[serde(default)]
+    pub analysis: AnalysisConfig,
+    /// Published values to compare against, per variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+}
+
+/// The architecture shared by all variants, and defaults they may override.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// Hidden layer widths, input to output.
+    pub hidden: Vec<usize>,
+    /// Seeds the initial weights (`np.random.seed`) and then the data order.
+    pub seed: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<Activation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<InitScheme>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default = "default_optimizer")]
+    pub optimizer: String,
+    pub lr: f64,
+    pub epochs: usize,
+    pub batch_size: usize,
+}
+
+fn default_optimizer() -> String {
+    "sgd".into()
+}
+
+/// One arm of the comparison: a name plus what differs from the model section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<Activation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<InitScheme>,
+}
+
+/// The article's analysis: which points to trace, and the decision-boundary grid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisConfig {
+    #[serde(default = "default_trace_points")]
+    pub trace_points: Vec<TracePoint>,
+    #[serde(default = "default_grid_step")]
+    pub grid_step: f64,
+    #[serde(default = "default_grid_margin")]
+    pub grid_margin: f64,
+}
+
+/// The training point of `class` farthest from `from` is traced through the network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TracePoint {
+    pub class: u8,
+    pub farthest_from: [f64; 2],
+}
+
+fn default_trace_points() -> Vec<TracePoint> {
+    vec![
+        TracePoint { class: 0, farthest_from: [-1.2, -0.3] },
+        TracePoint { class: 1, farthest_from: [1.2, 0.3] },
+    ]
+}
+fn default_grid_step() -> f64 {
+    0.025
+}
+fn default_grid_margin() -> f64 {
+    0.5
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        Self { trace_points: default_trace_points(), grid_step: default_grid_step(), grid_margin: default_grid_margin() }
+    }
+}
+
+/// Published results, keyed by variant name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Where the values come from.
+    pub source: String,
+    pub variants: BTreeMap<String, VariantReference>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantReference {
+    /// Train loss at given epochs (keys are epoch numbers).
+    #[serde(default)]
+    pub train_loss: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_std: Option<Vec<f64>>,
+    /// Per trace point: `[mean|z1|, mean|a1|, ..., |z_out|]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_trace: Option<Vec<Vec<f64>>>,
+}

@@ -1,0 +1,157 @@
+//! Validation: every value checked, with its key and what is allowed, before any compute.
+
+use std::collections::BTreeSet;
+
+use super::{ConfigError, Experiment};
+use crate::{
+    data::{DATA_KINDS, preprocess::test_count},
+    model::{Activation, InitScheme, MlpConfig},
+};
+
+/// Largest hidden width accepted: far beyond what these toy problems need.
+pub const MAX_WIDTH: usize = 4096;
+pub const OPTIMIZERS: [&str; 1] = ["sgd"];
+
+/// A validated experiment: what the runner executes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub experiment: Experiment,
+    pub variants: Vec<PlannedVariant>,
+}
+
+/// One variant with its architecture fully resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedVariant {
+    pub name: String,
+    pub mlp: MlpConfig,
+}
+
+fn positive_finite(key: &str, value: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::invalid(key, value, "must be a positive, finite number"))
+    }
+}
+
+impl Experiment {
+    /// Checks every value; on success the experiment can run without further checks.
+    pub fn check(self) -> Result<Plan, ConfigError> {
+        self.check_identity()?;
+        self.check_data()?;
+        self.check_model_and_training()?;
+        self.check_analysis()?;
+        let variants = self.plan_variants()?;
+        self.check_reference()?;
+        Ok(Plan { experiment: self, variants })
+    }
+
+    fn check_identity(&self) -> Result<(), ConfigError> {
+        if !is_safe_name(&self.name) {
+            return Err(ConfigError::invalid("name", format!("{:?}", self.name), "must be non-empty and use only letters, digits, `-` and `_`"));
+        }
+        Ok(())
+    }
+
+    fn check_data(&self) -> Result<(), ConfigError> {
+        let d = &self.data;
+        if !DATA_KINDS.contains(&d.kind.as_str()) {
+            return Err(ConfigError::invalid("data.kind", format!("{:?}", d.kind), format!("allowed: {}", DATA_KINDS.join(", "))));
+        }
+        if !(d.noise.is_finite() && d.noise >= 0.0) {
+            return Err(ConfigError::invalid("data.noise", d.noise, "must be a finite number >= 0"));
+        }
+        if !(d.test_fraction > 0.0 && d.test_fraction < 1.0) {
+            return Err(ConfigError::invalid("data.test_fraction", d.test_fraction, "must be strictly between 0 and 1"));
+        }
+        let n_test = test_count(d.n_samples, d.test_fraction);
+        if d.n_samples < 4 || n_test >= d.n_samples {
+            return Err(ConfigError::invalid(
+                "data.n_samples",
+                d.n_samples,
+                format!("must be at least 4 and leave points for both the train and the test set (test_fraction {})", d.test_fraction),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_model_and_training(&self) -> Result<(), ConfigError> {
+        let hidden = &self.model.hidden;
+        if hidden.is_empty() || hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
+            return Err(ConfigError::invalid(
+                "model.hidden",
+                format!("{hidden:?}"),
+                format!("must list at least one hidden layer, each of width 1 to {MAX_WIDTH}"),
+            ));
+        }
+        let t = &self.train;
+        positive_finite("train.lr", t.lr)?;
+        if t.epochs == 0 {
+            return Err(ConfigError::invalid("train.epochs", t.epochs, "must be at least 1"));
+        }
+        if t.batch_size == 0 {
+            return Err(ConfigError::invalid("train.batch_size", t.batch_size, "must be at least 1"));
+        }
+        if !OPTIMIZERS.contains(&t.optimizer.as_str()) {
+            return Err(ConfigError::invalid("train.optimizer", format!("{:?}", t.optimizer), format!("allowed: {}", OPTIMIZERS.join(", "))));
+        }
+        Ok(())
+    }
+
+    fn check_analysis(&self) -> Result<(), ConfigError> {
+        let a = &self.analysis;
+        positive_finite("analysis.grid_step", a.grid_step)?;
+        if !(a.grid_margin.is_finite() && a.grid_margin >= 0.0) {
+            return Err(ConfigError::invalid("analysis.grid_margin", a.grid_margin, "must be a finite number >= 0"));
+        }
+        if let Some(p) = a.trace_points.iter().find(|p| p.class > 1) {
+            return Err(ConfigError::invalid("analysis.trace_points.class", p.class, "must be 0 or 1"));
+        }
+        Ok(())
+    }
+
+    fn plan_variants(&self) -> Result<Vec<PlannedVariant>, ConfigError> {
+        if self.variants.is_empty() {
+            return Err(ConfigError::invalid("variants", "[]", "declare at least one [[variants]] entry"));
+        }
+        let mut seen = BTreeSet::new();
+        self.variants
+            .iter()
+            .map(|v| {
+                let key = |field: &str| format!("variants.{}.{field}", v.name);
+                if !is_safe_name(&v.name) {
+                    return Err(ConfigError::invalid("variants.name", format!("{:?}", v.name), "must be non-empty and use only letters, digits, `-` and `_`"));
+                }
+                if !seen.insert(v.name.as_str()) {
+                    return Err(ConfigError::invalid("variants.name", &v.name, "variant names must be unique"));
+                }
+                let activation = v.activation.or(self.model.activation).ok_or_else(|| {
+                    ConfigError::invalid(key("activation"), "(missing)", format!("set it in the variant or in [model]; allowed: {}", Activation::names()))
+                })?;
+                let init = v.init.or(self.model.init).ok_or_else(|| {
+                    ConfigError::invalid(key("init"), "(missing)", format!("set it in the variant or in [model]; allowed: {}", InitScheme::names()))
+                })?;
+                let mlp = MlpConfig { input: 2, hidden: self.model.hidden.clone(), activation, init };
+                Ok(PlannedVariant { name: v.name.clone(), mlp })
+            })
+            .collect()
+    }
+
+    fn check_reference(&self) -> Result<(), ConfigError> {
+        let Some(reference) = &self.reference else { return Ok(()) };
+        for (name, values) in &reference.variants {
+            if !self.variants.iter().any(|v| &v.name == name) {
+                let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+                return Err(ConfigError::invalid(format!("reference.variants.{name}"), name, format!("must name a variant: {}", names.join(", "))));
+            }
+            if let Some(bad) = values.train_loss.keys().find(|k| k.parse::<usize>().map_or(true, |e| e == 0)) {
+                return Err(ConfigError::invalid(format!("reference.variants.{name}.train_loss"), bad, "keys must be epoch numbers >= 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_safe_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

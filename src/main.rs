@@ -1,0 +1,76 @@
+//! The `actlab` command line: run experiments, list them, rebuild a run's report.
+
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+
+use actlab::{
+    config::{Override, find_experiment, list_experiments, load_experiment},
+    report,
+    run::{RunOptions, run_plan},
+};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "actlab", version, about = "A research harness for how activation functions shape what a network learns")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an experiment into a fresh run folder.
+    Run {
+        /// An experiment name from `experiments/` or a path to a TOML file.
+        experiment: String,
+        /// Override any value of the file, e.g. `--set train.lr=0.1 --set 'model.hidden=[16,16]'`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+        /// Write here instead of `artifacts/<experiment>/<run-id>`; must be absent or empty.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Root folder of the default run folders.
+        #[arg(long, default_value = "artifacts")]
+        artifacts: PathBuf,
+    },
+    /// List the experiments with their questions.
+    List,
+    /// Rebuild a run folder's figures and report from its files, without training.
+    Analyze {
+        run_dir: PathBuf,
+    },
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run { experiment, overrides, out, artifacts } => {
+            let path = find_experiment(&experiment)?;
+            let parsed: Vec<Override> = overrides.iter().map(|o| o.parse()).collect::<Result<_, _>>()?;
+            let plan = load_experiment(&path, &parsed)?.check()?;
+            let options = RunOptions { out, overrides, artifacts, show_progress: std::io::stderr().is_terminal() };
+            let dir = run_plan(&plan, &options).with_context(|| format!("running {}", path.display()))?;
+            println!("{}", dir.display());
+            eprintln!("report: {}", dir.join("report.md").display());
+        }
+        Command::List => {
+            for (name, question) in list_experiments() {
+                println!("{name:<24} {question}");
+            }
+        }
+        Command::Analyze { run_dir } => {
+            report::rebuild(&run_dir)?;
+            println!("{}", run_dir.join("report.md").display());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The activation functions under study, applied element-wise to a tensor of any rank.
+//!
+//! Each is written with float64-exact tensor primitives. Burn 0.21's default `sigmoid`
+//! (`ActivationOps::sigmoid`, used by the ndarray backend) computes in float32 and casts back,
+//! which would break exact reproduction; ours is numpy's `1 / (1 + exp(-clip(z, -500, 500)))`.
+
+use std::{fmt, str::FromStr};
+
+use burn::tensor::{Tensor, activation, backend::Backend};
+use serde::{Deserialize, Serialize};
+
+/// An activation function, named in experiment files by its kebab-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Activation {
+    Sigmoid,
+    Tanh,
+    Relu,
+    LeakyRelu,
+    Elu,
+    Gelu,
+    Silu,
+    Softplus,
+    Identity,
+}
+
+/// Slope of the leaky ReLU for negative inputs.
+pub const LEAKY_SLOPE: f64 = 0.01;
+
+impl Activation {
+    pub const ALL: [Activation; 9] = [
+        Self::Sigmoid,
+        Self::Tanh,
+        Self::Relu,
+        Self::LeakyRelu,
+        Self::Elu,
+        Self::Gelu,
+        Self::Silu,
+        Self::Softplus,
+        Self::Identity,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sigmoid => "sigmoid",
+            Self::Tanh => "tanh",
+            Self::Relu => "relu",
+            Self::LeakyRelu => "leaky-relu",
+            Self::Elu => "elu",
+            Self::Gelu => "gelu",
+            Self::Silu => "silu",
+            Self::Softplus => "softplus",
+            Self::Identity => "identity",
+        }
+    }
+
+    /// The allowed names, for error messages.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
+
+    /// Bounded activations saturate at their bounds (`(lower, upper)`).
+    pub fn bounds(self) -> Option<(f64, f64)> {
+        match self {
+            Self::Sigmoid => Some((0.0, 1.0)),
+            Self::Tanh => Some((-1.0, 1.0)),
+            _ => None,
+        }
+    }
+
+    /// ReLU-like activations output exact zeros for a whole half-line, so units can die.
+    pub fn can_die(self) -> bool {
+        matches!(self, Self::Relu)
+    }
+
+    pub fn apply<B: Backend, const D: usize>(self, z: Tensor<B, D>) -> Tensor<B, D> {
+        match self {
+            Self::Sigmoid => sigmoid(z),
+            Self::Tanh => z.tanh(),
+            Self::Relu => activation::relu(z),
+            Self::LeakyRelu => activation::relu(z.clone()) - activation::relu(z.neg()).mul_scalar(LEAKY_SLOPE),
+            // relu(z) + (exp(min(z, 0)) - 1): the second term is exactly 0 for z > 0.
+            Self::Elu => activation::relu(z.clone()) + z.clamp_max(0.0).exp().sub_scalar(1.0),
+            Self::Gelu => {
+                let cdf = z.clone().div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0).mul_scalar(0.5);
+                z * cdf
+            }
+            Self::Silu => z.clone() * sigmoid(z),
+            // relu(z) + log(1 + exp(-|z|)): stable for large |z|.
+            Self::Softplus => activation::relu(z.clone()) + z.abs().neg().exp().log1p(),
+            Self::Identity => z,
+        }
+    }
+}
+
+/// numpy's `1 / (1 + exp(-clip(z, -500, 500)))`, in the tensor's own precision.
+pub fn sigmoid<B: Backend, const D: usize>(z: Tensor<B, D>) -> Tensor<B, D> {
+    z.clamp(-500.0, 500.0).neg().exp().add_scalar(1.0).recip()
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Activation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| format!("unknown activation `{s}`; allowed: {}", Self::names()))
+    }
+}
+
+impl TryFrom<String> for Activation {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Activation> for String {
+    fn from(a: Activation) -> Self {
+        a.name().to_string()
+    }
+}

@@ -1,0 +1,9 @@
+//! Models: the MLP ensemble, its activations and its initialisation schemes, kept separable.
+
+pub mod activation;
+pub mod init;
+pub mod mlp;
+
+pub use activation::Activation;
+pub use init::InitScheme;
+pub use mlp::{Dense, LayerObserver, Mlp, MlpConfig};

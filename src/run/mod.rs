@@ -1,0 +1,109 @@
+//! Running an experiment: a fresh run folder, training every variant, and what is written to disk.
+//!
+//! The folder holds the resolved `config.toml`, `metrics.csv`, `summary.json` and
+//! `analysis.json`; the report and figures are then rebuilt from those files alone.
+
+mod folder;
+mod record;
+mod train;
+
+pub use folder::{RunFolderError, create_run_folder, run_id_now};
+pub use record::{AnalysisRecord, MetricRow, RunRecord, Summary, VariantSummary};
+pub use train::{TrainedVariant, train_plan};
+
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use burn::module::AutodiffModule;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::{
+    analysis::article,
+    backend::{self, BackendInfo},
+    config::Plan,
+};
+
+/// Where a run writes and how it reports progress.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Write here instead of `artifacts/<experiment>/<run-id>`; must be absent or empty.
+    pub out: Option<PathBuf>,
+    /// The `--set` overrides given, recorded in the summary.
+    pub overrides: Vec<String>,
+    /// Root of the default run folders.
+    pub artifacts: PathBuf,
+    pub show_progress: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Folder(#[from] RunFolderError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot read run folder {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("cannot draw figure {path}: {message}")]
+    Plot { path: PathBuf, message: String },
+}
+
+fn progress_bar(epochs: usize, visible: bool) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(epochs as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] epoch {pos}/{len} {elapsed_precise} {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Runs a validated plan on the default backend and writes its run folder; returns the folder.
+pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> {
+    let experiment = &plan.experiment;
+    let dir = create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
+    record::write_config(&dir, experiment)?;
+
+    let device = backend::device();
+    let split = experiment.data.build();
+    let bar = progress_bar(experiment.train.epochs, options.show_progress);
+    bar.set_prefix(experiment.name.clone());
+    let started = Instant::now();
+    let trained = train_plan::<backend::Train>(plan, &split, &device, &bar);
+    bar.finish_and_clear();
+    let wall_seconds = started.elapsed().as_secs_f64();
+
+    let mut variants = Vec::new();
+    let mut analyses = Vec::new();
+    for (planned, t) in plan.variants.iter().zip(&trained) {
+        let model = t.model.valid();
+        let history = &t.histories[0];
+        let analysis = history.is_active().then(|| article::analyze(&model, &split, &experiment.analysis, &device).remove(0));
+        variants.push(VariantSummary::new(planned, experiment.model.seed, history, analysis.as_ref(), t.seconds));
+        analyses.push(AnalysisRecord { variant: planned.name.clone(), analysis });
+    }
+    let summary = Summary {
+        experiment: experiment.name.clone(),
+        run_id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        actlab_version: env!("CARGO_PKG_VERSION").into(),
+        backend: BackendInfo::current(),
+        overrides: options.overrides.clone(),
+        wall_seconds,
+        train_seconds: variants.iter().map(|v| v.train_seconds).sum(),
+        variants,
+    };
+    record::write_metrics(&dir, plan, &trained)?;
+    record::write_json(&dir.join("analysis.json"), &analyses)?;
+    record::write_json(&dir.join("summary.json"), &summary)?;
+    crate::report::rebuild(&dir)?;
+    Ok(dir)
+}
+
+/// Whether `dir` looks like a run folder.
+pub fn is_run_folder(dir: &Path) -> bool {
+    dir.join("summary.json").is_file() && dir.join("config.toml").is_file()
+}
