@@ -1,0 +1,160 @@
+//! `report.md`: the experiment's question, the published values beside the measured ones, and
+//! the figures, all rendered from a [`RunRecord`].
+
+use std::fmt::Write as _;
+
+use crate::{
+    config::VariantReference,
+    plot::FIGURES,
+    run::{RunRecord, VariantSummary},
+};
+
+/// One published value set beside the measured one, rounded to the published digits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    pub variant: String,
+    pub metric: String,
+    pub published: String,
+    pub measured: String,
+}
+
+impl Comparison {
+    pub fn matches(&self) -> bool {
+        self.published == self.measured
+    }
+}
+
+fn fixed(value: f64, decimals: usize) -> String {
+    format!("{value:.decimals$}")
+}
+
+fn percent(value: f64) -> String {
+    format!("{:.1}%", 100.0 * value)
+}
+
+/// Every published value of `reference` beside what `measured` found, at the article's printed
+/// precision: losses and stds to 4 decimals, accuracies to 0.1%, the signal trace to 3 decimals.
+pub fn compare(variant: &str, reference: &VariantReference, measured: &VariantSummary) -> Vec<Comparison> {
+    let mut rows = Vec::new();
+    let mut push = |metric: String, published: String, measured: Option<String>| {
+        rows.push(Comparison { variant: variant.into(), metric, published, measured: measured.unwrap_or_else(|| "n/a".into()) });
+    };
+    let mut losses: Vec<(usize, f64)> = reference.train_loss.iter().filter_map(|(k, v)| Some((k.parse().ok()?, *v))).collect();
+    losses.sort_by_key(|(epoch, _)| *epoch);
+    for (epoch, value) in losses {
+        push(format!("train loss, epoch {epoch}"), fixed(value, 4), measured.train_loss.get(epoch - 1).map(|v| fixed(*v, 4)));
+    }
+    if let Some(acc) = reference.test_accuracy {
+        push("test accuracy".into(), percent(acc), measured.test_accuracy.map(percent));
+    }
+    for (layer, value) in reference.hidden_std.iter().flatten().enumerate() {
+        push(format!("hidden std, layer {}", layer + 1), fixed(*value, 4), measured.hidden_std.get(layer).map(|v| fixed(*v, 4)));
+    }
+    for (sample, trace) in reference.signal_trace.iter().flatten().enumerate() {
+        let show = |t: &[f64]| t.iter().map(|v| fixed(*v, 3)).collect::<Vec<_>>().join(", ");
+        push(format!("signal trace, sample {}", sample + 1), show(trace), measured.signal_trace.get(sample).map(|t| show(t)));
+    }
+    rows
+}
+
+/// All comparisons of a run, in reference order.
+pub fn comparisons(record: &RunRecord) -> Vec<Comparison> {
+    let Some(reference) = &record.experiment.reference else { return Vec::new() };
+    record
+        .summary
+        .variants
+        .iter()
+        .filter_map(|v| reference.variants.get(&v.name).map(|r| compare(&v.name, r, v)))
+        .flatten()
+        .collect()
+}
+
+fn opt(value: Option<f64>, show: fn(f64) -> String) -> String {
+    value.map_or("n/a".into(), show)
+}
+
+pub fn render(record: &RunRecord) -> String {
+    let (e, s) = (&record.experiment, &record.summary);
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n\n**Question.** {}\n", e.name, e.question.trim());
+    if !e.expected.trim().is_empty() {
+        let _ = writeln!(md, "**Expected.** {}\n", e.expected.trim().replace('\n', " "));
+    }
+    let _ = writeln!(
+        md,
+        "Run `{}` on {} ({}, {}), actlab {}. Data: {} points of `{}`, noise {}, seed {}; MLP 2 -> {} -> 1; {} epochs of {} with lr {} and batch {}.\n",
+        s.run_id,
+        s.backend.backend,
+        s.backend.device,
+        s.backend.precision,
+        s.actlab_version,
+        e.data.n_samples,
+        e.data.kind,
+        e.data.noise,
+        e.data.seed,
+        e.model.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(" -> "),
+        e.train.epochs,
+        e.train.optimizer,
+        e.train.lr,
+        e.train.batch_size,
+    );
+    if !s.overrides.is_empty() {
+        let _ = writeln!(md, "Overrides: `{}`.\n", s.overrides.join("`, `"));
+    }
+
+    let _ = writeln!(md, "## Results\n");
+    let _ = writeln!(md, "| variant | activation | init | final train loss | train accuracy | test accuracy | hidden std per layer | training time |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+    for v in &s.variants {
+        let loss = match v.diverged_at_epoch {
+            Some(epoch) => format!("diverged at epoch {epoch}"),
+            None => v.train_loss.last().map_or("n/a".into(), |l| fixed(*l, 4)),
+        };
+        let stds = v.hidden_std.iter().map(|x| fixed(*x, 4)).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {:.2} s |",
+            v.name,
+            v.activation,
+            v.init,
+            loss,
+            opt(v.train_accuracy, percent),
+            opt(v.test_accuracy, percent),
+            stds,
+            v.train_seconds
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nTraining took {:.2} s in training steps ({:.2} s including per-epoch evaluation) for all variants together.\n",
+        s.train_seconds, s.wall_seconds
+    );
+
+    let rows = comparisons(record);
+    if let Some(reference) = e.reference.as_ref().filter(|_| !rows.is_empty()) {
+        let matched = rows.iter().filter(|r| r.matches()).count();
+        let _ = writeln!(md, "## Published values beside measured ones\n");
+        let _ = writeln!(md, "Published by {}; measured values rounded to the published digits.", reference.source);
+        if !s.overrides.is_empty() {
+            let _ = writeln!(md, "This run overrides the protocol, so the published values need not apply.");
+        }
+        if !s.backend.is_exact() {
+            let _ = writeln!(md, "This run computed in {}, so values are approximate: exact agreement needs float64.", s.backend.precision);
+        }
+        let _ = writeln!(md, "\n**{matched} of {} values match to the printed digit.**\n", rows.len());
+        let _ = writeln!(md, "| variant | quantity | published | measured | |");
+        let _ = writeln!(md, "|---|---|---|---|---|");
+        for r in &rows {
+            let mark = if r.matches() { "match" } else { "differs" };
+            let _ = writeln!(md, "| {} | {} | {} | {} | {mark} |", r.variant, r.metric, r.published, r.measured);
+        }
+        let _ = writeln!(md);
+    }
+
+    let _ = writeln!(md, "## Figures\n");
+    for (file, title) in FIGURES {
+        let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
+    }
+    let _ = writeln!(md, "Files: `config.toml` (the experiment as run), `metrics.csv` (per variant and epoch), `summary.json`, `analysis.json`. Rebuild this report with `actlab analyze <this folder>`.");
+    md
+}
