@@ -110,6 +110,7 @@ pub fn parse_experiment(text: &str, origin: &str, overrides: &[Override]) -> Res
     serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| ConfigError::Schema {
         origin,
         key: e.path().to_string(),
-        message: e.into_inner().to_string(),
+        // The TOML deserialiser appends "in `key`" lines; the key is already named.
+        message: e.into_inner().to_string().lines().filter(|l| !l.starts_with("in `")).collect::<Vec<_>>().join(" ").trim().to_string(),
     })
 }

@@ -52,6 +52,14 @@ pub struct TrainConfig {
     pub lr: f64,
     pub epochs: usize,
     pub batch_size: usize,
+    /// A member whose epoch loss is NaN, infinite or above this is stopped and marked diverged.
+    /// The default, 5, is seven times the loss of a chance-level guess (ln 2).
+    #[serde(default = "default_diverge_above")]
+    pub diverge_above: f64,
+}
+
+fn default_diverge_above() -> f64 {
+    5.0
 }
 
 fn default_optimizer() -> String {

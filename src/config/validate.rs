@@ -86,6 +86,7 @@ impl Experiment {
         }
         let t = &self.train;
         positive_finite("train.lr", t.lr)?;
+        positive_finite("train.diverge_above", t.diverge_above)?;
         if t.epochs == 0 {
             return Err(ConfigError::invalid("train.epochs", t.epochs, "must be at least 1"));
         }

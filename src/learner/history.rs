@@ -16,16 +16,19 @@ pub struct EpochMetrics {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     pub epochs: Vec<EpochMetrics>,
-    /// The epoch whose loss was first NaN or infinite; training of the member stopped there.
+    /// The first epoch whose loss was NaN, infinite or above the divergence threshold;
+    /// training of the member stopped there.
     pub diverged_at: Option<usize>,
 }
 
 impl History {
-    pub fn push(&mut self, metrics: EpochMetrics) {
+    /// Records an epoch; a loss that is not finite or exceeds `diverge_above` marks divergence,
+    /// after which nothing more is recorded.
+    pub fn push(&mut self, metrics: EpochMetrics, diverge_above: f64) {
         if self.diverged_at.is_some() {
             return;
         }
-        if !metrics.train_loss.is_finite() {
+        if !metrics.train_loss.is_finite() || metrics.train_loss > diverge_above {
             self.diverged_at = Some(metrics.epoch);
         }
         self.epochs.push(metrics);

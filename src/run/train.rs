@@ -74,7 +74,7 @@ pub fn train_plan<B: AutodiffBackend>(plan: &Plan, split: &Split, device: &B::De
                     train_accuracy: train_accuracy[member],
                     test_loss: test_loss[member],
                     test_accuracy: test_accuracy[member],
-                });
+                }, train_cfg.diverge_above);
             }
         }
         progress.inc(1);

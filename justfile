@@ -1,0 +1,25 @@
+# actlab recipes. `just --list` shows them.
+
+# Run an experiment by name or path, e.g. `just run sigmoid-vs-relu --set train.lr=0.1`.
+run experiment *args:
+    cargo run --release --quiet --bin actlab -- run {{experiment}} {{args}}
+
+# List the experiments and their questions.
+list:
+    cargo run --release --quiet --bin actlab -- list
+
+# Rebuild a run folder's figures and report from its files.
+analyze run_dir:
+    cargo run --release --quiet --bin actlab -- analyze {{run_dir}}
+
+# The test suite (release build: it trains networks).
+test:
+    cargo test --release
+
+# Training-speed benchmarks, printed as a table.
+bench *args:
+    cargo run --release --quiet --bin actlab-bench -- {{args}}
+
+# Regenerate the golden fixtures from numpy / scikit-learn (needs Python with both).
+golden:
+    python3 tests/golden/make_golden.py
