@@ -10,6 +10,11 @@ use actlab::{
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+/// Training allocates and frees many small and mid-sized tensors per step; mimalloc keeps
+/// them out of the system allocator's mmap/munmap path.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "actlab", version, about = "A research harness for how activation functions shape what a network learns")]
 struct Cli {

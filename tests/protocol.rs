@@ -41,12 +41,14 @@ fn every_golden_configuration_trains_as_numpy_does() {
         let name = config["name"].as_str().unwrap();
         let plan = seed_plan(&overrides(config));
         let split = plan.experiment.data.build();
-        let trained = train_plan::<Train>(&plan, &split, &device, &ProgressBar::hidden());
+        let trained = train_plan::<Train>(&plan, &[plan.experiment.model.seed], &split, &device, &ProgressBar::hidden());
+        let analyses = article::analyze(&trained.model.valid(), &split, &plan.experiment.analysis, &device);
 
         let samples: Vec<usize> = case["result"]["trace_samples"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
-        for (variant, t) in plan.variants.iter().zip(&trained) {
+        for (k, member) in trained.members.iter().enumerate() {
+            let variant = &plan.variants[member.variant];
             let want = &case["result"][variant.name.as_str()];
-            let history = &t.histories[0];
+            let history = &trained.histories[k];
             let losses = history.train_loss();
             let expected = floats(&want["train_loss"]);
             assert_eq!(losses.len(), expected.len(), "{name}/{}: epochs", variant.name);
@@ -59,7 +61,7 @@ fn every_golden_configuration_trains_as_numpy_does() {
             assert_eq!(last.test_accuracy, want["test_accuracy"].as_f64().unwrap(), "{name}/{}: test accuracy", variant.name);
             assert_eq!(last.train_accuracy, want["train_accuracy"].as_f64().unwrap(), "{name}/{}: train accuracy", variant.name);
 
-            let analysis = article::analyze(&t.model.valid(), &split, &plan.experiment.analysis, &device).remove(0);
+            let analysis = &analyses[k];
             let chosen: Vec<usize> = analysis.trace_samples.iter().map(|s| s.index).collect();
             assert_eq!(chosen, samples, "{name}: trace samples");
             for (a, b) in analysis.hidden_std.iter().zip(floats(&want["hidden_std"])) {

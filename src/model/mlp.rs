@@ -1,12 +1,13 @@
 //! The multi-layer perceptron: `K` independent members of one architecture in one set of tensors.
 //!
 //! A single network is the `K = 1` case. Stacking members (`[K, fan_in, fan_out]` weights, one
-//! batched matmul per layer) lets seeds and grid points of one architecture train as one tensor
-//! program, and each member's arithmetic is exactly what it would be alone.
+//! batched matmul per layer) lets seeds, variants and grid points of one architecture train as
+//! one tensor program, and each member's arithmetic is exactly what it would be alone. Members
+//! may differ in activation: each activation is computed and selected per member.
 
 use burn::{
     module::{Module, Param},
-    tensor::{Tensor, TensorData, backend::Backend},
+    tensor::{Bool, Tensor, TensorData, backend::Backend},
 };
 use serde::{Deserialize, Serialize};
 
@@ -32,12 +33,13 @@ pub struct Dense<B: Backend> {
     pub bias: Param<Tensor<B, 3>>,
 }
 
-/// `K` members of one [`MlpConfig`].
+/// `K` members sharing one layer layout ([`MlpConfig::dims`]).
 #[derive(Module, Debug)]
 pub struct Mlp<B: Backend> {
     pub layers: Vec<Dense<B>>,
+    /// The hidden activation of each member.
     #[module(skip)]
-    pub activation: Activation,
+    pub activations: Vec<Activation>,
 }
 
 /// Sees every layer of a forward pass without changing it: the analysis probes implement this.
@@ -74,23 +76,34 @@ impl MlpConfig {
             .collect()
     }
 
-    /// Builds `K = members.len()` members from their drawn weights (see [`Self::draw_weights`]),
-    /// with zero biases.
+    /// Builds `K = members.len()` members of this configuration from their drawn weights (see
+    /// [`Self::draw_weights`]), with zero biases.
     pub fn init<B: Backend>(&self, members: &[Vec<Vec<f64>>], device: &B::Device) -> Mlp<B> {
+        let members: Vec<(&MlpConfig, &[Vec<f64>])> = members.iter().map(|w| (self, w.as_slice())).collect();
+        Mlp::from_members(&members, device)
+    }
+}
+
+impl<B: Backend> Mlp<B> {
+    /// Stacks members, each a configuration and its drawn weights, into one ensemble with zero
+    /// biases. All configurations must share [`MlpConfig::dims`].
+    pub fn from_members(members: &[(&MlpConfig, &[Vec<f64>])], device: &B::Device) -> Self {
+        let (first, _) = members.first().expect("an ensemble has at least one member");
+        let dims = first.dims();
+        assert!(members.iter().all(|(c, _)| c.dims() == dims), "ensemble members must share a layer layout");
         let k = members.len();
-        let layers = self
-            .dims()
+        let layers = dims
             .windows(2)
             .enumerate()
             .map(|(layer, w)| {
                 let (fan_in, fan_out) = (w[0], w[1]);
-                let weights: Vec<f64> = members.iter().flat_map(|m| m[layer].iter().copied()).collect();
+                let weights: Vec<f64> = members.iter().flat_map(|(_, m)| m[layer].iter().copied()).collect();
                 let weight = Tensor::from_data(TensorData::new(weights, [k, fan_in, fan_out]), device);
                 let bias = Tensor::zeros([k, 1, fan_out], device);
                 Dense { weight: Param::from_tensor(weight), bias: Param::from_tensor(bias) }
             })
             .collect();
-        Mlp { layers, activation: self.activation }
+        Mlp { layers, activations: members.iter().map(|(c, _)| c.activation).collect() }
     }
 }
 
@@ -111,6 +124,29 @@ impl<B: Backend> Mlp<B> {
         self.forward_observed(x, &mut ())
     }
 
+    /// Each member's activation applied to its slice of `z`, `[K, N, width]`. With mixed
+    /// activations every one is computed on all members and selected per member, so a member's
+    /// values are exactly those of its own activation.
+    fn activate(&self, z: Tensor<B, 3>) -> Tensor<B, 3> {
+        let first = self.activations[0];
+        if self.activations.iter().all(|&a| a == first) {
+            return first.apply(z);
+        }
+        let mut distinct = self.activations.clone();
+        distinct.dedup();
+        distinct.sort_by_key(|a| a.name());
+        distinct.dedup();
+        let dims = z.dims();
+        let device = z.device();
+        let mut out = first.apply(z.clone());
+        for activation in distinct.into_iter().filter(|&a| a != first) {
+            let chosen: Vec<bool> = self.activations.iter().map(|&a| a == activation).collect();
+            let mask = Tensor::<B, 3, Bool>::from_bool(TensorData::new(chosen, [dims[0], 1, 1]), &device).expand(dims); // [K, N, width]
+            out = out.mask_where(mask, activation.apply(z.clone()));
+        }
+        out
+    }
+
     /// `P(class 1)`, `[K, N, 1]`.
     pub fn predict(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
         sigmoid(self.forward(x))
@@ -122,7 +158,7 @@ impl<B: Backend> Mlp<B> {
         let mut a = x; // [K, N, input]
         for (layer, dense) in hidden.iter().enumerate() {
             let z = dense.forward(a); // [K, N, width]
-            a = self.activation.apply(z.clone()); // [K, N, width]
+            a = self.activate(z.clone()); // [K, N, width]
             observer.hidden(layer, &z, &a);
         }
         let logit = output.forward(a); // [K, N, 1]

@@ -9,7 +9,7 @@ mod train;
 
 pub use folder::{RunFolderError, create_run_folder, run_id_now};
 pub use record::{AnalysisRecord, MetricRow, RunRecord, Summary, VariantSummary};
-pub use train::{TrainedVariant, train_plan};
+pub use train::{Member, Trained, train_plan};
 
 use std::{
     path::{Path, PathBuf},
@@ -73,17 +73,18 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
     let bar = progress_bar(experiment.train.epochs, options.show_progress);
     bar.set_prefix(experiment.name.clone());
     let started = Instant::now();
-    let trained = train_plan::<backend::Train>(plan, &split, &device, &bar);
+    let trained = train_plan::<backend::Train>(plan, &[experiment.model.seed], &split, &device, &bar);
     bar.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
 
+    let per_member = article::analyze(&trained.model.valid(), &split, &experiment.analysis, &device);
     let mut variants = Vec::new();
     let mut analyses = Vec::new();
-    for (planned, t) in plan.variants.iter().zip(&trained) {
-        let model = t.model.valid();
-        let history = &t.histories[0];
-        let analysis = history.is_active().then(|| article::analyze(&model, &split, &experiment.analysis, &device).remove(0));
-        variants.push(VariantSummary::new(planned, experiment.model.seed, history, analysis.as_ref(), t.seconds));
+    for (v, planned) in plan.variants.iter().enumerate() {
+        let k = trained.members_of(v)[0];
+        let history = &trained.histories[k];
+        let analysis = history.is_active().then(|| per_member[k].clone());
+        variants.push(VariantSummary::new(planned, trained.members[k].seed, history, analysis.as_ref(), trained.seconds));
         analyses.push(AnalysisRecord { variant: planned.name.clone(), analysis });
     }
     let summary = Summary {
@@ -93,7 +94,7 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
         backend: BackendInfo::current(),
         overrides: options.overrides.clone(),
         wall_seconds,
-        train_seconds: variants.iter().map(|v| v.train_seconds).sum(),
+        train_seconds: trained.seconds,
         variants,
     };
     record::write_metrics(&dir, plan, &trained)?;

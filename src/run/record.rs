@@ -8,7 +8,7 @@ use std::{
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use super::{RunError, TrainedVariant};
+use super::{RunError, Trained};
 use crate::{
     analysis::ArticleAnalysis,
     backend::BackendInfo,
@@ -27,7 +27,7 @@ pub struct Summary {
     pub overrides: Vec<String>,
     /// Whole training loop including per-epoch evaluation.
     pub wall_seconds: f64,
-    /// Sum of the variants' training-step time.
+    /// Time in training steps; all variants train together as one ensemble program.
     pub train_seconds: f64,
     pub variants: Vec<VariantSummary>,
 }
@@ -53,6 +53,7 @@ pub struct VariantSummary {
     pub hidden_std: Vec<f64>,
     /// Per trace sample, `[mean|z1|, mean|a1|, ..., |z_out|]`; empty if diverged.
     pub signal_trace: Vec<Vec<f64>>,
+    /// Training-step time of the ensemble program this variant trained in.
     pub train_seconds: f64,
 }
 
@@ -117,11 +118,11 @@ pub fn write_config(dir: &Path, experiment: &Experiment) -> Result<(), RunError>
 }
 
 /// `metrics.csv`: one row per variant, seed and epoch; values printed to round-trip exactly.
-pub fn write_metrics<B: AutodiffBackend>(dir: &Path, plan: &Plan, trained: &[TrainedVariant<B>]) -> Result<(), RunError> {
+pub fn write_metrics<B: AutodiffBackend>(dir: &Path, plan: &Plan, trained: &Trained<B>) -> Result<(), RunError> {
     let mut csv = format!("{METRICS_HEADER}\n");
-    for (variant, t) in plan.variants.iter().zip(trained) {
-        for m in &t.histories[0].epochs {
-            let seed = plan.experiment.model.seed;
+    for (member, history) in trained.members.iter().zip(&trained.histories) {
+        let (variant, seed) = (&plan.variants[member.variant], member.seed);
+        for m in &history.epochs {
             writeln!(
                 csv,
                 "{},{seed},{},{:?},{:?},{:?},{:?}",

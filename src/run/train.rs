@@ -1,8 +1,9 @@
-//! The training schedule of an experiment: the article's initialisation and data-order semantics.
+//! The training schedule of an experiment: the article's initialisation and data-order semantics,
+//! with every variant and seed trained together as one ensemble program.
 //!
 //! For each seed, numpy's global RNG is re-seeded before each variant draws its weights
 //! (`np.random.seed(seed)` in every network's constructor); the data order then continues from
-//! that global state, one `permutation(n_train)` per epoch shared by every variant.
+//! that global state, one `permutation(n_train)` per epoch shared by every variant of the seed.
 
 use std::time::Instant;
 
@@ -13,77 +14,90 @@ use crate::{
     config::Plan,
     data::Split,
     learner::{EpochMetrics, EvalSet, History, Learner, batches_for_epoch},
-    model::Mlp,
+    model::{Mlp, MlpConfig},
     numpy_rng::NumpyRng,
 };
 
-/// A variant after training: its model (one member per seed) and each member's history.
-pub struct TrainedVariant<B: AutodiffBackend> {
+/// Which variant and seed a member of the trained ensemble is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub variant: usize,
+    pub seed: u32,
+}
+
+/// The trained ensemble: member `k` is `members[k]`, with its own history.
+pub struct Trained<B: AutodiffBackend> {
     pub model: Mlp<B>,
+    pub members: Vec<Member>,
     pub histories: Vec<History>,
-    /// Time spent in training steps (evaluation excluded).
+    /// Time spent in training steps for all members together (evaluation excluded).
     pub seconds: f64,
 }
 
-/// Trains every variant of `plan` on `split`, epoch by epoch on shared data orders.
-pub fn train_plan<B: AutodiffBackend>(plan: &Plan, split: &Split, device: &B::Device, progress: &ProgressBar) -> Vec<TrainedVariant<B>> {
-    let experiment = &plan.experiment;
-    let seeds = [experiment.model.seed];
-    let train_cfg = &experiment.train;
+impl<B: AutodiffBackend> Trained<B> {
+    /// Member indices of `variant`, in seed order.
+    pub fn members_of(&self, variant: usize) -> Vec<usize> {
+        (0..self.members.len()).filter(|&k| self.members[k].variant == variant).collect()
+    }
+}
 
-    let mut member_weights = vec![Vec::new(); plan.variants.len()];
+/// Trains every variant of `plan` for every seed in `seeds` on `split`, as one ensemble.
+pub fn train_plan<B: AutodiffBackend>(plan: &Plan, seeds: &[u32], split: &Split, device: &B::Device, progress: &ProgressBar) -> Trained<B> {
+    let train_cfg = &plan.experiment.train;
+
+    // Variant-major member order: k = variant * seeds + seed index.
+    let mut draws: Vec<Vec<Vec<Vec<f64>>>> = vec![Vec::new(); plan.variants.len()];
     let mut order_rngs: Vec<NumpyRng> = seeds
         .iter()
         .map(|&seed| {
             let mut global = NumpyRng::new(seed);
-            for (weights, variant) in member_weights.iter_mut().zip(&plan.variants) {
+            for (variant_draws, variant) in draws.iter_mut().zip(&plan.variants) {
                 global.seed(seed);
-                weights.push(variant.mlp.draw_weights(&mut global));
+                variant_draws.push(variant.mlp.draw_weights(&mut global));
             }
             global
         })
         .collect();
+    let mut members = Vec::new();
+    let mut stacked: Vec<(&MlpConfig, &[Vec<f64>])> = Vec::new();
+    for (v, variant) in plan.variants.iter().enumerate() {
+        for (s, &seed) in seeds.iter().enumerate() {
+            members.push(Member { variant: v, seed });
+            stacked.push((&variant.mlp, &draws[v][s]));
+        }
+    }
+    let seed_index: Vec<usize> = (0..members.len()).map(|k| k % seeds.len()).collect();
 
-    let mut learners: Vec<Learner<B>> = plan
-        .variants
-        .iter()
-        .zip(&member_weights)
-        .map(|(variant, weights)| Learner::sgd(variant.mlp.init(weights, device), train_cfg.lr))
-        .collect();
-    let mut histories = vec![vec![History::default(); seeds.len()]; learners.len()];
-    let mut seconds = vec![0.0; learners.len()];
-    let train_set = EvalSet::new(&split.train, seeds.len(), device);
-    let test_set = EvalSet::new(&split.test, seeds.len(), device);
+    let mut learner = Learner::sgd(Mlp::from_members(&stacked, device), train_cfg.lr);
+    let mut histories = vec![History::default(); members.len()];
+    let mut seconds = 0.0;
+    let train_set = EvalSet::new(&split.train, members.len(), device);
+    let test_set = EvalSet::new(&split.test, members.len(), device);
 
     for epoch in 1..=train_cfg.epochs {
         let orders: Vec<Vec<usize>> = order_rngs.iter_mut().map(|rng| rng.permutation(split.train.len())).collect();
-        let batches = batches_for_epoch::<B>(&split.train, &orders, train_cfg.batch_size, device);
-        for ((learner, history), secs) in learners.iter_mut().zip(&mut histories).zip(&mut seconds) {
-            if !history.iter().any(History::is_active) {
-                continue;
-            }
-            let started = Instant::now();
-            let losses = learner.train_epoch(&batches);
-            *secs += started.elapsed().as_secs_f64();
-            let (_, train_accuracy) = learner.evaluate(&train_set);
-            let (test_loss, test_accuracy) = learner.evaluate(&test_set);
-            for (member, h) in history.iter_mut().enumerate() {
-                h.push(EpochMetrics {
-                    epoch,
-                    train_loss: losses[member],
-                    train_accuracy: train_accuracy[member],
-                    test_loss: test_loss[member],
-                    test_accuracy: test_accuracy[member],
-                }, train_cfg.diverge_above);
-            }
+        if !histories.iter().any(History::is_active) {
+            progress.inc(1);
+            continue;
+        }
+        let member_orders: Vec<Vec<usize>> = seed_index.iter().map(|&s| orders[s].clone()).collect();
+        let batches = batches_for_epoch::<B>(&split.train, &member_orders, train_cfg.batch_size, device);
+        let started = Instant::now();
+        let losses = learner.train_epoch(&batches);
+        seconds += started.elapsed().as_secs_f64();
+        let (_, train_accuracy) = learner.evaluate(&train_set);
+        let (test_loss, test_accuracy) = learner.evaluate(&test_set);
+        for (k, history) in histories.iter_mut().enumerate() {
+            let metrics = EpochMetrics {
+                epoch,
+                train_loss: losses[k],
+                train_accuracy: train_accuracy[k],
+                test_loss: test_loss[k],
+                test_accuracy: test_accuracy[k],
+            };
+            history.push(metrics, train_cfg.diverge_above);
         }
         progress.inc(1);
     }
-
-    learners
-        .into_iter()
-        .zip(histories)
-        .zip(seconds)
-        .map(|((learner, histories), seconds)| TrainedVariant { model: learner.into_model(), histories, seconds })
-        .collect()
+    Trained { model: learner.into_model(), members, histories, seconds }
 }
