@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "actlab", version, about = "A research harness for how activation functions shape what a network learns")]
+#[command(
+    name = "actlab",
+    version,
+    about = "A research harness for how activation functions shape what a network learns"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,23 +41,40 @@ enum Command {
         /// Root folder of the default run folders.
         #[arg(long, default_value = "artifacts")]
         artifacts: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// List the experiments with their questions.
     List,
     /// Rebuild a run folder's figures and report from its files, without training.
-    Analyze {
-        run_dir: PathBuf,
-    },
+    Analyze { run_dir: PathBuf },
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run { experiment, overrides, out, artifacts } => {
+        Command::Run {
+            experiment,
+            overrides,
+            out,
+            artifacts,
+            threads,
+        } => {
             let path = find_experiment(&experiment)?;
-            let parsed: Vec<Override> = overrides.iter().map(|o| o.parse()).collect::<Result<_, _>>()?;
+            let parsed: Vec<Override> = overrides
+                .iter()
+                .map(|o| o.parse())
+                .collect::<Result<_, _>>()?;
             let plan = load_experiment(&path, &parsed)?.check()?;
-            let options = RunOptions { out, overrides, artifacts, show_progress: std::io::stderr().is_terminal() };
-            let dir = run_plan(&plan, &options).with_context(|| format!("running {}", path.display()))?;
+            let options = RunOptions {
+                out,
+                overrides,
+                artifacts,
+                show_progress: std::io::stderr().is_terminal(),
+                threads,
+            };
+            let dir =
+                run_plan(&plan, &options).with_context(|| format!("running {}", path.display()))?;
             println!("{}", dir.display());
             eprintln!("report: {}", dir.join("report.md").display());
         }

@@ -21,7 +21,11 @@ pub struct NumpyRng {
 impl NumpyRng {
     /// `numpy.random.RandomState(seed)`.
     pub fn new(seed: u32) -> Self {
-        let mut rng = Self { key: [0; N], pos: N, cached_gauss: None };
+        let mut rng = Self {
+            key: [0; N],
+            pos: N,
+            cached_gauss: None,
+        };
         rng.seed(seed);
         rng
     }

@@ -10,7 +10,11 @@ use std::{
 use common::{snapshot, temp_dir};
 
 fn actlab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actlab")).args(args).current_dir(dir).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -23,7 +27,10 @@ fn workspace(name: &str) -> std::path::PathBuf {
     let earlier = dir.join("artifacts/sigmoid-vs-relu/20260101-000000");
     std::fs::create_dir_all(&earlier).unwrap();
     std::fs::write(earlier.join("summary.json"), "{\"earlier\": true}").unwrap();
-    let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sigmoid-vs-relu.toml")).unwrap();
+    let seed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sigmoid-vs-relu.toml"),
+    )
+    .unwrap();
     std::fs::write(dir.join("exp.toml"), seed).unwrap();
     dir
 }
@@ -34,7 +41,10 @@ fn assert_refused(dir: &Path, args: &[&str], must_mention: &[&str]) {
     let message = stderr(&out);
     assert!(!out.status.success(), "{args:?} should fail");
     for m in must_mention {
-        assert!(message.contains(m), "{args:?}: `{message}` should mention `{m}`");
+        assert!(
+            message.contains(m),
+            "{args:?}: `{message}` should mention `{m}`"
+        );
     }
     assert_eq!(snapshot(dir), before, "{args:?} changed files on disk");
 }
@@ -57,33 +67,76 @@ fn malformed_toml_is_refused_with_its_location() {
 fn unknown_keys_are_refused_by_name() {
     let dir = workspace("unknown-key");
     edit(&dir, "lr = 0.05", "lr = 0.05\nlearning_rate = 0.1");
-    assert_refused(&dir, &["run", "exp.toml"], &["train", "unknown field `learning_rate`", "lr"]);
-    assert_refused(&dir, &["run", "sigmoid-vs-relu", "--set", "train.momentum=0.9"], &["unknown field `momentum`"]);
+    assert_refused(
+        &dir,
+        &["run", "exp.toml"],
+        &["train", "unknown field `learning_rate`", "lr"],
+    );
+    assert_refused(
+        &dir,
+        &["run", "sigmoid-vs-relu", "--set", "train.momentum=0.9"],
+        &["unknown field `momentum`"],
+    );
 }
 
 #[test]
 fn unknown_activation_lists_the_allowed_names() {
     let dir = workspace("activation");
     edit(&dir, "activation = \"relu\"", "activation = \"relu6\"");
-    assert_refused(&dir, &["run", "exp.toml"], &["variants[1].activation", "relu6", "sigmoid, tanh, relu"]);
+    assert_refused(
+        &dir,
+        &["run", "exp.toml"],
+        &["variants[1].activation", "relu6", "sigmoid, tanh, relu"],
+    );
 }
 
 #[test]
 fn bad_values_name_key_value_and_what_is_allowed() {
     let dir = workspace("values");
-    assert_refused(&dir, &["run", "sigmoid-vs-relu", "--set", "train.lr=-0.1"], &["train.lr", "-0.1", "positive"]);
-    assert_refused(&dir, &["run", "sigmoid-vs-relu", "--set", "model.hidden=[8,0]"], &["model.hidden", "[8, 0]", "width"]);
-    assert_refused(&dir, &["run", "sigmoid-vs-relu", "--set", "train.epochs=0"], &["train.epochs", "at least 1"]);
-    assert_refused(&dir, &["run", "sigmoid-vs-relu", "--set", "data.noise=-1"], &["data.noise"]);
-    assert_refused(&dir, &["run", "sigmoid-vs-relu", "--set", "oops"], &["key=value"]);
-    assert_refused(&dir, &["run", "no-such-experiment"], &["no experiment named `no-such-experiment`", "sigmoid-vs-relu"]);
+    assert_refused(
+        &dir,
+        &["run", "sigmoid-vs-relu", "--set", "train.lr=-0.1"],
+        &["train.lr", "-0.1", "positive"],
+    );
+    assert_refused(
+        &dir,
+        &["run", "sigmoid-vs-relu", "--set", "model.hidden=[8,0]"],
+        &["model.hidden", "[8, 0]", "width"],
+    );
+    assert_refused(
+        &dir,
+        &["run", "sigmoid-vs-relu", "--set", "train.epochs=0"],
+        &["train.epochs", "at least 1"],
+    );
+    assert_refused(
+        &dir,
+        &["run", "sigmoid-vs-relu", "--set", "data.noise=-1"],
+        &["data.noise"],
+    );
+    assert_refused(
+        &dir,
+        &["run", "sigmoid-vs-relu", "--set", "oops"],
+        &["key=value"],
+    );
+    assert_refused(
+        &dir,
+        &["run", "no-such-experiment"],
+        &[
+            "no experiment named `no-such-experiment`",
+            "sigmoid-vs-relu",
+        ],
+    );
 }
 
 #[test]
 fn a_non_empty_out_folder_is_refused_and_kept() {
     let dir = workspace("out");
     let out = dir.join("artifacts/sigmoid-vs-relu/20260101-000000");
-    assert_refused(&dir, &["run", "sigmoid-vs-relu", "--out", out.to_str().unwrap()], &["not empty", "20260101-000000"]);
+    assert_refused(
+        &dir,
+        &["run", "sigmoid-vs-relu", "--out", out.to_str().unwrap()],
+        &["not empty", "20260101-000000"],
+    );
 }
 
 #[test]
@@ -97,5 +150,7 @@ fn list_shows_each_experiment_with_its_question() {
     let out = actlab(Path::new(env!("CARGO_MANIFEST_DIR")), &["list"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("sigmoid-vs-relu") && text.contains("does a sigmoid MLP learn two-moons"));
+    assert!(
+        text.contains("sigmoid-vs-relu") && text.contains("does a sigmoid MLP learn two-moons")
+    );
 }

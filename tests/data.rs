@@ -29,24 +29,56 @@ fn moons_scaler_and_split_match_scikit_learn() {
 
         let raw = make_moons(n, noise, &mut NumpyRng::new(seed));
         assert_eq!(raw.y, labels(&case["y"]), "labels, n={n}");
-        assert_eq!(max_ulps(&raw.x, &points(&case["X"])), 0, "make_moons points, n={n}");
+        assert_eq!(
+            max_ulps(&raw.x, &points(&case["X"])),
+            0,
+            "make_moons points, n={n}"
+        );
 
         let mut scaled = raw.x.clone();
         standardize(&mut scaled);
-        assert!(max_ulps(&scaled, &points(&case["X_scaled"])) == 0, "StandardScaler, n={n}");
+        assert!(
+            max_ulps(&scaled, &points(&case["X_scaled"])) == 0,
+            "StandardScaler, n={n}"
+        );
 
-        let config = DataConfig { kind: "moons".into(), n_samples: n, noise, seed, test_fraction, standardize: true };
+        let config = DataConfig {
+            kind: "moons".into(),
+            n_samples: n,
+            noise,
+            seed,
+            test_fraction,
+            standardize: true,
+        };
         let split = config.build();
-        assert_eq!(split.train.y, labels(&case["y_train"]), "train labels, n={n}");
+        assert_eq!(
+            split.train.y,
+            labels(&case["y_train"]),
+            "train labels, n={n}"
+        );
         assert_eq!(split.test.y, labels(&case["y_test"]), "test labels, n={n}");
-        assert!(max_ulps(&split.train.x, &points(&case["X_train"])) == 0, "train points, n={n}");
-        assert!(max_ulps(&split.test.x, &points(&case["X_test"])) == 0, "test points, n={n}");
+        assert!(
+            max_ulps(&split.train.x, &points(&case["X_train"])) == 0,
+            "train points, n={n}"
+        );
+        assert!(
+            max_ulps(&split.test.x, &points(&case["X_test"])) == 0,
+            "test points, n={n}"
+        );
     }
 }
 
 #[test]
 fn the_seed_split_has_the_published_sizes() {
-    let split = DataConfig { kind: "moons".into(), n_samples: 400, noise: 0.18, seed: 42, test_fraction: 0.25, standardize: true }.build();
+    let split = DataConfig {
+        kind: "moons".into(),
+        n_samples: 400,
+        noise: 0.18,
+        seed: 42,
+        test_fraction: 0.25,
+        standardize: true,
+    }
+    .build();
     assert_eq!((split.train.len(), split.test.len()), (300, 100));
     assert_eq!(split.train.y.iter().filter(|&&y| y == 1).count(), 150);
     assert_eq!(split.test.y.iter().filter(|&&y| y == 1).count(), 50);

@@ -6,7 +6,11 @@ use actlab::numpy_rng::NumpyRng;
 use common::{floats, golden};
 
 fn ints(v: &serde_json::Value) -> Vec<u64> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -21,9 +25,15 @@ fn raw_words_match_mt19937_legacy_seeding() {
 fn uniform_doubles_match_random_sample() {
     let g = golden("numpy_rng.json");
     let mut rng = NumpyRng::new(42);
-    assert_eq!((0..5).map(|_| rng.uniform()).collect::<Vec<_>>(), floats(&g["uniform_seed42"]));
+    assert_eq!(
+        (0..5).map(|_| rng.uniform()).collect::<Vec<_>>(),
+        floats(&g["uniform_seed42"])
+    );
     let mut rng = NumpyRng::new(u32::MAX);
-    assert_eq!((0..3).map(|_| rng.uniform()).collect::<Vec<_>>(), floats(&g["uniform_seed_u32max"]));
+    assert_eq!(
+        (0..3).map(|_| rng.uniform()).collect::<Vec<_>>(),
+        floats(&g["uniform_seed_u32max"])
+    );
 }
 
 #[test]

@@ -52,13 +52,22 @@ pub struct DecisionGrid {
 pub fn select_trace_sample(train: &Dataset, p: &TracePoint) -> Option<TraceSample> {
     let distance = |x: &[f64; 2]| (x[0] - p.farthest_from[0]).hypot(x[1] - p.farthest_from[1]);
     let mut best: Option<(usize, f64)> = None;
-    for (i, x) in train.x.iter().enumerate().filter(|(i, _)| train.y[*i] == p.class) {
+    for (i, x) in train
+        .x
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| train.y[*i] == p.class)
+    {
         let d = distance(x);
         if best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }
     }
-    best.map(|(index, _)| TraceSample { index, class: p.class, point: train.x[index] })
+    best.map(|(index, _)| TraceSample {
+        index,
+        class: p.class,
+        point: train.x[index],
+    })
 }
 
 /// numpy's `arange(start, stop, step)`.
@@ -68,24 +77,44 @@ pub fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
 }
 
 fn stacked<B: Backend>(points: &[[f64; 2]], members: usize, device: &B::Device) -> Tensor<B, 3> {
-    let values: Vec<f64> = (0..members).flat_map(|_| points.iter().flat_map(|p| *p)).collect();
+    let values: Vec<f64> = (0..members)
+        .flat_map(|_| points.iter().flat_map(|p| *p))
+        .collect();
     Tensor::from_data(TensorData::new(values, [members, points.len(), 2]), device)
 }
 
 /// The article's analysis of every member of `model`, in member order.
-pub fn analyze<B: Backend>(model: &Mlp<B>, split: &Split, config: &AnalysisConfig, device: &B::Device) -> Vec<ArticleAnalysis> {
+pub fn analyze<B: Backend>(
+    model: &Mlp<B>,
+    split: &Split,
+    config: &AnalysisConfig,
+    device: &B::Device,
+) -> Vec<ArticleAnalysis> {
     let k = model.members();
     let test = ForwardTrace::record(model, stacked(&split.test.x, k, device));
     let train = ForwardTrace::record(model, stacked(&split.train.x, k, device));
-    let samples: Vec<TraceSample> = config.trace_points.iter().filter_map(|p| select_trace_sample(&split.train, p)).collect();
+    let samples: Vec<TraceSample> = config
+        .trace_points
+        .iter()
+        .filter_map(|p| select_trace_sample(&split.train, p))
+        .collect();
 
     let span = |axis: usize| {
         let values = split.test.x.iter().map(|p| p[axis]);
-        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        arange(lo - config.grid_margin, hi + config.grid_margin, config.grid_step)
+        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        arange(
+            lo - config.grid_margin,
+            hi + config.grid_margin,
+            config.grid_step,
+        )
     };
     let (xs, ys) = (span(0), span(1));
-    let grid_points: Vec<[f64; 2]> = ys.iter().flat_map(|&y| xs.iter().map(move |&x| [x, y])).collect();
+    let grid_points: Vec<[f64; 2]> = ys
+        .iter()
+        .flat_map(|&y| xs.iter().map(move |&x| [x, y]))
+        .collect();
     let grid_prob = model.predict(stacked(&grid_points, k, device));
     let grid_prob = crate::learner::to_host(grid_prob);
 
@@ -98,7 +127,12 @@ pub fn analyze<B: Backend>(model: &Mlp<B>, split: &Split, config: &AnalysisConfi
                         .z
                         .iter()
                         .zip(&train.a)
-                        .flat_map(|(z, a)| [mean_abs(z.row(member, s.index)), mean_abs(a.row(member, s.index))])
+                        .flat_map(|(z, a)| {
+                            [
+                                mean_abs(z.row(member, s.index)),
+                                mean_abs(a.row(member, s.index)),
+                            ]
+                        })
                         .collect();
                     let logit = train.logit.as_ref().expect("recorded");
                     trace.push(logit.row(member, s.index)[0].abs());
@@ -111,7 +145,12 @@ pub fn analyze<B: Backend>(model: &Mlp<B>, split: &Split, config: &AnalysisConfi
                 .enumerate()
                 .map(|(layer, a)| {
                     let units = [0, 1.min(a.dims[2] - 1)];
-                    HiddenScatter { layer, units, x: a.column(member, units[0]), y: a.column(member, units[1]) }
+                    HiddenScatter {
+                        layer,
+                        units,
+                        x: a.column(member, units[0]),
+                        y: a.column(member, units[1]),
+                    }
                 })
                 .collect();
             let per_member = grid_points.len();

@@ -13,7 +13,10 @@ pub struct HostTensor {
 
 impl HostTensor {
     pub fn from_tensor<B: Backend>(tensor: &Tensor<B, 3>) -> Self {
-        Self { dims: tensor.dims(), values: to_host(tensor.clone()) }
+        Self {
+            dims: tensor.dims(),
+            values: to_host(tensor.clone()),
+        }
     }
 
     /// Member `k`'s `[N, W]` values, row-major.
@@ -30,7 +33,10 @@ impl HostTensor {
 
     /// Member `k`'s column `unit` over all samples.
     pub fn column(&self, k: usize, unit: usize) -> Vec<f64> {
-        self.member(k).chunks(self.dims[2]).map(|row| row[unit]).collect()
+        self.member(k)
+            .chunks(self.dims[2])
+            .map(|row| row[unit])
+            .collect()
     }
 }
 
@@ -66,8 +72,15 @@ impl ForwardTrace {
 
     /// Member `k`'s output probabilities, one per sample.
     pub fn probabilities(&self, k: usize) -> Vec<f64> {
-        let logit = self.logit.as_ref().expect("a recorded forward pass has an output");
-        logit.member(k).iter().map(|&z| 1.0 / (1.0 + (-z.clamp(-500.0, 500.0)).exp())).collect()
+        let logit = self
+            .logit
+            .as_ref()
+            .expect("a recorded forward pass has an output");
+        logit
+            .member(k)
+            .iter()
+            .map(|&z| 1.0 / (1.0 + (-z.clamp(-500.0, 500.0)).exp()))
+            .collect()
     }
 }
 

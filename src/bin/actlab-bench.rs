@@ -1,11 +1,16 @@
-//! Training-speed benchmarks, printed as a table (`just bench`).
+//! Training-speed benchmarks, printed as a markdown table (`just bench`).
+//!
+//! Measures the seed experiment (2 networks x 4,000 SGD steps) on each engine, and model-steps
+//! per second for ensembles of K members trained as one program, beside training the same K
+//! models one after another.
 
 use std::time::Instant;
 
 use actlab::{
     backend::{self, Train},
-    config::{Plan, load_experiment},
-    learner::{EvalSet, Learner, batches_for_epoch},
+    config::{Plan, find_experiment, load_experiment},
+    data::Split,
+    learner::{Engine, Learner},
     model::{Activation, InitScheme, MlpConfig},
     numpy_rng::NumpyRng,
     run::train_plan,
@@ -17,9 +22,14 @@ use indicatif::ProgressBar;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn seed_plan() -> Plan {
-    let path = actlab::config::find_experiment("sigmoid-vs-relu").expect("the seed experiment exists");
-    load_experiment(&path, &[]).expect("it parses").check().expect("it is valid")
+fn seed_plan(engine: Engine) -> Plan {
+    let path = find_experiment("sigmoid-vs-relu").expect("the seed experiment exists");
+    let mut plan = load_experiment(&path, &[])
+        .expect("it parses")
+        .check()
+        .expect("it is valid");
+    plan.experiment.train.engine = engine;
+    plan
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -27,44 +37,87 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Model-steps per second for `k` members trained together on the seed protocol's data.
-fn ensemble_steps_per_second(k: usize, epochs: usize) -> f64 {
-    let plan = seed_plan();
+/// Seconds in training steps for the seed experiment, median of `reps`.
+fn seed_experiment_seconds(engine: Engine, reps: usize) -> f64 {
+    let plan = seed_plan(engine);
     let split = plan.experiment.data.build();
     let device = backend::device();
-    let mlp = MlpConfig { input: 2, hidden: vec![8, 8], activation: Activation::Relu, init: InitScheme::HeNormal };
-    let weights: Vec<_> = (0..k as u32).map(|s| mlp.draw_weights(&mut NumpyRng::new(s))).collect();
-    let mut learner = Learner::<Train>::sgd(mlp.init(&weights, &device), 0.05);
+    median(
+        (0..reps)
+            .map(|_| {
+                train_plan::<Train>(&plan, &[42], &split, 1, &device, &ProgressBar::hidden())
+                    .seconds
+            })
+            .collect(),
+    )
+}
+
+/// Model-steps per second training `k` ReLU members of the seed architecture for `epochs`.
+fn steps_per_second(engine: Engine, k: usize, epochs: usize, threads: usize, split: &Split) -> f64 {
+    let device = backend::device();
+    let mlp = MlpConfig {
+        input: 2,
+        hidden: vec![8, 8],
+        activation: Activation::Relu,
+        init: InitScheme::HeNormal,
+    };
+    let weights: Vec<_> = (0..k as u32)
+        .map(|s| mlp.draw_weights(&mut NumpyRng::new(s)))
+        .collect();
+    let mut learner = Learner::<Train>::sgd(
+        mlp.init(&weights, &device),
+        engine,
+        0.05,
+        64,
+        split,
+        threads,
+        &device,
+    );
     let mut rngs: Vec<NumpyRng> = (0..k as u32).map(NumpyRng::new).collect();
-    let _ = EvalSet::<backend::Eval>::new(&split.test, k, &device);
     let started = Instant::now();
-    let mut steps = 0;
     for _ in 0..epochs {
-        let orders: Vec<Vec<usize>> = rngs.iter_mut().map(|r| r.permutation(split.train.len())).collect();
-        let batches = batches_for_epoch::<Train>(&split.train, &orders, 64, &device);
-        steps += batches.len();
-        learner.train_epoch(&batches);
+        let orders: Vec<Vec<usize>> = rngs
+            .iter_mut()
+            .map(|r| r.permutation(split.train.len()))
+            .collect();
+        learner.train_epoch(&orders);
     }
+    let steps = epochs * split.train.len().div_ceil(64);
     (steps * k) as f64 / started.elapsed().as_secs_f64()
 }
 
 fn main() {
-    let plan = seed_plan();
-    let split = plan.experiment.data.build();
-    let device = backend::device();
-    let runs: Vec<(f64, f64)> = (0..5)
-        .map(|_| {
-            let started = Instant::now();
-            let trained = train_plan::<Train>(&plan, &[plan.experiment.model.seed], &split, &device, &ProgressBar::hidden());
-            (trained.seconds, started.elapsed().as_secs_f64())
-        })
-        .collect();
-    println!("| benchmark | value |\n|---|---|");
-    println!("| seed experiment, training steps (2 x 4,000 SGD steps), median of 5 | {:.3} s |", median(runs.iter().map(|r| r.0).collect()));
-    println!("| seed experiment, with per-epoch evaluation, median of 5 | {:.3} s |", median(runs.iter().map(|r| r.1).collect()));
-    let base = ensemble_steps_per_second(1, 200);
-    for k in [1, 8, 64, 256] {
-        let rate = if k == 1 { base } else { ensemble_steps_per_second(k, 200) };
-        println!("| K = {k} members in one program | {rate:.0} model-steps/s ({:.1}x K = 1) |", rate / base);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    println!(
+        "actlab {} benchmarks, {threads} cores, backend {} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        backend::BackendInfo::current().backend,
+        backend::BackendInfo::current().precision
+    );
+    println!(
+        "| seed experiment (2 x 4,000 SGD steps, training steps only, median of 5) | seconds |\n|---|---|"
+    );
+    for engine in [Engine::Burn, Engine::Fused] {
+        println!(
+            "| {engine:?} engine | {:.3} |",
+            seed_experiment_seconds(engine, 5)
+        );
+    }
+
+    let split = seed_plan(Engine::Auto).experiment.data.build();
+    println!(
+        "\n| engine | K | one at a time (model-steps/s) | K in one program (model-steps/s) | speed-up | vs K = 1 in one program |\n|---|---|---|---|---|---|"
+    );
+    for engine in [Engine::Burn, Engine::Fused] {
+        let epochs = if engine == Engine::Burn { 40 } else { 400 };
+        let single = steps_per_second(engine, 1, epochs, 1, &split);
+        for k in [1, 8, 64, 256] {
+            let together = steps_per_second(engine, k, (epochs / k.max(1)).max(4), threads, &split);
+            println!(
+                "| {engine:?} | {k} | {single:.0} | {together:.0} | {:.1}x | {:.1}x |",
+                together / single,
+                together / single
+            );
+        }
     }
 }

@@ -7,7 +7,10 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("cannot read experiment file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("no experiment named `{name}`: expected a file path or one of: {available}")]
     UnknownExperiment { name: String, available: String },
@@ -22,14 +25,30 @@ pub enum ConfigError {
     Override { key: String, message: String },
 
     #[error("{origin}: `{key}`: {message}")]
-    Schema { origin: String, key: String, message: String },
+    Schema {
+        origin: String,
+        key: String,
+        message: String,
+    },
 
     #[error("`{key}` = {value}: {allowed}")]
-    Invalid { key: String, value: String, allowed: String },
+    Invalid {
+        key: String,
+        value: String,
+        allowed: String,
+    },
 }
 
 impl ConfigError {
-    pub(crate) fn invalid(key: impl Into<String>, value: impl std::fmt::Display, allowed: impl Into<String>) -> Self {
-        Self::Invalid { key: key.into(), value: value.to_string(), allowed: allowed.into() }
+    pub(crate) fn invalid(
+        key: impl Into<String>,
+        value: impl std::fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            key: key.into(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
     }
 }

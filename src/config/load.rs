@@ -9,7 +9,11 @@ use super::{ConfigError, Experiment};
 /// The folder of experiment files: `./experiments` if it exists, else the crate's own.
 pub fn experiments_dir() -> PathBuf {
     let local = PathBuf::from("experiments");
-    if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments") }
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments")
+    }
 }
 
 /// Resolves `name_or_path`: an existing file, or the name of a file in [`experiments_dir`].
@@ -22,13 +26,22 @@ pub fn find_experiment(name_or_path: &str) -> Result<PathBuf, ConfigError> {
     if named.is_file() {
         return Ok(named);
     }
-    let available = list_experiments().into_iter().map(|(name, _)| name).collect::<Vec<_>>().join(", ");
-    Err(ConfigError::UnknownExperiment { name: name_or_path.to_string(), available })
+    let available = list_experiments()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(ConfigError::UnknownExperiment {
+        name: name_or_path.to_string(),
+        available,
+    })
 }
 
 /// Every experiment in [`experiments_dir`] with its question, sorted by name.
 pub fn list_experiments() -> Vec<(String, String)> {
-    let Ok(entries) = std::fs::read_dir(experiments_dir()) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(experiments_dir()) else {
+        return Vec::new();
+    };
     let mut found: Vec<(String, String)> = entries
         .filter_map(|entry| {
             let path = entry.ok()?.path();
@@ -37,7 +50,11 @@ pub fn list_experiments() -> Vec<(String, String)> {
             let question = std::fs::read_to_string(&path)
                 .ok()
                 .and_then(|text| text.parse::<Table>().ok())
-                .and_then(|t| t.get("question").and_then(|q| q.as_str()).map(str::to_string))
+                .and_then(|t| {
+                    t.get("question")
+                        .and_then(|q| q.as_str())
+                        .map(str::to_string)
+                })
                 .unwrap_or_else(|| "(unreadable: run it to see the error)".into());
             Some((name, question))
         })
@@ -57,17 +74,26 @@ impl std::str::FromStr for Override {
     type Err = ConfigError;
 
     fn from_str(given: &str) -> Result<Self, Self::Err> {
-        let (key, raw) = given.split_once('=').ok_or_else(|| ConfigError::OverrideSyntax { given: given.into() })?;
+        let (key, raw) = given
+            .split_once('=')
+            .ok_or_else(|| ConfigError::OverrideSyntax {
+                given: given.into(),
+            })?;
         let (key, raw) = (key.trim(), raw.trim());
         if key.is_empty() || key.split('.').any(str::is_empty) {
-            return Err(ConfigError::OverrideSyntax { given: given.into() });
+            return Err(ConfigError::OverrideSyntax {
+                given: given.into(),
+            });
         }
         let value = format!("v = {raw}")
             .parse::<Table>()
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| Value::String(raw.to_string()));
-        Ok(Self { key: key.to_string(), value })
+        Ok(Self {
+            key: key.to_string(),
+            value,
+        })
     }
 }
 
@@ -77,7 +103,9 @@ impl Override {
         let leaf = parts.pop().expect("a key has at least one part");
         let mut table = root;
         for part in parts {
-            let entry = table.entry(part).or_insert_with(|| Value::Table(Table::new()));
+            let entry = table
+                .entry(part)
+                .or_insert_with(|| Value::Table(Table::new()));
             table = match entry {
                 Value::Table(t) => t,
                 _ => {
@@ -95,22 +123,45 @@ impl Override {
 
 /// Reads and parses an experiment file, then applies `overrides` in order.
 pub fn load_experiment(path: &Path, overrides: &[Override]) -> Result<Experiment, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
     parse_experiment(&text, &path.display().to_string(), overrides)
 }
 
 /// Parses experiment `text` (read from `origin`) with `overrides` applied, rejecting unknown keys.
-pub fn parse_experiment(text: &str, origin: &str, overrides: &[Override]) -> Result<Experiment, ConfigError> {
-    let mut table: Table =
-        text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax { origin: origin.into(), message: e.to_string() })?;
+pub fn parse_experiment(
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+) -> Result<Experiment, ConfigError> {
+    let mut table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Syntax {
+            origin: origin.into(),
+            message: e.to_string(),
+        })?;
     for o in overrides {
         o.apply(&mut table)?;
     }
-    let origin = if overrides.is_empty() { origin.to_string() } else { format!("{origin} (with --set overrides)") };
+    let origin = if overrides.is_empty() {
+        origin.to_string()
+    } else {
+        format!("{origin} (with --set overrides)")
+    };
     serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| ConfigError::Schema {
         origin,
         key: e.path().to_string(),
         // The TOML deserialiser appends "in `key`" lines; the key is already named.
-        message: e.into_inner().to_string().lines().filter(|l| !l.starts_with("in `")).collect::<Vec<_>>().join(" ").trim().to_string(),
+        message: e
+            .into_inner()
+            .to_string()
+            .lines()
+            .filter(|l| !l.starts_with("in `"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim()
+            .to_string(),
     })
 }

@@ -11,5 +11,8 @@ mod validate;
 
 pub use error::ConfigError;
 pub use load::{Override, find_experiment, list_experiments, load_experiment, parse_experiment};
-pub use schema::{AnalysisConfig, Experiment, ModelSection, Reference, TracePoint, TrainConfig, Variant, VariantReference};
+pub use schema::{
+    AnalysisConfig, Experiment, ModelSection, Reference, TracePoint, TrainConfig, Variant,
+    VariantReference,
+};
 pub use validate::{Plan, PlannedVariant};

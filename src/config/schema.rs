@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     data::DataConfig,
+    learner::Engine,
     model::{Activation, InitScheme},
 };
 
@@ -56,6 +57,9 @@ pub struct TrainConfig {
     /// The default, 5, is seven times the loss of a chance-level guess (ln 2).
     #[serde(default = "default_diverge_above")]
     pub diverge_above: f64,
+    /// `auto` (default), `burn` or `fused`: how steps are computed; results agree to rounding.
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 fn default_diverge_above() -> f64 {
@@ -99,8 +103,14 @@ pub struct TracePoint {
 
 fn default_trace_points() -> Vec<TracePoint> {
     vec![
-        TracePoint { class: 0, farthest_from: [-1.2, -0.3] },
-        TracePoint { class: 1, farthest_from: [1.2, 0.3] },
+        TracePoint {
+            class: 0,
+            farthest_from: [-1.2, -0.3],
+        },
+        TracePoint {
+            class: 1,
+            farthest_from: [1.2, 0.3],
+        },
     ]
 }
 fn default_grid_step() -> f64 {
@@ -112,7 +122,11 @@ fn default_grid_margin() -> f64 {
 
 impl Default for AnalysisConfig {
     fn default() -> Self {
-        Self { trace_points: default_trace_points(), grid_step: default_grid_step(), grid_margin: default_grid_margin() }
+        Self {
+            trace_points: default_trace_points(),
+            grid_step: default_grid_step(),
+            grid_margin: default_grid_margin(),
+        }
     }
 }
 

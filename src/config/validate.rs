@@ -30,7 +30,11 @@ fn positive_finite(key: &str, value: f64) -> Result<(), ConfigError> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(ConfigError::invalid(key, value, "must be a positive, finite number"))
+        Err(ConfigError::invalid(
+            key,
+            value,
+            "must be a positive, finite number",
+        ))
     }
 }
 
@@ -43,12 +47,19 @@ impl Experiment {
         self.check_analysis()?;
         let variants = self.plan_variants()?;
         self.check_reference()?;
-        Ok(Plan { experiment: self, variants })
+        Ok(Plan {
+            experiment: self,
+            variants,
+        })
     }
 
     fn check_identity(&self) -> Result<(), ConfigError> {
         if !is_safe_name(&self.name) {
-            return Err(ConfigError::invalid("name", format!("{:?}", self.name), "must be non-empty and use only letters, digits, `-` and `_`"));
+            return Err(ConfigError::invalid(
+                "name",
+                format!("{:?}", self.name),
+                "must be non-empty and use only letters, digits, `-` and `_`",
+            ));
         }
         Ok(())
     }
@@ -56,20 +67,35 @@ impl Experiment {
     fn check_data(&self) -> Result<(), ConfigError> {
         let d = &self.data;
         if !DATA_KINDS.contains(&d.kind.as_str()) {
-            return Err(ConfigError::invalid("data.kind", format!("{:?}", d.kind), format!("allowed: {}", DATA_KINDS.join(", "))));
+            return Err(ConfigError::invalid(
+                "data.kind",
+                format!("{:?}", d.kind),
+                format!("allowed: {}", DATA_KINDS.join(", ")),
+            ));
         }
         if !(d.noise.is_finite() && d.noise >= 0.0) {
-            return Err(ConfigError::invalid("data.noise", d.noise, "must be a finite number >= 0"));
+            return Err(ConfigError::invalid(
+                "data.noise",
+                d.noise,
+                "must be a finite number >= 0",
+            ));
         }
         if !(d.test_fraction > 0.0 && d.test_fraction < 1.0) {
-            return Err(ConfigError::invalid("data.test_fraction", d.test_fraction, "must be strictly between 0 and 1"));
+            return Err(ConfigError::invalid(
+                "data.test_fraction",
+                d.test_fraction,
+                "must be strictly between 0 and 1",
+            ));
         }
         let n_test = test_count(d.n_samples, d.test_fraction);
         if d.n_samples < 4 || n_test >= d.n_samples {
             return Err(ConfigError::invalid(
                 "data.n_samples",
                 d.n_samples,
-                format!("must be at least 4 and leave points for both the train and the test set (test_fraction {})", d.test_fraction),
+                format!(
+                    "must be at least 4 and leave points for both the train and the test set (test_fraction {})",
+                    d.test_fraction
+                ),
             ));
         }
         Ok(())
@@ -88,13 +114,25 @@ impl Experiment {
         positive_finite("train.lr", t.lr)?;
         positive_finite("train.diverge_above", t.diverge_above)?;
         if t.epochs == 0 {
-            return Err(ConfigError::invalid("train.epochs", t.epochs, "must be at least 1"));
+            return Err(ConfigError::invalid(
+                "train.epochs",
+                t.epochs,
+                "must be at least 1",
+            ));
         }
         if t.batch_size == 0 {
-            return Err(ConfigError::invalid("train.batch_size", t.batch_size, "must be at least 1"));
+            return Err(ConfigError::invalid(
+                "train.batch_size",
+                t.batch_size,
+                "must be at least 1",
+            ));
         }
         if !OPTIMIZERS.contains(&t.optimizer.as_str()) {
-            return Err(ConfigError::invalid("train.optimizer", format!("{:?}", t.optimizer), format!("allowed: {}", OPTIMIZERS.join(", "))));
+            return Err(ConfigError::invalid(
+                "train.optimizer",
+                format!("{:?}", t.optimizer),
+                format!("allowed: {}", OPTIMIZERS.join(", ")),
+            ));
         }
         Ok(())
     }
@@ -103,17 +141,29 @@ impl Experiment {
         let a = &self.analysis;
         positive_finite("analysis.grid_step", a.grid_step)?;
         if !(a.grid_margin.is_finite() && a.grid_margin >= 0.0) {
-            return Err(ConfigError::invalid("analysis.grid_margin", a.grid_margin, "must be a finite number >= 0"));
+            return Err(ConfigError::invalid(
+                "analysis.grid_margin",
+                a.grid_margin,
+                "must be a finite number >= 0",
+            ));
         }
         if let Some(p) = a.trace_points.iter().find(|p| p.class > 1) {
-            return Err(ConfigError::invalid("analysis.trace_points.class", p.class, "must be 0 or 1"));
+            return Err(ConfigError::invalid(
+                "analysis.trace_points.class",
+                p.class,
+                "must be 0 or 1",
+            ));
         }
         Ok(())
     }
 
     fn plan_variants(&self) -> Result<Vec<PlannedVariant>, ConfigError> {
         if self.variants.is_empty() {
-            return Err(ConfigError::invalid("variants", "[]", "declare at least one [[variants]] entry"));
+            return Err(ConfigError::invalid(
+                "variants",
+                "[]",
+                "declare at least one [[variants]] entry",
+            ));
         }
         let mut seen = BTreeSet::new();
         self.variants
@@ -121,32 +171,76 @@ impl Experiment {
             .map(|v| {
                 let key = |field: &str| format!("variants.{}.{field}", v.name);
                 if !is_safe_name(&v.name) {
-                    return Err(ConfigError::invalid("variants.name", format!("{:?}", v.name), "must be non-empty and use only letters, digits, `-` and `_`"));
+                    return Err(ConfigError::invalid(
+                        "variants.name",
+                        format!("{:?}", v.name),
+                        "must be non-empty and use only letters, digits, `-` and `_`",
+                    ));
                 }
                 if !seen.insert(v.name.as_str()) {
-                    return Err(ConfigError::invalid("variants.name", &v.name, "variant names must be unique"));
+                    return Err(ConfigError::invalid(
+                        "variants.name",
+                        &v.name,
+                        "variant names must be unique",
+                    ));
                 }
                 let activation = v.activation.or(self.model.activation).ok_or_else(|| {
-                    ConfigError::invalid(key("activation"), "(missing)", format!("set it in the variant or in [model]; allowed: {}", Activation::names()))
+                    ConfigError::invalid(
+                        key("activation"),
+                        "(missing)",
+                        format!(
+                            "set it in the variant or in [model]; allowed: {}",
+                            Activation::names()
+                        ),
+                    )
                 })?;
                 let init = v.init.or(self.model.init).ok_or_else(|| {
-                    ConfigError::invalid(key("init"), "(missing)", format!("set it in the variant or in [model]; allowed: {}", InitScheme::names()))
+                    ConfigError::invalid(
+                        key("init"),
+                        "(missing)",
+                        format!(
+                            "set it in the variant or in [model]; allowed: {}",
+                            InitScheme::names()
+                        ),
+                    )
                 })?;
-                let mlp = MlpConfig { input: 2, hidden: self.model.hidden.clone(), activation, init };
-                Ok(PlannedVariant { name: v.name.clone(), mlp })
+                let mlp = MlpConfig {
+                    input: 2,
+                    hidden: self.model.hidden.clone(),
+                    activation,
+                    init,
+                };
+                Ok(PlannedVariant {
+                    name: v.name.clone(),
+                    mlp,
+                })
             })
             .collect()
     }
 
     fn check_reference(&self) -> Result<(), ConfigError> {
-        let Some(reference) = &self.reference else { return Ok(()) };
+        let Some(reference) = &self.reference else {
+            return Ok(());
+        };
         for (name, values) in &reference.variants {
             if !self.variants.iter().any(|v| &v.name == name) {
                 let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
-                return Err(ConfigError::invalid(format!("reference.variants.{name}"), name, format!("must name a variant: {}", names.join(", "))));
+                return Err(ConfigError::invalid(
+                    format!("reference.variants.{name}"),
+                    name,
+                    format!("must name a variant: {}", names.join(", ")),
+                ));
             }
-            if let Some(bad) = values.train_loss.keys().find(|k| k.parse::<usize>().map_or(true, |e| e == 0)) {
-                return Err(ConfigError::invalid(format!("reference.variants.{name}.train_loss"), bad, "keys must be epoch numbers >= 1"));
+            if let Some(bad) = values
+                .train_loss
+                .keys()
+                .find(|k| k.parse::<usize>().map_or(true, |e| e == 0))
+            {
+                return Err(ConfigError::invalid(
+                    format!("reference.variants.{name}.train_loss"),
+                    bad,
+                    "keys must be epoch numbers >= 1",
+                ));
             }
         }
         Ok(())
@@ -154,5 +248,8 @@ impl Experiment {
 }
 
 fn is_safe_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

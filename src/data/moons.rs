@@ -25,8 +25,12 @@ pub fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
 pub fn make_moons(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
     let n_out = n_samples / 2;
     let n_in = n_samples - n_out;
-    let outer = linspace(0.0, PI, n_out).into_iter().map(|t| ([t.cos(), t.sin()], 0));
-    let inner = linspace(0.0, PI, n_in).into_iter().map(|t| ([1.0 - t.cos(), 1.0 - t.sin() - 0.5], 1));
+    let outer = linspace(0.0, PI, n_out)
+        .into_iter()
+        .map(|t| ([t.cos(), t.sin()], 0));
+    let inner = linspace(0.0, PI, n_in)
+        .into_iter()
+        .map(|t| ([1.0 - t.cos(), 1.0 - t.sin() - 0.5], 1));
     let (x, y): (Vec<[f64; 2]>, Vec<u8>) = outer.chain(inner).unzip();
     let ordered = Dataset { x, y };
 

@@ -14,7 +14,11 @@ pub fn standardize(x: &mut [[f64; 2]]) {
         let squares: f64 = x.iter().map(|p| (p[column] - mean).powi(2)).sum();
         let variance = (squares - correction * correction / n) / n;
         let scale = variance.sqrt();
-        let scale = if scale < 10.0 * f64::EPSILON { 1.0 } else { scale };
+        let scale = if scale < 10.0 * f64::EPSILON {
+            1.0
+        } else {
+            scale
+        };
         for p in x.iter_mut() {
             p[column] = (p[column] - mean) / scale;
         }
@@ -31,5 +35,8 @@ pub fn test_count(n: usize, test_fraction: f64) -> usize {
 pub fn train_test_split(data: &Dataset, test_fraction: f64, seed: u32) -> Split {
     let order = NumpyRng::new(seed).permutation(data.len());
     let (test, train) = order.split_at(test_count(data.len(), test_fraction));
-    Split { train: data.select(train), test: data.select(test) }
+    Split {
+        train: data.select(train),
+        test: data.select(test),
+    }
 }

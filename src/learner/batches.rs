@@ -1,6 +1,9 @@
 //! Mini-batches for an epoch, gathered once from each member's data order.
 
-use burn::tensor::{Tensor, TensorData, backend::{AutodiffBackend, Backend}};
+use burn::tensor::{
+    Tensor, TensorData,
+    backend::{AutodiffBackend, Backend},
+};
 
 use crate::data::Dataset;
 
@@ -22,8 +25,14 @@ pub struct EvalSet<B: Backend> {
 
 fn gather(data: &Dataset, orders: &[&[usize]]) -> (TensorData, TensorData) {
     let (k, n) = (orders.len(), orders[0].len());
-    let x: Vec<f64> = orders.iter().flat_map(|o| o.iter().flat_map(|&i| data.x[i])).collect();
-    let y: Vec<f64> = orders.iter().flat_map(|o| o.iter().map(|&i| f64::from(data.y[i]))).collect();
+    let x: Vec<f64> = orders
+        .iter()
+        .flat_map(|o| o.iter().flat_map(|&i| data.x[i]))
+        .collect();
+    let y: Vec<f64> = orders
+        .iter()
+        .flat_map(|o| o.iter().map(|&i| f64::from(data.y[i])))
+        .collect();
     (TensorData::new(x, [k, n, 2]), TensorData::new(y, [k, n, 1]))
 }
 
@@ -41,7 +50,10 @@ pub fn batches_for_epoch<B: AutodiffBackend>(
             let end = (start + batch_size).min(data.len());
             let slices: Vec<&[usize]> = orders.iter().map(|o| &o[start..end]).collect();
             let (x, y) = gather(data, &slices);
-            Batch { x: Tensor::from_data(x, device), y: Tensor::from_data(y, device) }
+            Batch {
+                x: Tensor::from_data(x, device),
+                y: Tensor::from_data(y, device),
+            }
         })
         .collect()
 }
@@ -51,6 +63,9 @@ impl<B: Backend> EvalSet<B> {
     pub fn new(data: &Dataset, members: usize, device: &B::Device) -> Self {
         let all: Vec<usize> = (0..data.len()).collect();
         let (x, y) = gather(data, &vec![all.as_slice(); members]);
-        Self { x: Tensor::from_data(x, device), y: Tensor::from_data(y, device) }
+        Self {
+            x: Tensor::from_data(x, device),
+            y: Tensor::from_data(y, device),
+        }
     }
 }

@@ -10,7 +10,11 @@ pub fn bce_per_member<B: Backend>(prob: Tensor<B, 3>, y: Tensor<B, 3>) -> Tensor
     let [k, n, _] = prob.dims();
     let positive = y.clone() * prob.clone().add_scalar(EPS).log(); // [K, n, 1]
     let negative = y.neg().add_scalar(1.0) * prob.neg().add_scalar(1.0).add_scalar(EPS).log(); // [K, n, 1]
-    (positive + negative).sum_dim(1).reshape([k]).div_scalar(n as f64).neg() // [K]
+    (positive + negative)
+        .sum_dim(1)
+        .reshape([k])
+        .div_scalar(n as f64)
+        .neg() // [K]
 }
 
 /// The gradient of the mean loss with respect to the output logit: `(p - y) / n`, `[K, n, 1]`.

@@ -1,87 +1,216 @@
 //! One learner for every model: mini-batch training with recorded per-epoch metrics.
 //!
-//! The learner owns a model (an ensemble of `K` members) and its optimizer. A training step
-//! records each member's batch loss *before* its update, as the article does; the loss values
-//! stay on the device until the epoch ends, so a step never waits on the host.
+//! The learner owns a model (an ensemble of `K` members), its optimizer and its data split. A
+//! training step records each member's batch loss *before* its update, as the article does; on
+//! the Burn engine the loss values stay on the device until the epoch ends, so a step never
+//! waits on the host. Two engines compute the same maths: Burn's tensors and autodiff on any
+//! backend, and a fused host kernel that removes per-operation overhead on the CPU.
 
 mod batches;
+pub mod fused;
 mod history;
 mod loss;
 
 pub use batches::{Batch, EvalSet, batches_for_epoch};
+pub use fused::FusedEnsemble;
 pub use history::{EpochMetrics, History};
-pub use loss::{bce_per_member, logit_gradient};
+pub use loss::{EPS, bce_per_member, logit_gradient};
 
 use burn::{
     module::AutodiffModule,
-    optim::{GradientsParams, Optimizer, SgdConfig, adaptor::OptimizerAdaptor, Sgd},
-    tensor::{Tensor, backend::AutodiffBackend},
+    optim::{GradientsParams, Optimizer, Sgd, SgdConfig, adaptor::OptimizerAdaptor},
+    tensor::{
+        Tensor,
+        backend::{AutodiffBackend, Backend},
+    },
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    data::Split,
+    model::{Mlp, activation::sigmoid},
 };
 
-use crate::model::{Mlp, activation::sigmoid};
+/// How training steps are computed; both give the same numbers (checked in `tests/engines.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// [`Engine::Fused`] where it applies (float64 CPU backend, plain SGD), else [`Engine::Burn`].
+    #[default]
+    Auto,
+    /// Burn tensors and autodiff on the selected backend, with Burn's SGD optimizer.
+    Burn,
+    /// The fused host kernel of [`fused`]: the same maths without per-operation overhead.
+    Fused,
+}
 
-/// Trains one [`Mlp`] ensemble with plain SGD.
+/// Each member's metrics on the whole train and test sets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub train_loss: Vec<f64>,
+    pub train_accuracy: Vec<f64>,
+    pub test_loss: Vec<f64>,
+    pub test_accuracy: Vec<f64>,
+}
+
+enum State<B: AutodiffBackend> {
+    Burn {
+        model: Mlp<B>,
+        optimizer: OptimizerAdaptor<Sgd<B::InnerBackend>, Mlp<B>, B>,
+        train_set: EvalSet<B::InnerBackend>,
+        test_set: EvalSet<B::InnerBackend>,
+    },
+    Fused(FusedEnsemble),
+}
+
+/// Trains one [`Mlp`] ensemble on one split with plain SGD, whichever engine computes it.
 pub struct Learner<B: AutodiffBackend> {
-    model: Mlp<B>,
-    optimizer: OptimizerAdaptor<Sgd<B::InnerBackend>, Mlp<B>, B>,
+    state: State<B>,
+    split: Split,
     lr: f64,
+    batch_size: usize,
+    device: B::Device,
 }
 
 impl<B: AutodiffBackend> Learner<B> {
-    pub fn sgd(model: Mlp<B>, lr: f64) -> Self {
-        Self { model, optimizer: SgdConfig::new().init(), lr }
+    /// `threads` bounds the fused engine's worker threads.
+    pub fn sgd(
+        model: Mlp<B>,
+        engine: Engine,
+        lr: f64,
+        batch_size: usize,
+        split: &Split,
+        threads: usize,
+        device: &B::Device,
+    ) -> Self {
+        let state = match engine {
+            Engine::Fused | Engine::Auto if fused::applies::<B>() || engine == Engine::Fused => {
+                let threads = threads.min(model.members().div_ceil(8)).max(1);
+                State::Fused(FusedEnsemble::from_mlp(&model, threads))
+            }
+            _ => {
+                let k = model.members();
+                State::Burn {
+                    model,
+                    optimizer: SgdConfig::new().init(),
+                    train_set: EvalSet::new(&split.train, k, device),
+                    test_set: EvalSet::new(&split.test, k, device),
+                }
+            }
+        };
+        Self {
+            state,
+            split: split.clone(),
+            lr,
+            batch_size,
+            device: device.clone(),
+        }
     }
 
-    pub fn model(&self) -> &Mlp<B> {
-        &self.model
+    /// The engine actually in use.
+    pub fn engine(&self) -> Engine {
+        match self.state {
+            State::Burn { .. } => Engine::Burn,
+            State::Fused(_) => Engine::Fused,
+        }
     }
 
-    pub fn into_model(self) -> Mlp<B> {
-        self.model
+    /// The model as it stands.
+    pub fn model(&self) -> Mlp<B> {
+        match &self.state {
+            State::Burn { model, .. } => model.clone(),
+            State::Fused(fused) => fused.to_mlp(&self.device),
+        }
     }
 
-    /// One update on `batch`; returns each member's loss before the update, `[K]`.
-    ///
-    /// The output gradient is the article's `(out - y) / batch_size`, injected as the exact
-    /// gradient of `sum(logit * g)` with `g` held constant, so backpropagation starts from
-    /// the same numbers as the numpy original.
-    pub fn step(&mut self, batch: &Batch<B>) -> Tensor<B::InnerBackend, 1> {
-        let logit = self.model.forward(batch.x.clone()); // [K, n, 1]
-        let prob = sigmoid(logit.clone().inner()); // [K, n, 1]
-        let loss = bce_per_member(prob.clone(), batch.y.clone()); // [K]
-        let gradient = Tensor::from_inner(logit_gradient(prob, batch.y.clone())); // [K, n, 1]
-        let grads = GradientsParams::from_grads((logit * gradient).sum().backward(), &self.model);
-        self.model = self.optimizer.step(self.lr, self.model.clone(), grads);
-        loss
+    /// One epoch: member `k` visits the training set in `orders[k]`, in mini-batches.
+    /// Returns each member's mean batch loss, each computed before its update.
+    pub fn train_epoch(&mut self, orders: &[Vec<usize>]) -> Vec<f64> {
+        let (lr, batch_size) = (self.lr, self.batch_size);
+        match &mut self.state {
+            State::Fused(fused) => fused.train_epoch(&self.split.train, orders, batch_size, lr),
+            State::Burn {
+                model, optimizer, ..
+            } => {
+                let batches =
+                    batches_for_epoch::<B>(&self.split.train, orders, batch_size, &self.device);
+                let losses: Vec<_> = batches
+                    .iter()
+                    .map(|b| burn_step(model, optimizer, lr, b))
+                    .collect();
+                let k = model.members();
+                let flat = to_host(Tensor::cat(losses, 0)); // [steps * K], step-major
+                (0..k)
+                    .map(|m| flat.iter().skip(m).step_by(k).sum::<f64>() / batches.len() as f64)
+                    .collect()
+            }
+        }
     }
 
-    /// Trains on every batch of one epoch; returns each member's mean batch loss.
-    pub fn train_epoch(&mut self, batches: &[Batch<B>]) -> Vec<f64> {
-        let losses: Vec<_> = batches.iter().map(|b| self.step(b)).collect();
-        let k = self.model.members();
-        let flat = to_host(Tensor::cat(losses, 0)); // [steps * K], step-major
-        (0..k)
-            .map(|member| flat.iter().skip(member).step_by(k).sum::<f64>() / batches.len() as f64)
-            .collect()
-    }
-
-    /// Loss and accuracy of every member on `set`: `(loss[K], accuracy[K])`.
-    pub fn evaluate(&self, set: &EvalSet<B::InnerBackend>) -> (Vec<f64>, Vec<f64>) {
-        evaluate(&self.model.valid(), set)
+    /// Every member's loss and accuracy on the train and test sets.
+    pub fn evaluate(&mut self) -> Evaluation {
+        let ((train_loss, train_accuracy), (test_loss, test_accuracy)) = match &mut self.state {
+            State::Fused(fused) => (
+                fused.evaluate(&self.split.train),
+                fused.evaluate(&self.split.test),
+            ),
+            State::Burn {
+                model,
+                train_set,
+                test_set,
+                ..
+            } => {
+                let model = model.valid();
+                (evaluate(&model, train_set), evaluate(&model, test_set))
+            }
+        };
+        Evaluation {
+            train_loss,
+            train_accuracy,
+            test_loss,
+            test_accuracy,
+        }
     }
 }
 
+/// One update on `batch`; returns each member's loss before the update, `[K]`.
+///
+/// The output gradient is the article's `(out - y) / batch_size`, injected as the exact
+/// gradient of `sum(logit * g)` with `g` held constant, so backpropagation starts from
+/// the same numbers as the numpy original.
+fn burn_step<B: AutodiffBackend>(
+    model: &mut Mlp<B>,
+    optimizer: &mut OptimizerAdaptor<Sgd<B::InnerBackend>, Mlp<B>, B>,
+    lr: f64,
+    batch: &Batch<B>,
+) -> Tensor<B::InnerBackend, 1> {
+    let logit = model.forward(batch.x.clone()); // [K, n, 1]
+    let prob = sigmoid(logit.clone().inner()); // [K, n, 1]
+    let loss = bce_per_member(prob.clone(), batch.y.clone()); // [K]
+    let gradient = Tensor::from_inner(logit_gradient(prob, batch.y.clone())); // [K, n, 1]
+    let grads = GradientsParams::from_grads((logit * gradient).sum().backward(), model);
+    *model = optimizer.step(lr, model.clone(), grads);
+    loss
+}
+
 /// Loss and accuracy of every member of `model` on `set`: `(loss[K], accuracy[K])`.
-pub fn evaluate<B: burn::tensor::backend::Backend>(model: &Mlp<B>, set: &EvalSet<B>) -> (Vec<f64>, Vec<f64>) {
+pub fn evaluate<B: Backend>(model: &Mlp<B>, set: &EvalSet<B>) -> (Vec<f64>, Vec<f64>) {
     let prob = model.predict(set.x.clone()); // [K, n, 1]
     let [k, n, _] = prob.dims();
     let loss = bce_per_member(prob.clone(), set.y.clone()); // [K]
-    let correct = prob.greater_equal_elem(0.5).equal(set.y.clone().equal_elem(1.0)).float(); // [K, n, 1]
+    let correct = prob
+        .greater_equal_elem(0.5)
+        .equal(set.y.clone().equal_elem(1.0))
+        .float(); // [K, n, 1]
     let accuracy = correct.sum_dim(1).reshape([k]).div_scalar(n as f64); // [K]
     (to_host(loss), to_host(accuracy))
 }
 
 /// Copies a tensor's values to the host as `f64`.
-pub fn to_host<B: burn::tensor::backend::Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f64> {
-    tensor.into_data().convert::<f64>().to_vec::<f64>().expect("converted to f64")
+pub fn to_host<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f64> {
+    tensor
+        .into_data()
+        .convert::<f64>()
+        .to_vec::<f64>()
+        .expect("converted to f64")
 }

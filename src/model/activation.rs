@@ -78,11 +78,18 @@ impl Activation {
             Self::Sigmoid => sigmoid(z),
             Self::Tanh => z.tanh(),
             Self::Relu => activation::relu(z),
-            Self::LeakyRelu => activation::relu(z.clone()) - activation::relu(z.neg()).mul_scalar(LEAKY_SLOPE),
+            Self::LeakyRelu => {
+                activation::relu(z.clone()) - activation::relu(z.neg()).mul_scalar(LEAKY_SLOPE)
+            }
             // relu(z) + (exp(min(z, 0)) - 1): the second term is exactly 0 for z > 0.
             Self::Elu => activation::relu(z.clone()) + z.clamp_max(0.0).exp().sub_scalar(1.0),
             Self::Gelu => {
-                let cdf = z.clone().div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0).mul_scalar(0.5);
+                let cdf = z
+                    .clone()
+                    .div_scalar(std::f64::consts::SQRT_2)
+                    .erf()
+                    .add_scalar(1.0)
+                    .mul_scalar(0.5);
                 z * cdf
             }
             Self::Silu => z.clone() * sigmoid(z),
@@ -91,6 +98,61 @@ impl Activation {
             Self::Identity => z,
         }
     }
+
+    /// The activation of one value, as [`Self::apply`] computes it element-wise.
+    pub fn value(self, z: f64) -> f64 {
+        let relu = |x: f64| if x > 0.0 { x } else { 0.0 };
+        match self {
+            Self::Sigmoid => sigmoid_value(z),
+            Self::Tanh => z.tanh(),
+            Self::Relu => relu(z),
+            Self::LeakyRelu => relu(z) - relu(-z) * LEAKY_SLOPE,
+            Self::Elu => relu(z) + (z.min(0.0).exp() - 1.0),
+            Self::Gelu => z * ((libm::erf(z / std::f64::consts::SQRT_2) + 1.0) * 0.5),
+            Self::Silu => z * sigmoid_value(z),
+            Self::Softplus => relu(z) + (-z.abs()).exp().ln_1p(),
+            Self::Identity => z,
+        }
+    }
+
+    /// The derivative at `z`, given `a` = the activation at `z`: how much gradient passes.
+    pub fn derivative(self, z: f64, a: f64) -> f64 {
+        match self {
+            Self::Sigmoid => a * (1.0 - a),
+            Self::Tanh => 1.0 - a * a,
+            Self::Relu => f64::from(u8::from(z > 0.0)),
+            Self::LeakyRelu => {
+                if z > 0.0 {
+                    1.0
+                } else {
+                    LEAKY_SLOPE
+                }
+            }
+            Self::Elu => {
+                if z > 0.0 {
+                    1.0
+                } else {
+                    a + 1.0
+                }
+            }
+            Self::Gelu => {
+                let cdf = (libm::erf(z / std::f64::consts::SQRT_2) + 1.0) * 0.5;
+                let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                cdf + z * pdf
+            }
+            Self::Silu => {
+                let s = sigmoid_value(z);
+                s * (1.0 + z * (1.0 - s))
+            }
+            Self::Softplus => sigmoid_value(z),
+            Self::Identity => 1.0,
+        }
+    }
+}
+
+/// numpy's `1 / (1 + exp(-clip(z, -500, 500)))` for one value.
+pub fn sigmoid_value(z: f64) -> f64 {
+    1.0 / ((-z.clamp(-500.0, 500.0)).exp() + 1.0)
 }
 
 /// numpy's `1 / (1 + exp(-clip(z, -500, 500)))`, in the tensor's own precision.

@@ -70,7 +70,9 @@ impl InitScheme {
             Self::LecunUniform | Self::HeUniform | Self::XavierUniform => {
                 // numpy's `uniform(-limit, limit)`: low + (high - low) * random_sample().
                 let limit = 3f64.sqrt() * std;
-                (0..count).map(|_| -limit + 2.0 * limit * rng.uniform()).collect()
+                (0..count)
+                    .map(|_| -limit + 2.0 * limit * rng.uniform())
+                    .collect()
             }
         }
     }

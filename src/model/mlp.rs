@@ -79,7 +79,8 @@ impl MlpConfig {
     /// Builds `K = members.len()` members of this configuration from their drawn weights (see
     /// [`Self::draw_weights`]), with zero biases.
     pub fn init<B: Backend>(&self, members: &[Vec<Vec<f64>>], device: &B::Device) -> Mlp<B> {
-        let members: Vec<(&MlpConfig, &[Vec<f64>])> = members.iter().map(|w| (self, w.as_slice())).collect();
+        let members: Vec<(&MlpConfig, &[Vec<f64>])> =
+            members.iter().map(|w| (self, w.as_slice())).collect();
         Mlp::from_members(&members, device)
     }
 }
@@ -88,22 +89,37 @@ impl<B: Backend> Mlp<B> {
     /// Stacks members, each a configuration and its drawn weights, into one ensemble with zero
     /// biases. All configurations must share [`MlpConfig::dims`].
     pub fn from_members(members: &[(&MlpConfig, &[Vec<f64>])], device: &B::Device) -> Self {
-        let (first, _) = members.first().expect("an ensemble has at least one member");
+        let (first, _) = members
+            .first()
+            .expect("an ensemble has at least one member");
         let dims = first.dims();
-        assert!(members.iter().all(|(c, _)| c.dims() == dims), "ensemble members must share a layer layout");
+        assert!(
+            members.iter().all(|(c, _)| c.dims() == dims),
+            "ensemble members must share a layer layout"
+        );
         let k = members.len();
         let layers = dims
             .windows(2)
             .enumerate()
             .map(|(layer, w)| {
                 let (fan_in, fan_out) = (w[0], w[1]);
-                let weights: Vec<f64> = members.iter().flat_map(|(_, m)| m[layer].iter().copied()).collect();
-                let weight = Tensor::from_data(TensorData::new(weights, [k, fan_in, fan_out]), device);
+                let weights: Vec<f64> = members
+                    .iter()
+                    .flat_map(|(_, m)| m[layer].iter().copied())
+                    .collect();
+                let weight =
+                    Tensor::from_data(TensorData::new(weights, [k, fan_in, fan_out]), device);
                 let bias = Tensor::zeros([k, 1, fan_out], device);
-                Dense { weight: Param::from_tensor(weight), bias: Param::from_tensor(bias) }
+                Dense {
+                    weight: Param::from_tensor(weight),
+                    bias: Param::from_tensor(bias),
+                }
             })
             .collect();
-        Mlp { layers, activations: members.iter().map(|(c, _)| c.activation).collect() }
+        Mlp {
+            layers,
+            activations: members.iter().map(|(c, _)| c.activation).collect(),
+        }
     }
 }
 
@@ -141,7 +157,9 @@ impl<B: Backend> Mlp<B> {
         let mut out = first.apply(z.clone());
         for activation in distinct.into_iter().filter(|&a| a != first) {
             let chosen: Vec<bool> = self.activations.iter().map(|&a| a == activation).collect();
-            let mask = Tensor::<B, 3, Bool>::from_bool(TensorData::new(chosen, [dims[0], 1, 1]), &device).expand(dims); // [K, N, width]
+            let mask =
+                Tensor::<B, 3, Bool>::from_bool(TensorData::new(chosen, [dims[0], 1, 1]), &device)
+                    .expand(dims); // [K, N, width]
             out = out.mask_where(mask, activation.apply(z.clone()));
         }
         out
@@ -153,8 +171,15 @@ impl<B: Backend> Mlp<B> {
     }
 
     /// [`Self::forward`], showing each layer to `observer` on the way.
-    pub fn forward_observed(&self, x: Tensor<B, 3>, observer: &mut impl LayerObserver<B>) -> Tensor<B, 3> {
-        let (output, hidden) = self.layers.split_last().expect("an MLP has an output layer");
+    pub fn forward_observed(
+        &self,
+        x: Tensor<B, 3>,
+        observer: &mut impl LayerObserver<B>,
+    ) -> Tensor<B, 3> {
+        let (output, hidden) = self
+            .layers
+            .split_last()
+            .expect("an MLP has an output layer");
         let mut a = x; // [K, N, input]
         for (layer, dense) in hidden.iter().enumerate() {
             let z = dense.forward(a); // [K, N, width]

@@ -27,8 +27,15 @@ pub fn contour_segments(grid: &DecisionGrid, level: f64) -> Vec<[(f64, f64); 2]>
     for j in 0..ny.saturating_sub(1) {
         for i in 0..nx.saturating_sub(1) {
             let (c00, c10, c11, c01) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
-            let points: Vec<(f64, f64)> =
-                [crossing(c00, c10), crossing(c10, c11), crossing(c11, c01), crossing(c01, c00)].into_iter().flatten().collect();
+            let points: Vec<(f64, f64)> = [
+                crossing(c00, c10),
+                crossing(c10, c11),
+                crossing(c11, c01),
+                crossing(c01, c00),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             for pair in points.chunks_exact(2) {
                 segments.push([pair[0], pair[1]]);
             }
@@ -41,18 +48,35 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
     let n = record.analyses.len().max(1);
     let root = BitMapBackend::new(path, (720 * n as u32, 720)).into_drawing_area();
     root.fill(&WHITE)?;
-    for (panel, (entry, summary)) in root.split_evenly((1, n)).iter().zip(record.analyses.iter().zip(&record.summary.variants)) {
+    for (panel, (entry, summary)) in root
+        .split_evenly((1, n))
+        .iter()
+        .zip(record.analyses.iter().zip(&record.summary.variants))
+    {
         let Some(analysis) = &entry.analysis else {
-            panel.titled(&format!("{}: diverged, no boundary", entry.variant), (FAMILY, TITLE_SIZE))?;
+            panel.titled(
+                &format!("{}: diverged, no boundary", entry.variant),
+                (FAMILY, TITLE_SIZE),
+            )?;
             continue;
         };
         let grid = &analysis.grid;
-        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (grid.xs.first(), grid.xs.last(), grid.ys.first(), grid.ys.last()) else {
+        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (
+            grid.xs.first(),
+            grid.xs.last(),
+            grid.ys.first(),
+            grid.ys.last(),
+        ) else {
             continue;
         };
-        let accuracy = summary.test_accuracy.map_or("n/a".into(), |a| format!("{:.1}%", 100.0 * a));
+        let accuracy = summary
+            .test_accuracy
+            .map_or("n/a".into(), |a| format!("{:.1}%", 100.0 * a));
         let mut chart = ChartBuilder::on(panel)
-            .caption(format!("{}: test accuracy {accuracy}", entry.variant), (FAMILY, TITLE_SIZE))
+            .caption(
+                format!("{}: test accuracy {accuracy}", entry.variant),
+                (FAMILY, TITLE_SIZE),
+            )
             .margin(15)
             .x_label_area_size(50)
             .y_label_area_size(60)
@@ -72,19 +96,34 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
         let nx = grid.xs.len();
         chart.draw_series(grid.prob.iter().enumerate().map(|(idx, &p)| {
             let (x, y) = (grid.xs[idx % nx], grid.ys[idx / nx]);
-            Rectangle::new([(x - hx, y - hy), (x + hx, y + hy)], probability_color(p, LEVELS).filled())
+            Rectangle::new(
+                [(x - hx, y - hy), (x + hx, y + hy)],
+                probability_color(p, LEVELS).filled(),
+            )
         }))?;
         chart
-            .draw_series(contour_segments(grid, 0.5).into_iter().map(|s| PathElement::new(s.to_vec(), BLACK.stroke_width(3))))?
+            .draw_series(
+                contour_segments(grid, 0.5)
+                    .into_iter()
+                    .map(|s| PathElement::new(s.to_vec(), BLACK.stroke_width(3))),
+            )?
             .label("P(class 1) = 0.5")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(3)));
         for class in 0..2u8 {
             let color = CLASS_COLORS[class as usize];
             chart
                 .draw_series(
-                    split.test.x.iter().zip(&split.test.y).filter(|(_, y)| **y == class).map(|(p, _)| {
-                        EmptyElement::at((p[0], p[1])) + Circle::new((0, 0), 6, color.filled()) + Circle::new((0, 0), 6, WHITE.stroke_width(1))
-                    }),
+                    split
+                        .test
+                        .x
+                        .iter()
+                        .zip(&split.test.y)
+                        .filter(|(_, y)| **y == class)
+                        .map(|(p, _)| {
+                            EmptyElement::at((p[0], p[1]))
+                                + Circle::new((0, 0), 6, color.filled())
+                                + Circle::new((0, 0), 6, WHITE.stroke_width(1))
+                        }),
                 )?
                 .label(format!("test, class {class}"))
                 .legend(move |(x, y)| Circle::new((x, y), 6, color.filled()));

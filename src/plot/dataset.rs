@@ -16,7 +16,11 @@ pub fn draw(path: &Path, split: &Split) -> DrawResult {
     let all = split.train.x.iter().chain(&split.test.x);
     let (x0, x1) = padded_range(all.clone().map(|p| p[0]), 0.05);
     let (y0, y1) = padded_range(all.map(|p| p[1]), 0.05);
-    let title = format!("Two moons: {} train, {} test (standardised)", split.train.len(), split.test.len());
+    let title = format!(
+        "Two moons: {} train, {} test (standardised)",
+        split.train.len(),
+        split.test.len()
+    );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FAMILY, TITLE_SIZE))
         .margin(15)
@@ -33,12 +37,24 @@ pub fn draw(path: &Path, split: &Split) -> DrawResult {
         .draw()?;
     for class in 0..2u8 {
         let color = CLASS_COLORS[class as usize];
-        let train = split.train.x.iter().zip(&split.train.y).filter(|(_, y)| **y == class);
+        let train = split
+            .train
+            .x
+            .iter()
+            .zip(&split.train.y)
+            .filter(|(_, y)| **y == class);
         chart
-            .draw_series(train.map(|(p, _)| Circle::new((p[0], p[1]), 5, color.mix(0.75).filled())))?
+            .draw_series(
+                train.map(|(p, _)| Circle::new((p[0], p[1]), 5, color.mix(0.75).filled())),
+            )?
             .label(format!("class {class}, train"))
             .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
-        let test = split.test.x.iter().zip(&split.test.y).filter(|(_, y)| **y == class);
+        let test = split
+            .test
+            .x
+            .iter()
+            .zip(&split.test.y)
+            .filter(|(_, y)| **y == class);
         chart
             .draw_series(test.map(|(p, _)| Cross::new((p[0], p[1]), 6, color.stroke_width(3))))?
             .label(format!("class {class}, test"))

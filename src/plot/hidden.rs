@@ -17,13 +17,22 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
     root.fill(&WHITE)?;
     let panels = root.split_evenly((rows, cols));
     for (r, entry) in record.analyses.iter().enumerate() {
-        let Some(analysis) = &entry.analysis else { continue };
+        let Some(analysis) = &entry.analysis else {
+            continue;
+        };
         for (scatter, std) in analysis.hidden_scatter.iter().zip(&analysis.hidden_std) {
             let panel = &panels[r * cols + scatter.layer];
             let (x0, x1) = padded_range(scatter.x.iter().copied(), 0.08);
             let (y0, y1) = padded_range(scatter.y.iter().copied(), 0.08);
             let mut chart = ChartBuilder::on(panel)
-                .caption(format!("{}, layer {}: std {std:.4}", entry.variant, scatter.layer + 1), (FAMILY, TITLE_SIZE - 2))
+                .caption(
+                    format!(
+                        "{}, layer {}: std {std:.4}",
+                        entry.variant,
+                        scatter.layer + 1
+                    ),
+                    (FAMILY, TITLE_SIZE - 2),
+                )
                 .margin(12)
                 .x_label_area_size(45)
                 .y_label_area_size(60)
@@ -39,9 +48,16 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
                 .draw()?;
             for class in 0..2u8 {
                 let color = CLASS_COLORS[class as usize];
-                let points = scatter.x.iter().zip(&scatter.y).zip(&split.test.y).filter(|(_, y)| **y == class);
+                let points = scatter
+                    .x
+                    .iter()
+                    .zip(&scatter.y)
+                    .zip(&split.test.y)
+                    .filter(|(_, y)| **y == class);
                 chart
-                    .draw_series(points.map(|((&x, &y), _)| Circle::new((x, y), 5, color.mix(0.8).filled())))?
+                    .draw_series(
+                        points.map(|((&x, &y), _)| Circle::new((x, y), 5, color.mix(0.8).filled())),
+                    )?
                     .label(format!("class {class}"))
                     .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
             }

@@ -20,15 +20,36 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
         .summary
         .variants
         .iter()
-        .map(|v| (v.name.clone(), v.train_loss.iter().enumerate().map(|(i, &l)| ((i + 1) as f64, l)).collect()))
+        .map(|v| {
+            (
+                v.name.clone(),
+                v.train_loss
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &l)| ((i + 1) as f64, l))
+                    .collect(),
+            )
+        })
         .collect();
-    let losses = curves.iter().flat_map(|(_, c)| c.iter().map(|p| p.1)).filter(|l| *l > 0.0);
-    let (lo, hi) = losses.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| (lo.min(l), hi.max(l)));
-    let (lo, hi) = if lo.is_finite() { (lo * 0.7, hi * 1.3) } else { (1e-3, 1.0) };
+    let losses = curves
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|p| p.1))
+        .filter(|l| *l > 0.0);
+    let (lo, hi) = losses.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| {
+        (lo.min(l), hi.max(l))
+    });
+    let (lo, hi) = if lo.is_finite() {
+        (lo * 0.7, hi * 1.3)
+    } else {
+        (1e-3, 1.0)
+    };
     let epochs = record.experiment.train.epochs as f64;
 
     let mut chart = ChartBuilder::on(&root)
-        .caption(format!("Training loss ({})", record.experiment.name), (FAMILY, TITLE_SIZE))
+        .caption(
+            format!("Training loss ({})", record.experiment.name),
+            (FAMILY, TITLE_SIZE),
+        )
         .margin(15)
         .x_label_area_size(50)
         .y_label_area_size(80)
@@ -51,12 +72,20 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
             (None, None) => name.clone(),
         };
         chart
-            .draw_series(LineSeries::new(curve.iter().copied(), color.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                curve.iter().copied(),
+                color.stroke_width(2),
+            ))?
             .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+            });
         if let Some(&(x, y)) = curve.last() {
             chart.draw_series([Circle::new((x, y), 5, color.filled())])?;
-            let style = (FAMILY, TICK_SIZE).into_font().color(&color).pos(Pos::new(HPos::Right, VPos::Bottom));
+            let style = (FAMILY, TICK_SIZE)
+                .into_font()
+                .color(&color)
+                .pos(Pos::new(HPos::Right, VPos::Bottom));
             chart.draw_series([Text::new(format!("{y:.4}"), (x, y * 1.08), style)])?;
         }
     }

@@ -31,7 +31,10 @@ pub const FIGURES: [(&str, &str); 5] = [
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 fn draw(path: PathBuf, f: impl FnOnce(&Path) -> DrawResult) -> Result<(), RunError> {
-    f(&path).map_err(|e| RunError::Plot { path, message: e.to_string() })
+    f(&path).map_err(|e| RunError::Plot {
+        path,
+        message: e.to_string(),
+    })
 }
 
 /// Draws every figure of the run into its folder.
@@ -40,8 +43,12 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), RunError> {
     let dir = &record.dir;
     draw(dir.join("dataset.png"), |p| dataset::draw(p, split))?;
     draw(dir.join("loss.png"), |p| loss::draw(p, record))?;
-    draw(dir.join("decision_boundary.png"), |p| boundary::draw(p, record, split))?;
+    draw(dir.join("decision_boundary.png"), |p| {
+        boundary::draw(p, record, split)
+    })?;
     draw(dir.join("signal_trace.png"), |p| trace::draw(p, record))?;
-    draw(dir.join("hidden_space.png"), |p| hidden::draw(p, record, split))?;
+    draw(dir.join("hidden_space.png"), |p| {
+        hidden::draw(p, record, split)
+    })?;
     Ok(())
 }

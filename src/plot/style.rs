@@ -35,7 +35,8 @@ pub fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         for style in [FontStyle::Normal, FontStyle::Bold] {
-            plotters::style::register_font(FAMILY, style, FONT).unwrap_or_else(|_| panic!("the embedded font is valid"));
+            plotters::style::register_font(FAMILY, style, FONT)
+                .unwrap_or_else(|_| panic!("the embedded font is valid"));
         }
     });
 }
@@ -43,15 +44,28 @@ pub fn register_fonts() {
 /// `P(class 1)` in `[0, 1]` to a colour: class-0 blue through white to class-1 orange, in
 /// `levels` bands like a filled contour plot.
 pub fn probability_color(p: f64, levels: usize) -> RGBColor {
-    let p = ((p.clamp(0.0, 1.0) * levels as f64).floor().min(levels as f64 - 1.0) + 0.5) / levels as f64;
-    let (end, t) = if p < 0.5 { (CLASS_COLORS[0], 1.0 - 2.0 * p) } else { (CLASS_COLORS[1], 2.0 * p - 1.0) };
+    let p = ((p.clamp(0.0, 1.0) * levels as f64)
+        .floor()
+        .min(levels as f64 - 1.0)
+        + 0.5)
+        / levels as f64;
+    let (end, t) = if p < 0.5 {
+        (CLASS_COLORS[0], 1.0 - 2.0 * p)
+    } else {
+        (CLASS_COLORS[1], 2.0 * p - 1.0)
+    };
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t * 0.85).round() as u8;
     RGBColor(mix(end.0), mix(end.1), mix(end.2))
 }
 
 /// `(min, max)` of finite values, padded by `pad` of the span.
 pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f64) {
-    let (lo, hi) = values.into_iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if !lo.is_finite() {
         return (0.0, 1.0);
     }

@@ -15,25 +15,43 @@ use crate::run::RunRecord;
 
 /// Stage names along the x axis: `|z1|, |a1|, ..., |z_out|`.
 pub fn stage_labels(hidden_layers: usize) -> Vec<String> {
-    let mut labels: Vec<String> = (1..=hidden_layers).flat_map(|l| [format!("mean|z{l}|"), format!("mean|a{l}|")]).collect();
+    let mut labels: Vec<String> = (1..=hidden_layers)
+        .flat_map(|l| [format!("mean|z{l}|"), format!("mean|a{l}|")])
+        .collect();
     labels.push(format!("|z{}| (logit)", hidden_layers + 1));
     labels
 }
 
 pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
-    let traced: Vec<_> = record.analyses.iter().enumerate().filter_map(|(i, e)| e.analysis.as_ref().map(|a| (i, &e.variant, a))).collect();
-    let samples = traced.first().map_or(0, |(_, _, a)| a.trace_samples.len()).max(1);
+    let traced: Vec<_> = record
+        .analyses
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.analysis.as_ref().map(|a| (i, &e.variant, a)))
+        .collect();
+    let samples = traced
+        .first()
+        .map_or(0, |(_, _, a)| a.trace_samples.len())
+        .max(1);
     let root = BitMapBackend::new(path, (760 * samples as u32, 650)).into_drawing_area();
     root.fill(&WHITE)?;
     let labels = stage_labels(record.experiment.model.hidden.len());
     for (s, panel) in root.split_evenly((1, samples)).iter().enumerate() {
-        let Some((_, _, first)) = traced.first() else { break };
+        let Some((_, _, first)) = traced.first() else {
+            break;
+        };
         let sample = &first.trace_samples[s];
-        let top = traced.iter().flat_map(|(_, _, a)| a.signal_trace[s].iter().copied()).fold(0.0f64, f64::max);
+        let top = traced
+            .iter()
+            .flat_map(|(_, _, a)| a.signal_trace[s].iter().copied())
+            .fold(0.0f64, f64::max);
         let label_style = (FAMILY, TICK_SIZE - 3).into_font();
         let mut chart = ChartBuilder::on(panel)
             .caption(
-                format!("Class-{} sample at ({:.2}, {:.2})", sample.class, sample.point[0], sample.point[1]),
+                format!(
+                    "Class-{} sample at ({:.2}, {:.2})",
+                    sample.class, sample.point[0], sample.point[1]
+                ),
                 (FAMILY, TITLE_SIZE),
             )
             .margin(20)
@@ -45,7 +63,11 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
             .x_labels(labels.len())
             .x_label_formatter(&|x| {
                 let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 { labels.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .y_desc("magnitude")
             .axis_desc_style((FAMILY, LABEL_SIZE))
@@ -57,11 +79,24 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
             let left = |k: usize| k as f64 - 0.4 + slot as f64 * width;
             let values = &analysis.signal_trace[s];
             chart
-                .draw_series(values.iter().enumerate().map(|(k, &v)| Rectangle::new([(left(k), 0.0), (left(k) + width * 0.92, v)], color.filled())))?
+                .draw_series(values.iter().enumerate().map(|(k, &v)| {
+                    Rectangle::new(
+                        [(left(k), 0.0), (left(k) + width * 0.92, v)],
+                        color.filled(),
+                    )
+                }))?
                 .label(name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled())
+                });
             chart.draw_series(values.iter().enumerate().map(|(k, &v)| {
-                Text::new(format!("{v:.3}"), (left(k) + width * 0.46, v + top * 0.01), label_style.color(&color).pos(Pos::new(HPos::Center, VPos::Bottom)))
+                Text::new(
+                    format!("{v:.3}"),
+                    (left(k) + width * 0.46, v + top * 0.01),
+                    label_style
+                        .color(&color)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
             }))?;
         }
         chart

@@ -34,37 +34,78 @@ fn percent(value: f64) -> String {
 
 /// Every published value of `reference` beside what `measured` found, at the article's printed
 /// precision: losses and stds to 4 decimals, accuracies to 0.1%, the signal trace to 3 decimals.
-pub fn compare(variant: &str, reference: &VariantReference, measured: &VariantSummary) -> Vec<Comparison> {
+pub fn compare(
+    variant: &str,
+    reference: &VariantReference,
+    measured: &VariantSummary,
+) -> Vec<Comparison> {
     let mut rows = Vec::new();
     let mut push = |metric: String, published: String, measured: Option<String>| {
-        rows.push(Comparison { variant: variant.into(), metric, published, measured: measured.unwrap_or_else(|| "n/a".into()) });
+        rows.push(Comparison {
+            variant: variant.into(),
+            metric,
+            published,
+            measured: measured.unwrap_or_else(|| "n/a".into()),
+        });
     };
-    let mut losses: Vec<(usize, f64)> = reference.train_loss.iter().filter_map(|(k, v)| Some((k.parse().ok()?, *v))).collect();
+    let mut losses: Vec<(usize, f64)> = reference
+        .train_loss
+        .iter()
+        .filter_map(|(k, v)| Some((k.parse().ok()?, *v)))
+        .collect();
     losses.sort_by_key(|(epoch, _)| *epoch);
     for (epoch, value) in losses {
-        push(format!("train loss, epoch {epoch}"), fixed(value, 4), measured.train_loss.get(epoch - 1).map(|v| fixed(*v, 4)));
+        push(
+            format!("train loss, epoch {epoch}"),
+            fixed(value, 4),
+            measured.train_loss.get(epoch - 1).map(|v| fixed(*v, 4)),
+        );
     }
     if let Some(acc) = reference.test_accuracy {
-        push("test accuracy".into(), percent(acc), measured.test_accuracy.map(percent));
+        push(
+            "test accuracy".into(),
+            percent(acc),
+            measured.test_accuracy.map(percent),
+        );
     }
     for (layer, value) in reference.hidden_std.iter().flatten().enumerate() {
-        push(format!("hidden std, layer {}", layer + 1), fixed(*value, 4), measured.hidden_std.get(layer).map(|v| fixed(*v, 4)));
+        push(
+            format!("hidden std, layer {}", layer + 1),
+            fixed(*value, 4),
+            measured.hidden_std.get(layer).map(|v| fixed(*v, 4)),
+        );
     }
     for (sample, trace) in reference.signal_trace.iter().flatten().enumerate() {
-        let show = |t: &[f64]| t.iter().map(|v| fixed(*v, 3)).collect::<Vec<_>>().join(", ");
-        push(format!("signal trace, sample {}", sample + 1), show(trace), measured.signal_trace.get(sample).map(|t| show(t)));
+        let show = |t: &[f64]| {
+            t.iter()
+                .map(|v| fixed(*v, 3))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        push(
+            format!("signal trace, sample {}", sample + 1),
+            show(trace),
+            measured.signal_trace.get(sample).map(|t| show(t)),
+        );
     }
     rows
 }
 
 /// All comparisons of a run, in reference order.
 pub fn comparisons(record: &RunRecord) -> Vec<Comparison> {
-    let Some(reference) = &record.experiment.reference else { return Vec::new() };
+    let Some(reference) = &record.experiment.reference else {
+        return Vec::new();
+    };
     record
         .summary
         .variants
         .iter()
-        .filter_map(|v| reference.variants.get(&v.name).map(|r| compare(&v.name, r, v)))
+        .filter_map(|v| {
+            reference
+                .variants
+                .get(&v.name)
+                .map(|r| compare(&v.name, r, v))
+        })
         .flatten()
         .collect()
 }
@@ -78,7 +119,11 @@ pub fn render(record: &RunRecord) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n\n**Question.** {}\n", e.name, e.question.trim());
     if !e.expected.trim().is_empty() {
-        let _ = writeln!(md, "**Expected.** {}\n", e.expected.trim().replace('\n', " "));
+        let _ = writeln!(
+            md,
+            "**Expected.** {}\n",
+            e.expected.trim().replace('\n', " ")
+        );
     }
     let _ = writeln!(
         md,
@@ -92,7 +137,12 @@ pub fn render(record: &RunRecord) -> String {
         e.data.kind,
         e.data.noise,
         e.data.seed,
-        e.model.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(" -> "),
+        e.model
+            .hidden
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" -> "),
         e.train.epochs,
         e.train.optimizer,
         e.train.lr,
@@ -103,14 +153,22 @@ pub fn render(record: &RunRecord) -> String {
     }
 
     let _ = writeln!(md, "## Results\n");
-    let _ = writeln!(md, "| variant | activation | init | final train loss | train accuracy | test accuracy | hidden std per layer | training time |");
+    let _ = writeln!(
+        md,
+        "| variant | activation | init | final train loss | train accuracy | test accuracy | hidden std per layer | training time |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
     for v in &s.variants {
         let loss = match v.diverged_at_epoch {
             Some(epoch) => format!("diverged at epoch {epoch}"),
             None => v.train_loss.last().map_or("n/a".into(), |l| fixed(*l, 4)),
         };
-        let stds = v.hidden_std.iter().map(|x| fixed(*x, 4)).collect::<Vec<_>>().join(", ");
+        let stds = v
+            .hidden_std
+            .iter()
+            .map(|x| fixed(*x, 4))
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} | {} | {:.2} s |",
@@ -134,19 +192,38 @@ pub fn render(record: &RunRecord) -> String {
     if let Some(reference) = e.reference.as_ref().filter(|_| !rows.is_empty()) {
         let matched = rows.iter().filter(|r| r.matches()).count();
         let _ = writeln!(md, "## Published values beside measured ones\n");
-        let _ = writeln!(md, "Published by {}; measured values rounded to the published digits.", reference.source);
+        let _ = writeln!(
+            md,
+            "Published by {}; measured values rounded to the published digits.",
+            reference.source
+        );
         if !s.overrides.is_empty() {
-            let _ = writeln!(md, "This run overrides the protocol, so the published values need not apply.");
+            let _ = writeln!(
+                md,
+                "This run overrides the protocol, so the published values need not apply."
+            );
         }
         if !s.backend.is_exact() {
-            let _ = writeln!(md, "This run computed in {}, so values are approximate: exact agreement needs float64.", s.backend.precision);
+            let _ = writeln!(
+                md,
+                "This run computed in {}, so values are approximate: exact agreement needs float64.",
+                s.backend.precision
+            );
         }
-        let _ = writeln!(md, "\n**{matched} of {} values match to the printed digit.**\n", rows.len());
+        let _ = writeln!(
+            md,
+            "\n**{matched} of {} values match to the printed digit.**\n",
+            rows.len()
+        );
         let _ = writeln!(md, "| variant | quantity | published | measured | |");
         let _ = writeln!(md, "|---|---|---|---|---|");
         for r in &rows {
             let mark = if r.matches() { "match" } else { "differs" };
-            let _ = writeln!(md, "| {} | {} | {} | {} | {mark} |", r.variant, r.metric, r.published, r.measured);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {mark} |",
+                r.variant, r.metric, r.published, r.measured
+            );
         }
         let _ = writeln!(md);
     }
@@ -155,6 +232,9 @@ pub fn render(record: &RunRecord) -> String {
     for (file, title) in FIGURES {
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
     }
-    let _ = writeln!(md, "Files: `config.toml` (the experiment as run), `metrics.csv` (per variant and epoch), `summary.json`, `analysis.json`. Rebuild this report with `actlab analyze <this folder>`.");
+    let _ = writeln!(
+        md,
+        "Files: `config.toml` (the experiment as run), `metrics.csv` (per variant and epoch), `summary.json`, `analysis.json`. Rebuild this report with `actlab analyze <this folder>`."
+    );
     md
 }

@@ -35,6 +35,17 @@ pub struct RunOptions {
     /// Root of the default run folders.
     pub artifacts: PathBuf,
     pub show_progress: bool,
+    /// Worker threads a run may use (0: all cores).
+    pub threads: usize,
+}
+
+/// The number of cores, for `threads = 0`.
+pub fn available_threads(threads: usize) -> usize {
+    if threads > 0 {
+        threads
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +53,10 @@ pub enum RunError {
     #[error(transparent)]
     Folder(#[from] RunFolderError),
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read run folder {path}: {message}")]
     Read { path: PathBuf, message: String },
     #[error("cannot draw figure {path}: {message}")]
@@ -55,9 +69,11 @@ fn progress_bar(epochs: usize, visible: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new(epochs as u64);
     bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] epoch {pos}/{len} {elapsed_precise} {msg}")
-            .expect("a valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] epoch {pos}/{len} {elapsed_precise} {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
     );
     bar
 }
@@ -73,25 +89,50 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
     let bar = progress_bar(experiment.train.epochs, options.show_progress);
     bar.set_prefix(experiment.name.clone());
     let started = Instant::now();
-    let trained = train_plan::<backend::Train>(plan, &[experiment.model.seed], &split, &device, &bar);
+    let trained = train_plan::<backend::Train>(
+        plan,
+        &[experiment.model.seed],
+        &split,
+        available_threads(options.threads),
+        &device,
+        &bar,
+    );
     bar.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
 
-    let per_member = article::analyze(&trained.model.valid(), &split, &experiment.analysis, &device);
+    let per_member = article::analyze(
+        &trained.model.valid(),
+        &split,
+        &experiment.analysis,
+        &device,
+    );
     let mut variants = Vec::new();
     let mut analyses = Vec::new();
     for (v, planned) in plan.variants.iter().enumerate() {
         let k = trained.members_of(v)[0];
         let history = &trained.histories[k];
         let analysis = history.is_active().then(|| per_member[k].clone());
-        variants.push(VariantSummary::new(planned, trained.members[k].seed, history, analysis.as_ref(), trained.seconds));
-        analyses.push(AnalysisRecord { variant: planned.name.clone(), analysis });
+        variants.push(VariantSummary::new(
+            planned,
+            trained.members[k].seed,
+            history,
+            analysis.as_ref(),
+            trained.seconds,
+        ));
+        analyses.push(AnalysisRecord {
+            variant: planned.name.clone(),
+            analysis,
+        });
     }
     let summary = Summary {
         experiment: experiment.name.clone(),
-        run_id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        run_id: dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         actlab_version: env!("CARGO_PKG_VERSION").into(),
         backend: BackendInfo::current(),
+        engine: trained.engine,
         overrides: options.overrides.clone(),
         wall_seconds,
         train_seconds: trained.seconds,

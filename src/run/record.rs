@@ -13,7 +13,7 @@ use crate::{
     analysis::ArticleAnalysis,
     backend::BackendInfo,
     config::{Experiment, Plan, PlannedVariant, parse_experiment},
-    learner::History,
+    learner::{Engine, History},
 };
 
 /// `summary.json`: the stable, machine-readable result of a run.
@@ -23,6 +23,8 @@ pub struct Summary {
     pub run_id: String,
     pub actlab_version: String,
     pub backend: BackendInfo,
+    /// How training steps were computed.
+    pub engine: Engine,
     /// The `--set key=value` overrides applied to the experiment file.
     pub overrides: Vec<String>,
     /// Whole training loop including per-epoch evaluation.
@@ -58,8 +60,18 @@ pub struct VariantSummary {
 }
 
 impl VariantSummary {
-    pub fn new(variant: &PlannedVariant, seed: u32, history: &History, analysis: Option<&ArticleAnalysis>, train_seconds: f64) -> Self {
-        let finite: Vec<_> = history.epochs.iter().filter(|m| m.train_loss.is_finite()).collect();
+    pub fn new(
+        variant: &PlannedVariant,
+        seed: u32,
+        history: &History,
+        analysis: Option<&ArticleAnalysis>,
+        train_seconds: f64,
+    ) -> Self {
+        let finite: Vec<_> = history
+            .epochs
+            .iter()
+            .filter(|m| m.train_loss.is_finite())
+            .collect();
         let last = finite.last().filter(|_| history.is_active());
         Self {
             name: variant.name.clone(),
@@ -100,10 +112,14 @@ pub struct MetricRow {
     pub test_accuracy: f64,
 }
 
-pub const METRICS_HEADER: &str = "variant,seed,epoch,train_loss,train_accuracy,test_loss,test_accuracy";
+pub const METRICS_HEADER: &str =
+    "variant,seed,epoch,train_loss,train_accuracy,test_loss,test_accuracy";
 
 fn write_file(path: &Path, contents: &str) -> Result<(), RunError> {
-    std::fs::write(path, contents).map_err(|source| RunError::Write { path: path.into(), source })
+    std::fs::write(path, contents).map_err(|source| RunError::Write {
+        path: path.into(),
+        source,
+    })
 }
 
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), RunError> {
@@ -114,11 +130,18 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), RunError> {
 /// `config.toml`: the experiment exactly as run, overrides applied.
 pub fn write_config(dir: &Path, experiment: &Experiment) -> Result<(), RunError> {
     let text = toml::to_string_pretty(experiment).expect("an experiment serialises to TOML");
-    write_file(&dir.join("config.toml"), &format!("# The experiment as run, with every override applied.\n{text}"))
+    write_file(
+        &dir.join("config.toml"),
+        &format!("# The experiment as run, with every override applied.\n{text}"),
+    )
 }
 
 /// `metrics.csv`: one row per variant, seed and epoch; values printed to round-trip exactly.
-pub fn write_metrics<B: AutodiffBackend>(dir: &Path, plan: &Plan, trained: &Trained<B>) -> Result<(), RunError> {
+pub fn write_metrics<B: AutodiffBackend>(
+    dir: &Path,
+    plan: &Plan,
+    trained: &Trained<B>,
+) -> Result<(), RunError> {
     let mut csv = format!("{METRICS_HEADER}\n");
     for (member, history) in trained.members.iter().zip(&trained.histories) {
         let (variant, seed) = (&plan.variants[member.variant], member.seed);
@@ -144,15 +167,24 @@ pub struct RunRecord {
 }
 
 fn read_text(path: &Path) -> Result<String, RunError> {
-    std::fs::read_to_string(path).map_err(|e| RunError::Read { path: path.into(), message: e.to_string() })
+    std::fs::read_to_string(path).map_err(|e| RunError::Read {
+        path: path.into(),
+        message: e.to_string(),
+    })
 }
 
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, RunError> {
-    serde_json::from_str(&read_text(path)?).map_err(|e| RunError::Read { path: path.into(), message: e.to_string() })
+    serde_json::from_str(&read_text(path)?).map_err(|e| RunError::Read {
+        path: path.into(),
+        message: e.to_string(),
+    })
 }
 
 fn parse_metrics(path: &Path, text: &str) -> Result<Vec<MetricRow>, RunError> {
-    let bad = |line: usize, what: &str| RunError::Read { path: path.into(), message: format!("line {line}: {what}") };
+    let bad = |line: usize, what: &str| RunError::Read {
+        path: path.into(),
+        message: format!("line {line}: {what}"),
+    };
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, header)) if header == METRICS_HEADER => {}
@@ -164,7 +196,10 @@ fn parse_metrics(path: &Path, text: &str) -> Result<Vec<MetricRow>, RunError> {
             if f.len() != 7 {
                 return Err(bad(i + 1, "expected 7 comma-separated fields"));
             }
-            let num = |s: &str| s.parse::<f64>().map_err(|_| bad(i + 1, &format!("`{s}` is not a number")));
+            let num = |s: &str| {
+                s.parse::<f64>()
+                    .map_err(|_| bad(i + 1, &format!("`{s}` is not a number")))
+            };
             Ok(MetricRow {
                 variant: f[0].to_string(),
                 seed: f[1].parse().map_err(|_| bad(i + 1, "bad seed"))?,
@@ -187,8 +222,15 @@ impl RunRecord {
             });
         }
         let config_path = dir.join("config.toml");
-        let experiment = parse_experiment(&read_text(&config_path)?, &config_path.display().to_string(), &[])
-            .map_err(|e| RunError::Read { path: config_path.clone(), message: e.to_string() })?;
+        let experiment = parse_experiment(
+            &read_text(&config_path)?,
+            &config_path.display().to_string(),
+            &[],
+        )
+        .map_err(|e| RunError::Read {
+            path: config_path.clone(),
+            message: e.to_string(),
+        })?;
         let metrics_path = dir.join("metrics.csv");
         Ok(Self {
             dir: dir.into(),
@@ -201,6 +243,9 @@ impl RunRecord {
 
     /// The metric rows of one variant, in epoch order.
     pub fn variant_metrics(&self, variant: &str) -> Vec<&MetricRow> {
-        self.metrics.iter().filter(|m| m.variant == variant).collect()
+        self.metrics
+            .iter()
+            .filter(|m| m.variant == variant)
+            .collect()
     }
 }

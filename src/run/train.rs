@@ -13,7 +13,7 @@ use indicatif::ProgressBar;
 use crate::{
     config::Plan,
     data::Split,
-    learner::{EpochMetrics, EvalSet, History, Learner, batches_for_epoch},
+    learner::{Engine, EpochMetrics, History, Learner},
     model::{Mlp, MlpConfig},
     numpy_rng::NumpyRng,
 };
@@ -30,6 +30,8 @@ pub struct Trained<B: AutodiffBackend> {
     pub model: Mlp<B>,
     pub members: Vec<Member>,
     pub histories: Vec<History>,
+    /// The engine that computed the steps.
+    pub engine: Engine,
     /// Time spent in training steps for all members together (evaluation excluded).
     pub seconds: f64,
 }
@@ -37,12 +39,22 @@ pub struct Trained<B: AutodiffBackend> {
 impl<B: AutodiffBackend> Trained<B> {
     /// Member indices of `variant`, in seed order.
     pub fn members_of(&self, variant: usize) -> Vec<usize> {
-        (0..self.members.len()).filter(|&k| self.members[k].variant == variant).collect()
+        (0..self.members.len())
+            .filter(|&k| self.members[k].variant == variant)
+            .collect()
     }
 }
 
-/// Trains every variant of `plan` for every seed in `seeds` on `split`, as one ensemble.
-pub fn train_plan<B: AutodiffBackend>(plan: &Plan, seeds: &[u32], split: &Split, device: &B::Device, progress: &ProgressBar) -> Trained<B> {
+/// Trains every variant of `plan` for every seed in `seeds` on `split`, as one ensemble, on at
+/// most `threads` threads.
+pub fn train_plan<B: AutodiffBackend>(
+    plan: &Plan,
+    seeds: &[u32],
+    split: &Split,
+    threads: usize,
+    device: &B::Device,
+    progress: &ProgressBar,
+) -> Trained<B> {
     let train_cfg = &plan.experiment.train;
 
     // Variant-major member order: k = variant * seeds + seed index.
@@ -68,36 +80,51 @@ pub fn train_plan<B: AutodiffBackend>(plan: &Plan, seeds: &[u32], split: &Split,
     }
     let seed_index: Vec<usize> = (0..members.len()).map(|k| k % seeds.len()).collect();
 
-    let mut learner = Learner::sgd(Mlp::from_members(&stacked, device), train_cfg.lr);
+    let model = Mlp::from_members(&stacked, device);
+    let mut learner = Learner::sgd(
+        model,
+        train_cfg.engine,
+        train_cfg.lr,
+        train_cfg.batch_size,
+        split,
+        threads,
+        device,
+    );
     let mut histories = vec![History::default(); members.len()];
     let mut seconds = 0.0;
-    let train_set = EvalSet::new(&split.train, members.len(), device);
-    let test_set = EvalSet::new(&split.test, members.len(), device);
 
     for epoch in 1..=train_cfg.epochs {
-        let orders: Vec<Vec<usize>> = order_rngs.iter_mut().map(|rng| rng.permutation(split.train.len())).collect();
+        let orders: Vec<Vec<usize>> = order_rngs
+            .iter_mut()
+            .map(|rng| rng.permutation(split.train.len()))
+            .collect();
         if !histories.iter().any(History::is_active) {
             progress.inc(1);
             continue;
         }
-        let member_orders: Vec<Vec<usize>> = seed_index.iter().map(|&s| orders[s].clone()).collect();
-        let batches = batches_for_epoch::<B>(&split.train, &member_orders, train_cfg.batch_size, device);
+        let member_orders: Vec<Vec<usize>> =
+            seed_index.iter().map(|&s| orders[s].clone()).collect();
         let started = Instant::now();
-        let losses = learner.train_epoch(&batches);
+        let losses = learner.train_epoch(&member_orders);
         seconds += started.elapsed().as_secs_f64();
-        let (_, train_accuracy) = learner.evaluate(&train_set);
-        let (test_loss, test_accuracy) = learner.evaluate(&test_set);
+        let eval = learner.evaluate();
         for (k, history) in histories.iter_mut().enumerate() {
             let metrics = EpochMetrics {
                 epoch,
                 train_loss: losses[k],
-                train_accuracy: train_accuracy[k],
-                test_loss: test_loss[k],
-                test_accuracy: test_accuracy[k],
+                train_accuracy: eval.train_accuracy[k],
+                test_loss: eval.test_loss[k],
+                test_accuracy: eval.test_accuracy[k],
             };
             history.push(metrics, train_cfg.diverge_above);
         }
         progress.inc(1);
     }
-    Trained { model: learner.into_model(), members, histories, seconds }
+    Trained {
+        model: learner.model(),
+        engine: learner.engine(),
+        members,
+        histories,
+        seconds,
+    }
 }

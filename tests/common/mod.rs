@@ -17,21 +17,39 @@ pub fn golden(name: &str) -> Value {
 }
 
 pub fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 pub fn points(v: &Value) -> Vec<[f64; 2]> {
-    v.as_array().unwrap().iter().map(|p| { let p = floats(p); [p[0], p[1]] }).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let p = floats(p);
+            [p[0], p[1]]
+        })
+        .collect()
 }
 
 pub fn labels(v: &Value) -> Vec<u8> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u8).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u8)
+        .collect()
 }
 
 /// The seed experiment with `key=value` overrides.
 pub fn seed_plan(overrides: &[String]) -> Plan {
     let parsed: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
-    load_experiment(&root().join("experiments/sigmoid-vs-relu.toml"), &parsed).unwrap().check().unwrap()
+    load_experiment(&root().join("experiments/sigmoid-vs-relu.toml"), &parsed)
+        .unwrap()
+        .check()
+        .unwrap()
 }
 
 /// A fresh empty temporary folder for one test.
@@ -47,10 +65,16 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries {
             let p = e.unwrap().path();
-            if p.is_dir() { stack.push(p) } else { out.push((p.clone(), std::fs::read(&p).unwrap())) }
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()))
+            }
         }
     }
     out.sort();

@@ -1,0 +1,318 @@
+//! The fused CPU engine: forward, backward and SGD for MLP ensembles in one pass over host f64.
+//!
+//! actlab's networks are tiny (a seed-protocol step is ~45 thousand flops), so a tensor
+//! framework spends nearly all its time in per-operation overhead. This engine runs the same
+//! maths as the Burn engine (`Mlp::forward` + autodiff + SGD) member by member over plain
+//! buffers, members spread over threads. It is checked against the Burn engine and numpy.
+
+use burn::tensor::{Tensor, TensorData, backend::Backend};
+
+use super::{loss::EPS, to_host};
+use crate::{
+    data::Dataset,
+    model::{Activation, Dense, Mlp, activation::sigmoid_value},
+};
+
+/// Whether the fused engine computes what backend `B` would: float64 on the CPU.
+pub fn applies<B: Backend>() -> bool {
+    std::any::TypeId::of::<B::FloatElem>() == std::any::TypeId::of::<f64>()
+}
+
+/// One member's parameters: per layer, `[fan_in * fan_out]` row-major weights and `[fan_out]` biases.
+#[derive(Clone, Debug, PartialEq)]
+struct MemberParams {
+    weights: Vec<Vec<f64>>,
+    biases: Vec<Vec<f64>>,
+}
+
+/// A whole ensemble on the host, trained by plain SGD.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FusedEnsemble {
+    dims: Vec<usize>,
+    activations: Vec<Activation>,
+    members: Vec<MemberParams>,
+    threads: usize,
+}
+
+/// Per-layer buffers of one member's forward pass on a batch.
+struct Scratch {
+    /// `a[0]` is the input; `a[l]` the activation of layer `l`.
+    a: Vec<Vec<f64>>,
+    /// `z[l]` the pre-activation of layer `l + 1`.
+    z: Vec<Vec<f64>>,
+    delta: Vec<f64>,
+    delta_prev: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(dims: &[usize], rows: usize) -> Self {
+        let widest = dims.iter().max().copied().unwrap_or(1);
+        Self {
+            a: dims.iter().map(|&w| vec![0.0; rows * w]).collect(),
+            z: dims[1..].iter().map(|&w| vec![0.0; rows * w]).collect(),
+            delta: vec![0.0; rows * widest],
+            delta_prev: vec![0.0; rows * widest],
+        }
+    }
+}
+
+impl FusedEnsemble {
+    /// Copies `mlp`'s parameters to the host; `threads` members train at once.
+    pub fn from_mlp<B: Backend>(mlp: &Mlp<B>, threads: usize) -> Self {
+        let k = mlp.members();
+        let mut dims = vec![mlp.layers[0].weight.dims()[1]];
+        dims.extend(mlp.layers.iter().map(|l| l.weight.dims()[2]));
+        let host: Vec<(Vec<f64>, Vec<f64>)> = mlp
+            .layers
+            .iter()
+            .map(|l| (to_host(l.weight.val()), to_host(l.bias.val())))
+            .collect();
+        let members = (0..k)
+            .map(|m| {
+                let (weights, biases) = host
+                    .iter()
+                    .zip(dims.windows(2))
+                    .map(|((w, b), d)| {
+                        (
+                            w[m * d[0] * d[1]..(m + 1) * d[0] * d[1]].to_vec(),
+                            b[m * d[1]..(m + 1) * d[1]].to_vec(),
+                        )
+                    })
+                    .unzip();
+                MemberParams { weights, biases }
+            })
+            .collect();
+        Self {
+            dims,
+            activations: mlp.activations.clone(),
+            members,
+            threads: threads.max(1),
+        }
+    }
+
+    /// The ensemble as a Burn module again.
+    pub fn to_mlp<B: Backend>(&self, device: &B::Device) -> Mlp<B> {
+        let k = self.members.len();
+        let layers = self
+            .dims
+            .windows(2)
+            .enumerate()
+            .map(|(l, d)| {
+                let w: Vec<f64> = self
+                    .members
+                    .iter()
+                    .flat_map(|m| m.weights[l].iter().copied())
+                    .collect();
+                let b: Vec<f64> = self
+                    .members
+                    .iter()
+                    .flat_map(|m| m.biases[l].iter().copied())
+                    .collect();
+                Dense {
+                    weight: burn::module::Param::from_tensor(Tensor::from_data(
+                        TensorData::new(w, [k, d[0], d[1]]),
+                        device,
+                    )),
+                    bias: burn::module::Param::from_tensor(Tensor::from_data(
+                        TensorData::new(b, [k, 1, d[1]]),
+                        device,
+                    )),
+                }
+            })
+            .collect();
+        Mlp {
+            layers,
+            activations: self.activations.clone(),
+        }
+    }
+
+    /// Runs `f(member index, params, activation)` for every member, spread over the threads;
+    /// results come back in member order.
+    fn for_members<R: Send>(
+        &mut self,
+        f: impl Fn(usize, &mut MemberParams, Activation) -> R + Sync,
+    ) -> Vec<R> {
+        let chunk = self.members.len().div_ceil(self.threads);
+        let activations = &self.activations;
+        if self.threads == 1 || self.members.len() == 1 {
+            return self
+                .members
+                .iter_mut()
+                .zip(activations)
+                .enumerate()
+                .map(|(k, (m, &a))| f(k, m, a))
+                .collect();
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .members
+                .chunks_mut(chunk)
+                .zip(activations.chunks(chunk))
+                .enumerate()
+                .map(|(c, (ms, acts))| {
+                    let f = &f;
+                    scope.spawn(move || {
+                        ms.iter_mut()
+                            .zip(acts)
+                            .enumerate()
+                            .map(|(i, (m, &a))| f(c * chunk + i, m, a))
+                            .collect::<Vec<R>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a training thread panicked"))
+                .collect()
+        })
+    }
+
+    /// One epoch of SGD with learning rate `lr`: member `k` visits `data` in `orders[k]`, in
+    /// batches of `batch_size`. Returns each member's mean batch loss (each before its update).
+    pub fn train_epoch(
+        &mut self,
+        data: &Dataset,
+        orders: &[Vec<usize>],
+        batch_size: usize,
+        lr: f64,
+    ) -> Vec<f64> {
+        let dims = self.dims.clone();
+        let rows = batch_size.min(data.len());
+        self.for_members(|k, params, activation| {
+            let mut scratch = Scratch::new(&dims, rows);
+            let batches = orders[k].chunks(batch_size);
+            let steps = batches.len();
+            let total: f64 = batches
+                .map(|batch| sgd_step(&dims, activation, params, data, batch, lr, &mut scratch))
+                .sum();
+            total / steps as f64
+        })
+    }
+
+    /// Loss and accuracy of every member on all of `data`: `(loss[K], accuracy[K])`.
+    pub fn evaluate(&mut self, data: &Dataset) -> (Vec<f64>, Vec<f64>) {
+        let dims = self.dims.clone();
+        let all: Vec<usize> = (0..data.len()).collect();
+        let results = self.for_members(|_, params, activation| {
+            let mut scratch = Scratch::new(&dims, all.len());
+            forward(&dims, activation, params, data, &all, &mut scratch);
+            let logits = scratch.z.last().expect("an output layer");
+            let (mut loss, mut correct) = (0.0, 0usize);
+            for (&i, &z) in all.iter().zip(logits) {
+                let p = sigmoid_value(z);
+                let y = f64::from(data.y[i]);
+                loss += y * (p + EPS).ln() + (1.0 - y) * (1.0 - p + EPS).ln();
+                correct += usize::from((p >= 0.5) == (data.y[i] == 1));
+            }
+            (
+                -(loss / all.len() as f64),
+                correct as f64 / all.len() as f64,
+            )
+        });
+        results.into_iter().unzip()
+    }
+}
+
+/// `z = a @ W + b` then the activation, layer by layer, for the rows `batch` of `data`.
+fn forward(
+    dims: &[usize],
+    activation: Activation,
+    params: &MemberParams,
+    data: &Dataset,
+    batch: &[usize],
+    s: &mut Scratch,
+) {
+    let n = batch.len();
+    for (r, &i) in batch.iter().enumerate() {
+        s.a[0][r * 2..r * 2 + 2].copy_from_slice(&data.x[i]);
+    }
+    let layers = dims.len() - 1;
+    for l in 0..layers {
+        let (fan_in, fan_out) = (dims[l], dims[l + 1]);
+        let (w, b) = (&params.weights[l], &params.biases[l]);
+        let (input, rest) = s.a.split_at_mut(l + 1);
+        let input = &input[l];
+        let z = &mut s.z[l];
+        for r in 0..n {
+            let row = &mut z[r * fan_out..(r + 1) * fan_out];
+            row.fill(0.0);
+            for p in 0..fan_in {
+                let x = input[r * fan_in + p];
+                for (acc, &wpj) in row.iter_mut().zip(&w[p * fan_out..(p + 1) * fan_out]) {
+                    *acc += x * wpj;
+                }
+            }
+            for (acc, &bj) in row.iter_mut().zip(b) {
+                *acc += bj;
+            }
+        }
+        if l + 1 < layers {
+            let out = &mut rest[0];
+            for (o, &zv) in out[..n * fan_out].iter_mut().zip(&z[..n * fan_out]) {
+                *o = activation.value(zv);
+            }
+        }
+    }
+}
+
+/// One SGD step on `batch`; returns the batch loss before the update.
+fn sgd_step(
+    dims: &[usize],
+    activation: Activation,
+    params: &mut MemberParams,
+    data: &Dataset,
+    batch: &[usize],
+    lr: f64,
+    s: &mut Scratch,
+) -> f64 {
+    forward(dims, activation, params, data, batch, s);
+    let n = batch.len();
+    let layers = dims.len() - 1;
+    let logits = &s.z[layers - 1];
+    let mut loss = 0.0;
+    for (r, &i) in batch.iter().enumerate() {
+        let p = sigmoid_value(logits[r]);
+        let y = f64::from(data.y[i]);
+        loss += y * (p + EPS).ln() + (1.0 - y) * (1.0 - p + EPS).ln();
+        s.delta[r] = (p - y) / n as f64;
+    }
+    for l in (0..layers).rev() {
+        let (fan_in, fan_out) = (dims[l], dims[l + 1]);
+        let input = &s.a[l];
+        // Gradient for the layer below, with this layer's weights before their update.
+        if l > 0 {
+            let w = &params.weights[l];
+            for r in 0..n {
+                for p in 0..fan_in {
+                    let d_row = &s.delta[r * fan_out..(r + 1) * fan_out];
+                    let da: f64 = d_row
+                        .iter()
+                        .zip(&w[p * fan_out..(p + 1) * fan_out])
+                        .map(|(d, w)| d * w)
+                        .sum();
+                    let idx = r * fan_in + p;
+                    s.delta_prev[idx] = da * activation.derivative(s.z[l - 1][idx], input[idx]);
+                }
+            }
+        }
+        let (w, b) = (&mut params.weights[l], &mut params.biases[l]);
+        for p in 0..fan_in {
+            for j in 0..fan_out {
+                let mut g = 0.0;
+                for r in 0..n {
+                    g += input[r * fan_in + p] * s.delta[r * fan_out + j];
+                }
+                w[p * fan_out + j] -= lr * g;
+            }
+        }
+        for j in 0..fan_out {
+            let mut g = 0.0;
+            for r in 0..n {
+                g += s.delta[r * fan_out + j];
+            }
+            b[j] -= lr * g;
+        }
+        std::mem::swap(&mut s.delta, &mut s.delta_prev);
+    }
+    -(loss / n as f64)
+}
