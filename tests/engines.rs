@@ -145,3 +145,56 @@ fn every_activation_agrees_across_engines() {
         }
     }
 }
+
+#[test]
+fn every_optimizer_takes_the_same_steps_on_both_engines() {
+    let device = backend::device();
+    let settings: [&[&str]; 6] = [
+        &["train.optimizer=\"momentum\"", "train.momentum=0.9"],
+        &[
+            "train.optimizer=\"nesterov\"",
+            "train.momentum=0.8",
+            "train.weight_decay=0.01",
+        ],
+        &["train.optimizer=\"sgd\"", "train.weight_decay=0.001"],
+        &["train.optimizer=\"adam\"", "train.lr=0.01"],
+        &[
+            "train.optimizer=\"adam\"",
+            "train.lr=0.01",
+            "train.weight_decay=0.001",
+        ],
+        &[
+            "train.optimizer=\"adamw\"",
+            "train.lr=0.01",
+            "train.weight_decay=0.05",
+        ],
+    ];
+    for setting in settings {
+        let losses: Vec<Vec<f64>> = ["burn", "fused"]
+            .iter()
+            .map(|engine| {
+                let mut overrides: Vec<String> = setting.iter().map(|s| s.to_string()).collect();
+                overrides.push(format!("train.engine=\"{engine}\""));
+                overrides.push("train.epochs=40".into());
+                let plan = seed_plan(&overrides);
+                let split = plan.experiment.data.build();
+                let trained =
+                    train_plan::<Train>(&plan, &[42], &split, 1, &device, &ProgressBar::hidden());
+                trained
+                    .histories
+                    .iter()
+                    .flat_map(|h| h.train_loss())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(losses[0].len(), losses[1].len());
+        for (a, b) in losses[0].iter().zip(&losses[1]) {
+            assert!(
+                relative(*a, *b) < 1e-10,
+                "{setting:?}: burn {a} vs fused {b}"
+            );
+        }
+        // The optimizer did something different from plain SGD.
+        assert_ne!(losses[0][39], 0.0);
+    }
+}

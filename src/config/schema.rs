@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     data::DataConfig,
-    learner::Engine,
+    learner::{Engine, OptimizerKind, OptimizerSpec},
     model::{Activation, InitScheme},
 };
 
@@ -48,8 +48,20 @@ pub struct ModelSection {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
+    /// sgd, momentum, nesterov, adam or adamw.
     #[serde(default = "default_optimizer")]
-    pub optimizer: String,
+    pub optimizer: OptimizerKind,
+    /// Momentum of `momentum` / `nesterov` (no dampening).
+    #[serde(default = "default_momentum")]
+    pub momentum: f64,
+    /// L2 penalty (SGD family, Adam) or decoupled decay (AdamW).
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// Adam's (beta1, beta2).
+    #[serde(default = "default_betas")]
+    pub betas: [f64; 2],
+    #[serde(default = "default_epsilon")]
+    pub epsilon: f64,
     pub lr: f64,
     pub epochs: usize,
     pub batch_size: usize,
@@ -66,8 +78,29 @@ fn default_diverge_above() -> f64 {
     5.0
 }
 
-fn default_optimizer() -> String {
-    "sgd".into()
+fn default_optimizer() -> OptimizerKind {
+    OptimizerKind::Sgd
+}
+fn default_momentum() -> f64 {
+    0.9
+}
+fn default_betas() -> [f64; 2] {
+    [0.9, 0.999]
+}
+fn default_epsilon() -> f64 {
+    1e-8
+}
+
+impl TrainConfig {
+    pub fn optimizer_spec(&self) -> OptimizerSpec {
+        OptimizerSpec {
+            kind: self.optimizer,
+            momentum: self.momentum,
+            weight_decay: self.weight_decay,
+            betas: self.betas,
+            epsilon: self.epsilon,
+        }
+    }
 }
 
 /// One arm of the comparison: a name plus what differs from the model section.

@@ -10,7 +10,6 @@ use crate::{
 
 /// Largest hidden width accepted: far beyond what these toy problems need.
 pub const MAX_WIDTH: usize = 4096;
-pub const OPTIMIZERS: [&str; 1] = ["sgd"];
 
 /// A validated experiment: what the runner executes.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,13 +126,28 @@ impl Experiment {
                 "must be at least 1",
             ));
         }
-        if !OPTIMIZERS.contains(&t.optimizer.as_str()) {
+        if !(0.0..1.0).contains(&t.momentum) {
             return Err(ConfigError::invalid(
-                "train.optimizer",
-                format!("{:?}", t.optimizer),
-                format!("allowed: {}", OPTIMIZERS.join(", ")),
+                "train.momentum",
+                t.momentum,
+                "must be in [0, 1)",
             ));
         }
+        if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
+            return Err(ConfigError::invalid(
+                "train.weight_decay",
+                t.weight_decay,
+                "must be a finite number >= 0",
+            ));
+        }
+        if !t.betas.iter().all(|b| (0.0..1.0).contains(b)) {
+            return Err(ConfigError::invalid(
+                "train.betas",
+                format!("{:?}", t.betas),
+                "both must be in [0, 1)",
+            ));
+        }
+        positive_finite("train.epsilon", t.epsilon)?;
         Ok(())
     }
 

@@ -7,7 +7,11 @@
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 
-use super::{loss::EPS, to_host};
+use super::{
+    loss::EPS,
+    optim::{HostState, OptimizerSpec},
+    to_host,
+};
 use crate::{
     data::Dataset,
     model::{Activation, Dense, Mlp, activation::sigmoid_value},
@@ -23,14 +27,17 @@ pub fn applies<B: Backend>() -> bool {
 struct MemberParams {
     weights: Vec<Vec<f64>>,
     biases: Vec<Vec<f64>>,
+    /// Optimizer state per layer: (weights, biases).
+    states: Vec<(HostState, HostState)>,
 }
 
-/// A whole ensemble on the host, trained by plain SGD.
+/// A whole ensemble on the host with its optimizer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FusedEnsemble {
     dims: Vec<usize>,
     activations: Vec<Activation>,
     members: Vec<MemberParams>,
+    optimizer: OptimizerSpec,
     threads: usize,
 }
 
@@ -42,6 +49,9 @@ struct Scratch {
     z: Vec<Vec<f64>>,
     delta: Vec<f64>,
     delta_prev: Vec<f64>,
+    /// Gradients of one layer's weights and biases.
+    grad_w: Vec<f64>,
+    grad_b: Vec<f64>,
 }
 
 impl Scratch {
@@ -52,13 +62,15 @@ impl Scratch {
             z: dims[1..].iter().map(|&w| vec![0.0; rows * w]).collect(),
             delta: vec![0.0; rows * widest],
             delta_prev: vec![0.0; rows * widest],
+            grad_w: vec![0.0; widest * widest],
+            grad_b: vec![0.0; widest],
         }
     }
 }
 
 impl FusedEnsemble {
-    /// Copies `mlp`'s parameters to the host; `threads` members train at once.
-    pub fn from_mlp<B: Backend>(mlp: &Mlp<B>, threads: usize) -> Self {
+    /// Copies `mlp`'s parameters to the host, to train with `optimizer` on up to `threads` threads.
+    pub fn from_mlp<B: Backend>(mlp: &Mlp<B>, optimizer: OptimizerSpec, threads: usize) -> Self {
         let k = mlp.members();
         let mut dims = vec![mlp.layers[0].weight.dims()[1]];
         dims.extend(mlp.layers.iter().map(|l| l.weight.dims()[2]));
@@ -79,13 +91,19 @@ impl FusedEnsemble {
                         )
                     })
                     .unzip();
-                MemberParams { weights, biases }
+                let states = vec![Default::default(); dims.len() - 1];
+                MemberParams {
+                    weights,
+                    biases,
+                    states,
+                }
             })
             .collect();
         Self {
             dims,
             activations: mlp.activations.clone(),
             members,
+            optimizer,
             threads: threads.max(1),
         }
     }
@@ -177,13 +195,25 @@ impl FusedEnsemble {
         lr: f64,
     ) -> Vec<f64> {
         let dims = self.dims.clone();
+        let optimizer = self.optimizer;
         let rows = batch_size.min(data.len());
         self.for_members(|k, params, activation| {
             let mut scratch = Scratch::new(&dims, rows);
             let batches = orders[k].chunks(batch_size);
             let steps = batches.len();
             let total: f64 = batches
-                .map(|batch| sgd_step(&dims, activation, params, data, batch, lr, &mut scratch))
+                .map(|batch| {
+                    train_step(
+                        &dims,
+                        activation,
+                        &optimizer,
+                        params,
+                        data,
+                        batch,
+                        lr,
+                        &mut scratch,
+                    )
+                })
                 .sum();
             total / steps as f64
         })
@@ -255,10 +285,12 @@ fn forward(
     }
 }
 
-/// One SGD step on `batch`; returns the batch loss before the update.
-fn sgd_step(
+/// One optimizer step on `batch`; returns the batch loss before the update.
+#[allow(clippy::too_many_arguments)]
+fn train_step(
     dims: &[usize],
     activation: Activation,
+    optimizer: &OptimizerSpec,
     params: &mut MemberParams,
     data: &Dataset,
     batch: &[usize],
@@ -295,23 +327,22 @@ fn sgd_step(
                 }
             }
         }
-        let (w, b) = (&mut params.weights[l], &mut params.biases[l]);
+        let (grad_w, grad_b) = (&mut s.grad_w[..fan_in * fan_out], &mut s.grad_b[..fan_out]);
         for p in 0..fan_in {
             for j in 0..fan_out {
                 let mut g = 0.0;
                 for r in 0..n {
                     g += input[r * fan_in + p] * s.delta[r * fan_out + j];
                 }
-                w[p * fan_out + j] -= lr * g;
+                grad_w[p * fan_out + j] = g;
             }
         }
-        for j in 0..fan_out {
-            let mut g = 0.0;
-            for r in 0..n {
-                g += s.delta[r * fan_out + j];
-            }
-            b[j] -= lr * g;
+        for (j, gb) in grad_b.iter_mut().enumerate() {
+            *gb = (0..n).map(|r| s.delta[r * fan_out + j]).sum();
         }
+        let (state_w, state_b) = &mut params.states[l];
+        optimizer.update(lr, &mut params.weights[l], grad_w, state_w);
+        optimizer.update(lr, &mut params.biases[l], grad_b, state_b);
         std::mem::swap(&mut s.delta, &mut s.delta_prev);
     }
     -(loss / n as f64)

@@ -10,15 +10,17 @@ mod batches;
 pub mod fused;
 mod history;
 mod loss;
+pub mod optim;
 
 pub use batches::{Batch, EvalSet, batches_for_epoch};
 pub use fused::FusedEnsemble;
 pub use history::{EpochMetrics, History};
 pub use loss::{EPS, bce_per_member, logit_gradient};
+pub use optim::{BurnOptimizer, OptimizerKind, OptimizerSpec};
 
 use burn::{
     module::AutodiffModule,
-    optim::{GradientsParams, Optimizer, Sgd, SgdConfig, adaptor::OptimizerAdaptor},
+    optim::GradientsParams,
     tensor::{
         Tensor,
         backend::{AutodiffBackend, Backend},
@@ -35,12 +37,13 @@ use crate::{
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
-    /// [`Engine::Fused`] where it applies (float64 CPU backend, plain SGD), else [`Engine::Burn`].
+    /// [`Engine::Fused`] where it applies (a float64 CPU backend), else [`Engine::Burn`].
     #[default]
     Auto,
     /// Burn tensors and autodiff on the selected backend, with Burn's SGD optimizer.
     Burn,
-    /// The fused host kernel of [`fused`]: the same maths without per-operation overhead.
+    /// The fused host kernel of [`fused`]: the same maths without per-operation overhead,
+    /// always in float64 on the CPU.
     Fused,
 }
 
@@ -56,14 +59,14 @@ pub struct Evaluation {
 enum State<B: AutodiffBackend> {
     Burn {
         model: Mlp<B>,
-        optimizer: OptimizerAdaptor<Sgd<B::InnerBackend>, Mlp<B>, B>,
+        optimizer: BurnOptimizer<B>,
         train_set: EvalSet<B::InnerBackend>,
         test_set: EvalSet<B::InnerBackend>,
     },
     Fused(FusedEnsemble),
 }
 
-/// Trains one [`Mlp`] ensemble on one split with plain SGD, whichever engine computes it.
+/// Trains one [`Mlp`] ensemble on one split, whichever engine computes it.
 pub struct Learner<B: AutodiffBackend> {
     state: State<B>,
     split: Split,
@@ -73,7 +76,7 @@ pub struct Learner<B: AutodiffBackend> {
 }
 
 impl<B: AutodiffBackend> Learner<B> {
-    /// `threads` bounds the fused engine's worker threads.
+    /// Plain SGD; see [`Self::new`].
     pub fn sgd(
         model: Mlp<B>,
         engine: Engine,
@@ -83,16 +86,40 @@ impl<B: AutodiffBackend> Learner<B> {
         threads: usize,
         device: &B::Device,
     ) -> Self {
+        Self::new(
+            model,
+            engine,
+            OptimizerSpec::sgd(),
+            lr,
+            batch_size,
+            split,
+            threads,
+            device,
+        )
+    }
+
+    /// A learner for `model` on `split`; `threads` bounds the fused engine's worker threads.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        model: Mlp<B>,
+        engine: Engine,
+        optimizer: OptimizerSpec,
+        lr: f64,
+        batch_size: usize,
+        split: &Split,
+        threads: usize,
+        device: &B::Device,
+    ) -> Self {
         let state = match engine {
             Engine::Fused | Engine::Auto if fused::applies::<B>() || engine == Engine::Fused => {
                 let threads = threads.min(model.members().div_ceil(8)).max(1);
-                State::Fused(FusedEnsemble::from_mlp(&model, threads))
+                State::Fused(FusedEnsemble::from_mlp(&model, optimizer, threads))
             }
             _ => {
                 let k = model.members();
                 State::Burn {
                     model,
-                    optimizer: SgdConfig::new().init(),
+                    optimizer: BurnOptimizer::new(&optimizer),
                     train_set: EvalSet::new(&split.train, k, device),
                     test_set: EvalSet::new(&split.test, k, device),
                 }
@@ -180,7 +207,7 @@ impl<B: AutodiffBackend> Learner<B> {
 /// the same numbers as the numpy original.
 fn burn_step<B: AutodiffBackend>(
     model: &mut Mlp<B>,
-    optimizer: &mut OptimizerAdaptor<Sgd<B::InnerBackend>, Mlp<B>, B>,
+    optimizer: &mut BurnOptimizer<B>,
     lr: f64,
     batch: &Batch<B>,
 ) -> Tensor<B::InnerBackend, 1> {

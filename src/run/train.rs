@@ -81,9 +81,10 @@ pub fn train_plan<B: AutodiffBackend>(
     let seed_index: Vec<usize> = (0..members.len()).map(|k| k % seeds.len()).collect();
 
     let model = Mlp::from_members(&stacked, device);
-    let mut learner = Learner::sgd(
+    let mut learner = Learner::new(
         model,
         train_cfg.engine,
+        train_cfg.optimizer_spec(),
         train_cfg.lr,
         train_cfg.batch_size,
         split,

@@ -1,0 +1,265 @@
+//! Optimizers: SGD (plain, momentum, Nesterov; optional weight decay), Adam and AdamW.
+//!
+//! The Burn engine uses Burn's own optimizers; the fused engine applies the same update rules to
+//! host buffers, operation for operation, including Burn's float32 Adam coefficients, so both
+//! engines take identical steps.
+
+use std::{fmt, str::FromStr};
+
+use burn::{
+    optim::{
+        Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig,
+        adaptor::OptimizerAdaptor, decay::WeightDecayConfig, momentum::MomentumConfig,
+    },
+    tensor::backend::AutodiffBackend,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Mlp;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum OptimizerKind {
+    Sgd,
+    Momentum,
+    Nesterov,
+    Adam,
+    AdamW,
+}
+
+impl OptimizerKind {
+    pub const ALL: [OptimizerKind; 5] = [
+        Self::Sgd,
+        Self::Momentum,
+        Self::Nesterov,
+        Self::Adam,
+        Self::AdamW,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sgd => "sgd",
+            Self::Momentum => "momentum",
+            Self::Nesterov => "nesterov",
+            Self::Adam => "adam",
+            Self::AdamW => "adamw",
+        }
+    }
+
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
+}
+
+impl fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for OptimizerKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.name() == s)
+            .ok_or_else(|| format!("unknown optimizer `{s}`; allowed: {}", Self::names()))
+    }
+}
+
+impl TryFrom<String> for OptimizerKind {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<OptimizerKind> for String {
+    fn from(o: OptimizerKind) -> Self {
+        o.name().into()
+    }
+}
+
+/// An optimizer and its hyper-parameters (the learning rate is passed at each step).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OptimizerSpec {
+    pub kind: OptimizerKind,
+    /// Momentum coefficient of `momentum` and `nesterov` (no dampening).
+    pub momentum: f64,
+    /// L2 penalty added to the gradient (SGD family, Adam) or decoupled decay (AdamW); Burn
+    /// stores it in float32, so it is applied as `weight_decay as f32`.
+    pub weight_decay: f64,
+    pub betas: [f64; 2],
+    pub epsilon: f64,
+}
+
+impl OptimizerSpec {
+    pub fn sgd() -> Self {
+        Self {
+            kind: OptimizerKind::Sgd,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            betas: [0.9, 0.999],
+            epsilon: 1e-8,
+        }
+    }
+
+    fn decay(&self) -> Option<WeightDecayConfig> {
+        (self.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.weight_decay as f32))
+    }
+}
+
+type Adaptor<O, B> = OptimizerAdaptor<O, Mlp<B>, B>;
+
+/// Burn's optimizer for an [`OptimizerSpec`].
+#[derive(Clone)]
+pub enum BurnOptimizer<B: AutodiffBackend> {
+    Sgd(Adaptor<Sgd<B::InnerBackend>, B>),
+    Adam(Adaptor<Adam, B>),
+    AdamW(Adaptor<AdamW, B>),
+}
+
+impl<B: AutodiffBackend> BurnOptimizer<B> {
+    pub fn new(spec: &OptimizerSpec) -> Self {
+        let [beta_1, beta_2] = spec.betas.map(|b| b as f32);
+        match spec.kind {
+            OptimizerKind::Sgd | OptimizerKind::Momentum | OptimizerKind::Nesterov => {
+                let momentum = (spec.kind != OptimizerKind::Sgd).then(|| MomentumConfig {
+                    momentum: spec.momentum,
+                    dampening: 0.0,
+                    nesterov: spec.kind == OptimizerKind::Nesterov,
+                });
+                Self::Sgd(
+                    SgdConfig::new()
+                        .with_momentum(momentum)
+                        .with_weight_decay(spec.decay())
+                        .init(),
+                )
+            }
+            OptimizerKind::Adam => Self::Adam(
+                AdamConfig::new()
+                    .with_beta_1(beta_1)
+                    .with_beta_2(beta_2)
+                    .with_epsilon(spec.epsilon as f32)
+                    .with_weight_decay(spec.decay())
+                    .init(),
+            ),
+            OptimizerKind::AdamW => Self::AdamW(
+                AdamWConfig::new()
+                    .with_beta_1(beta_1)
+                    .with_beta_2(beta_2)
+                    .with_epsilon(spec.epsilon as f32)
+                    .with_weight_decay(spec.weight_decay as f32)
+                    .init(),
+            ),
+        }
+    }
+
+    pub fn step(&mut self, lr: f64, model: Mlp<B>, grads: GradientsParams) -> Mlp<B> {
+        match self {
+            Self::Sgd(o) => o.step(lr, model, grads),
+            Self::Adam(o) => o.step(lr, model, grads),
+            Self::AdamW(o) => o.step(lr, model, grads),
+        }
+    }
+}
+
+/// One parameter tensor's optimizer state on the host.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostState {
+    velocity: Option<Vec<f64>>,
+    moments: Option<(Vec<f64>, Vec<f64>)>,
+    time: i32,
+}
+
+impl OptimizerSpec {
+    /// Burn's `WeightDecay::transform`: `param * penalty + grad`.
+    fn add_penalty(&self, param: &[f64], grad: &mut [f64]) {
+        if self.weight_decay > 0.0 {
+            let penalty = f64::from(self.weight_decay as f32);
+            for (g, p) in grad.iter_mut().zip(param) {
+                *g = p * penalty + *g;
+            }
+        }
+    }
+
+    /// Updates `param` in place from `grad` exactly as Burn's optimizer would.
+    pub fn update(&self, lr: f64, param: &mut [f64], grad: &mut [f64], state: &mut HostState) {
+        match self.kind {
+            OptimizerKind::Sgd | OptimizerKind::Momentum | OptimizerKind::Nesterov => {
+                self.add_penalty(param, grad);
+                if self.kind != OptimizerKind::Sgd {
+                    let momentum = self.momentum;
+                    match &mut state.velocity {
+                        None => state.velocity = Some(grad.to_vec()),
+                        Some(v) => {
+                            for (vi, g) in v.iter_mut().zip(grad.iter()) {
+                                *vi = g * 1.0 + *vi * momentum;
+                            }
+                        }
+                    }
+                    let v = state.velocity.as_ref().expect("set above");
+                    for (g, vi) in grad.iter_mut().zip(v) {
+                        *g = if self.kind == OptimizerKind::Nesterov {
+                            vi * momentum + *g
+                        } else {
+                            *vi
+                        };
+                    }
+                }
+                for (p, g) in param.iter_mut().zip(grad.iter()) {
+                    *p -= g * lr;
+                }
+            }
+            OptimizerKind::Adam | OptimizerKind::AdamW => self.adam(lr, param, grad, state),
+        }
+    }
+
+    fn adam(&self, lr: f64, param: &mut [f64], grad: &mut [f64], state: &mut HostState) {
+        // Burn keeps the coefficients in float32; so do we, to take the same steps.
+        let [beta_1, beta_2] = self.betas.map(|b| b as f32);
+        let epsilon = self.epsilon as f32;
+        let decoupled = self.kind == OptimizerKind::AdamW;
+        if !decoupled {
+            self.add_penalty(param, grad);
+        }
+        let (f1, f2) = (f64::from(1.0 - beta_1), f64::from(1.0 - beta_2));
+        match &mut state.moments {
+            None => {
+                state.moments = Some((
+                    grad.iter().map(|g| g * f1).collect(),
+                    grad.iter().map(|g| g * g * f2).collect(),
+                ));
+                state.time = 1;
+            }
+            Some((m1, m2)) => {
+                for ((a, b), g) in m1.iter_mut().zip(m2.iter_mut()).zip(grad.iter()) {
+                    *a = *a * f64::from(beta_1) + g * f1;
+                    *b = *b * f64::from(beta_2) + g * g * f2;
+                }
+                state.time += 1;
+            }
+        }
+        let (m1, m2) = state.moments.as_ref().expect("set above");
+        let t = state.time;
+        if decoupled {
+            let c1 = f64::from(1f32 - beta_1.powi(t));
+            let c2 = f64::from(1f32 - beta_2.powi(t));
+            let decay = lr * f64::from(self.weight_decay as f32);
+            for ((p, a), b) in param.iter_mut().zip(m1).zip(m2) {
+                let delta = (a / c1) / ((b / c2).sqrt() + f64::from(epsilon));
+                let decayed = if decay == 0.0 { *p } else { *p * (1.0 - decay) };
+                *p = decayed - delta * lr;
+            }
+        } else {
+            let bc2 = (1.0 - beta_2.powi(t)).sqrt();
+            let combined = f64::from(bc2 / (1.0 - beta_1.powi(t)));
+            let eps = f64::from(epsilon * bc2);
+            for ((p, a), b) in param.iter_mut().zip(m1).zip(m2) {
+                let delta = (a * combined) / (b.sqrt() + eps);
+                *p -= delta * lr;
+            }
+        }
+    }
+}
