@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::{ConfigError, Experiment};
 use crate::{
-    data::{DATA_KINDS, preprocess::test_count},
+    data::preprocess::test_count,
     model::{Activation, InitScheme, MlpConfig},
 };
 
@@ -65,13 +65,6 @@ impl Experiment {
 
     fn check_data(&self) -> Result<(), ConfigError> {
         let d = &self.data;
-        if !DATA_KINDS.contains(&d.kind.as_str()) {
-            return Err(ConfigError::invalid(
-                "data.kind",
-                format!("{:?}", d.kind),
-                format!("allowed: {}", DATA_KINDS.join(", ")),
-            ));
-        }
         if !(d.noise.is_finite() && d.noise >= 0.0) {
             return Err(ConfigError::invalid(
                 "data.noise",

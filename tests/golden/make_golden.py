@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import sklearn
-from sklearn.datasets import make_moons
+from sklearn.datasets import make_circles, make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -78,7 +78,11 @@ def data_golden():
         cases.append({**c, "X": X.tolist(), "y": y.tolist(), "X_scaled": Xs.tolist(),
                       "X_train": Xtr.tolist(), "y_train": ytr.tolist(),
                       "X_test": Xte.tolist(), "y_test": yte.tolist()})
-    return {"cases": cases}
+    circles = []
+    for c in [{"n": 200, "noise": 0.1, "seed": 3}, {"n": 51, "noise": 0.0, "seed": 9}]:
+        X, y = make_circles(n_samples=c["n"], noise=c["noise"], random_state=c["seed"], factor=0.5)
+        circles.append({**c, "X": X.tolist(), "y": y.tolist()})
+    return {"cases": cases, "circles": circles}
 
 
 # ---------------------------------------------------------------- the training protocol
