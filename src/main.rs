@@ -41,6 +41,9 @@ enum Command {
         /// Root folder of the default run folders.
         #[arg(long, default_value = "artifacts")]
         artifacts: PathBuf,
+        /// Train every variant from N seeds (shorthand for `--set train.seeds=N`).
+        #[arg(long)]
+        seeds: Option<usize>,
         /// Worker threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -55,12 +58,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run {
             experiment,
-            overrides,
+            mut overrides,
             out,
             artifacts,
+            seeds,
             threads,
         } => {
             let path = find_experiment(&experiment)?;
+            if let Some(n) = seeds {
+                overrides.push(format!("train.seeds={n}"));
+            }
             let parsed: Vec<Override> = overrides
                 .iter()
                 .map(|o| o.parse())

@@ -3,7 +3,9 @@
 mod common;
 
 use actlab::{
-    data::{DataConfig, DataKind, moons::make_moons, preprocess::standardize, shapes::make_circles},
+    data::{
+        DataConfig, DataKind, moons::make_moons, preprocess::standardize, shapes::make_circles,
+    },
     numpy_rng::NumpyRng,
 };
 use common::{golden, labels, points};
@@ -88,7 +90,11 @@ fn the_seed_split_has_the_published_sizes() {
 fn circles_match_scikit_learn() {
     for case in golden("moons.json")["circles"].as_array().unwrap() {
         let n = case["n"].as_u64().unwrap() as usize;
-        let data = make_circles(n, case["noise"].as_f64().unwrap(), &mut NumpyRng::new(case["seed"].as_u64().unwrap() as u32));
+        let data = make_circles(
+            n,
+            case["noise"].as_f64().unwrap(),
+            &mut NumpyRng::new(case["seed"].as_u64().unwrap() as u32),
+        );
         assert_eq!(data.y, labels(&case["y"]), "labels, n={n}");
         assert_eq!(max_ulps(&data.x, &points(&case["X"])), 0, "points, n={n}");
     }
@@ -97,11 +103,27 @@ fn circles_match_scikit_learn() {
 #[test]
 fn every_data_set_is_balanced_and_reproducible() {
     for kind in DataKind::ALL {
-        let config = DataConfig { kind, n_samples: 200, noise: 0.1, seed: 5, test_fraction: 0.25, standardize: true };
+        let config = DataConfig {
+            kind,
+            n_samples: 200,
+            noise: 0.1,
+            seed: 5,
+            test_fraction: 0.25,
+            standardize: true,
+        };
         let split = config.build();
         assert_eq!(split, config.build(), "{kind}: same seed, same data");
-        let ones = split.train.y.iter().chain(&split.test.y).filter(|&&y| y == 1).count();
-        assert!((80..=120).contains(&ones), "{kind}: {ones} of 200 in class 1");
+        let ones = split
+            .train
+            .y
+            .iter()
+            .chain(&split.test.y)
+            .filter(|&&y| y == 1)
+            .count();
+        assert!(
+            (80..=120).contains(&ones),
+            "{kind}: {ones} of 200 in class 1"
+        );
         assert!(split.train.x.iter().flatten().all(|v| v.is_finite()));
     }
 }

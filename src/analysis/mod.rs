@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod probe;
+pub mod stats;
 
 pub use article::{ArticleAnalysis, DecisionGrid, HiddenScatter, TraceSample};
 pub use probe::{ForwardTrace, HostTensor};

@@ -69,6 +69,13 @@ pub struct TrainConfig {
     /// The default, 5, is seven times the loss of a chance-level guess (ln 2).
     #[serde(default = "default_diverge_above")]
     pub diverge_above: f64,
+    /// Train every variant from this many seeds: `model.seed`, `model.seed + 1`, ... each
+    /// seeding the initial weights and the data order.
+    #[serde(default = "default_seeds")]
+    pub seeds: usize,
+    /// Also vary the data set with the seed (`data.seed + i`), not only init and order.
+    #[serde(default)]
+    pub vary_data_seed: bool,
     /// `auto` (default), `burn` or `fused`: how steps are computed; results agree to rounding.
     #[serde(default)]
     pub engine: Engine,
@@ -80,6 +87,9 @@ fn default_diverge_above() -> f64 {
 
 fn default_optimizer() -> OptimizerKind {
     OptimizerKind::Sgd
+}
+fn default_seeds() -> usize {
+    1
 }
 fn default_momentum() -> f64 {
     0.9

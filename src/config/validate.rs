@@ -141,6 +141,13 @@ impl Experiment {
             ));
         }
         positive_finite("train.epsilon", t.epsilon)?;
+        if !(1..=10_000).contains(&t.seeds) {
+            return Err(ConfigError::invalid(
+                "train.seeds",
+                t.seeds,
+                "must be between 1 and 10000",
+            ));
+        }
         Ok(())
     }
 

@@ -52,7 +52,13 @@ pub enum DataKind {
 }
 
 impl DataKind {
-    pub const ALL: [DataKind; 5] = [Self::Moons, Self::Circles, Self::Xor, Self::Blobs, Self::Spirals];
+    pub const ALL: [DataKind; 5] = [
+        Self::Moons,
+        Self::Circles,
+        Self::Xor,
+        Self::Blobs,
+        Self::Spirals,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -85,9 +91,15 @@ impl std::fmt::Display for DataKind {
 impl TryFrom<String> for DataKind {
     type Error = String;
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            format!("unknown data set `{s}`; allowed: {}", Self::ALL.map(Self::name).join(", "))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown data set `{s}`; allowed: {}",
+                    Self::ALL.map(Self::name).join(", ")
+                )
+            })
     }
 }
 

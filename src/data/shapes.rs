@@ -33,8 +33,12 @@ pub fn make_circles(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset
     const FACTOR: f64 = 0.5;
     let n_out = n_samples / 2;
     let n_in = n_samples - n_out;
-    let outer = linspace_open(0.0, 2.0 * PI, n_out).into_iter().map(|t| ([t.cos(), t.sin()], 0));
-    let inner = linspace_open(0.0, 2.0 * PI, n_in).into_iter().map(|t| ([t.cos() * FACTOR, t.sin() * FACTOR], 1));
+    let outer = linspace_open(0.0, 2.0 * PI, n_out)
+        .into_iter()
+        .map(|t| ([t.cos(), t.sin()], 0));
+    let inner = linspace_open(0.0, 2.0 * PI, n_in)
+        .into_iter()
+        .map(|t| ([t.cos() * FACTOR, t.sin() * FACTOR], 1));
     let (x, y) = outer.chain(inner).unzip();
     shuffle_and_noise(Dataset { x, y }, noise, rng)
 }
@@ -59,7 +63,13 @@ pub fn make_xor(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
 /// linearly separable control when `noise` is small.
 pub fn make_blobs(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
     let n0 = n_samples / 2;
-    let centres = (0..n_samples).map(|i| if i < n0 { ([-1.0, -1.0], 0) } else { ([1.0, 1.0], 1) });
+    let centres = (0..n_samples).map(|i| {
+        if i < n0 {
+            ([-1.0, -1.0], 0)
+        } else {
+            ([1.0, 1.0], 1)
+        }
+    });
     let (x, y) = centres.unzip();
     shuffle_and_noise(Dataset { x, y }, noise, rng)
 }
@@ -70,7 +80,11 @@ pub fn make_spirals(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset
     let arm = |count: usize, class: u8| {
         let sign = if class == 0 { 1.0 } else { -1.0 };
         (0..count).map(move |i| {
-            let s = if count > 1 { i as f64 / (count - 1) as f64 } else { 0.0 };
+            let s = if count > 1 {
+                i as f64 / (count - 1) as f64
+            } else {
+                0.0
+            };
             let t = (0.15 + 0.85 * s) * 3.0 * PI;
             let r = t / (3.0 * PI);
             ([sign * r * t.cos(), sign * r * t.sin()], class)

@@ -1,4 +1,5 @@
-//! Figure 2: training loss per epoch for every variant, log scale, with final values.
+//! Figure 2: training loss per epoch for every variant, log scale, with final values; with
+//! several seeds, the mean and a one-std band.
 
 use std::path::Path;
 
@@ -9,6 +10,7 @@ use plotters::{
 
 use super::{
     DrawResult,
+    curves::{band, seed_count},
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, variant_color},
 };
 use crate::run::RunRecord;
@@ -16,26 +18,19 @@ use crate::run::RunRecord;
 pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
     let root = BitMapBackend::new(path, (1000, 650)).into_drawing_area();
     root.fill(&WHITE)?;
-    let curves: Vec<(String, Vec<(f64, f64)>)> = record
+    let seeds = seed_count(record);
+    let curves: Vec<_> = record
         .summary
         .variants
         .iter()
-        .map(|v| {
-            (
-                v.name.clone(),
-                v.train_loss
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &l)| ((i + 1) as f64, l))
-                    .collect(),
-            )
-        })
+        .map(|v| band(record, &v.name, |m| m.train_loss))
         .collect();
-    let losses = curves
+    let values = curves
         .iter()
-        .flat_map(|(_, c)| c.iter().map(|p| p.1))
-        .filter(|l| *l > 0.0);
-    let (lo, hi) = losses.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| {
+        .flatten()
+        .flat_map(|&(_, m, lo, hi)| [m, lo, hi])
+        .filter(|l| *l > 0.0 && l.is_finite());
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| {
         (lo.min(l), hi.max(l))
     });
     let (lo, hi) = if lo.is_finite() {
@@ -44,12 +39,16 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
         (1e-3, 1.0)
     };
     let epochs = record.experiment.train.epochs as f64;
-
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("Training loss ({})", record.experiment.name),
-            (FAMILY, TITLE_SIZE),
+    let title = if seeds > 1 {
+        format!(
+            "Training loss ({}, mean ± 1 std over {seeds} seeds)",
+            record.experiment.name
         )
+    } else {
+        format!("Training loss ({})", record.experiment.name)
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FAMILY, TITLE_SIZE))
         .margin(15)
         .x_label_area_size(50)
         .y_label_area_size(80)
@@ -64,23 +63,36 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.3}"))
         .draw()?;
-    for (i, ((name, curve), summary)) in curves.iter().zip(&record.summary.variants).enumerate() {
+    for (i, (curve, summary)) in curves.iter().zip(&record.summary.variants).enumerate() {
         let color = variant_color(i);
-        let label = match (curve.last(), summary.diverged_at_epoch) {
-            (_, Some(epoch)) => format!("{name} (diverged at epoch {epoch})"),
-            (Some(&(_, last)), None) => format!("{name} (final {last:.4})"),
-            (None, None) => name.clone(),
+        if seeds > 1 && !curve.is_empty() {
+            let upper = curve.iter().map(|&(e, _, _, hi)| (e, hi));
+            let lower = curve
+                .iter()
+                .rev()
+                .map(|&(e, _, lo, _)| (e, lo.max(f64::MIN_POSITIVE)));
+            chart.draw_series([Polygon::new(
+                upper.chain(lower).collect::<Vec<_>>(),
+                color.mix(0.18).filled(),
+            )])?;
+        }
+        let last = curve.last().map(|c| c.1);
+        let label = match (last, summary.diverged, summary.diverged_at_epoch) {
+            (_, _, Some(epoch)) => format!("{} (diverged at epoch {epoch})", summary.name),
+            (_, true, None) => format!("{} (all seeds diverged)", summary.name),
+            (Some(l), false, None) => format!("{} (final {l:.4})", summary.name),
+            (None, false, None) => summary.name.clone(),
         };
         chart
             .draw_series(LineSeries::new(
-                curve.iter().copied(),
+                curve.iter().map(|&(e, m, _, _)| (e, m)),
                 color.stroke_width(2),
             ))?
             .label(label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
             });
-        if let Some(&(x, y)) = curve.last() {
+        if let Some(&(x, y, _, _)) = curve.last() {
             chart.draw_series([Circle::new((x, y), 5, color.filled())])?;
             let style = (FAMILY, TICK_SIZE)
                 .into_font()

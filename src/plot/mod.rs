@@ -3,7 +3,9 @@
 //! Every figure is a function of a [`RunRecord`] (and the data set its config regenerates), so
 //! `actlab analyze` redraws them all without training.
 
+mod accuracy;
 mod boundary;
+mod curves;
 mod dataset;
 mod hidden;
 mod loss;
@@ -19,10 +21,11 @@ use crate::{
 
 pub use style::{CLASS_COLORS, variant_color};
 
-/// The article's five figures, by file name.
-pub const FIGURES: [(&str, &str); 5] = [
+/// The figures of a run, by file name: the article's five and test accuracy over training.
+pub const FIGURES: [(&str, &str); 6] = [
     ("dataset.png", "The data set"),
     ("loss.png", "Training loss"),
+    ("accuracy.png", "Test accuracy"),
     ("decision_boundary.png", "Decision boundaries"),
     ("signal_trace.png", "Signal trace"),
     ("hidden_space.png", "Hidden space"),
@@ -43,6 +46,7 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), RunError> {
     let dir = &record.dir;
     draw(dir.join("dataset.png"), |p| dataset::draw(p, split))?;
     draw(dir.join("loss.png"), |p| loss::draw(p, record))?;
+    draw(dir.join("accuracy.png"), |p| accuracy::draw(p, record))?;
     draw(dir.join("decision_boundary.png"), |p| {
         boundary::draw(p, record, split)
     })?;

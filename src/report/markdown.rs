@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::{
+    analysis::stats::Stat,
     config::VariantReference,
     plot::FIGURES,
     run::{RunRecord, VariantSummary},
@@ -114,6 +115,79 @@ fn opt(value: Option<f64>, show: fn(f64) -> String) -> String {
     value.map_or("n/a".into(), show)
 }
 
+fn stat_cell(stat: Option<Stat>, show: fn(f64) -> String) -> String {
+    stat.map_or("n/a".into(), |s| {
+        format!(
+            "{} ± {} [{}, {}]",
+            show(s.mean),
+            show(s.std),
+            show(s.ci95[0]),
+            show(s.ci95[1])
+        )
+    })
+}
+
+/// Mean ± std [95% CI] over seeds, and which variants' intervals do not overlap.
+fn render_seed_stats(md: &mut String, record: &RunRecord) {
+    let s = &record.summary;
+    let seeds = s.variants.first().map_or(0, |v| v.seeds.len());
+    let data = if record.experiment.train.vary_data_seed {
+        "init, data order and data set"
+    } else {
+        "init and data order"
+    };
+    let _ = writeln!(
+        md,
+        "## Over {seeds} seeds
+"
+    );
+    let _ = writeln!(md, "Each seed varies the {data}. Values: mean ± sample std [95% confidence interval of the mean, Student's t], over the seeds that did not diverge.
+");
+    let _ = writeln!(
+        md,
+        "| variant | runs | diverged | final train loss | train accuracy | test accuracy |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    let pct = |v: f64| format!("{:.1}%", 100.0 * v);
+    let loss = |v: f64| format!("{v:.4}");
+    for v in &s.variants {
+        let st = &v.stats;
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            v.name,
+            st.runs,
+            st.diverged,
+            stat_cell(st.final_train_loss, loss),
+            stat_cell(st.train_accuracy, pct),
+            stat_cell(st.test_accuracy, pct)
+        );
+    }
+    let _ = writeln!(md);
+    for (i, a) in s.variants.iter().enumerate() {
+        for b in &s.variants[i + 1..] {
+            if let (Some(x), Some(y)) = (a.stats.test_accuracy, b.stats.test_accuracy) {
+                let separated = x.ci95[1] < y.ci95[0] || y.ci95[1] < x.ci95[0];
+                let verdict = if separated {
+                    "do not overlap: the difference is robust across seeds"
+                } else {
+                    "overlap: the seeds do not separate them"
+                };
+                let _ = writeln!(
+                    md,
+                    "- Test accuracy, {} vs {}: {:.1}% vs {:.1}% (difference {:+.1} points); the 95% intervals {verdict}.",
+                    a.name,
+                    b.name,
+                    100.0 * x.mean,
+                    100.0 * y.mean,
+                    100.0 * (x.mean - y.mean)
+                );
+            }
+        }
+    }
+    let _ = writeln!(md);
+}
+
 pub fn render(record: &RunRecord) -> String {
     let (e, s) = (&record.experiment, &record.summary);
     let mut md = String::new();
@@ -187,6 +261,10 @@ pub fn render(record: &RunRecord) -> String {
         "\nTraining took {:.2} s in training steps ({:.2} s including per-epoch evaluation) for all variants together.\n",
         s.train_seconds, s.wall_seconds
     );
+
+    if s.variants.iter().any(|v| v.seeds.len() > 1) {
+        render_seed_stats(&mut md, record);
+    }
 
     let rows = comparisons(record);
     if let Some(reference) = e.reference.as_ref().filter(|_| !rows.is_empty()) {

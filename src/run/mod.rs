@@ -4,11 +4,15 @@
 //! `analysis.json`; the report and figures are then rebuilt from those files alone.
 
 mod folder;
+mod programs;
 mod record;
 mod train;
 
 pub use folder::{RunFolderError, create_run_folder, run_id_now};
-pub use record::{AnalysisRecord, MetricRow, RunRecord, Summary, VariantSummary};
+pub use programs::{Program, programs, train_programs};
+pub use record::{
+    AnalysisRecord, MetricRow, RunRecord, SeedResult, SeedRun, SeedStats, Summary, VariantSummary,
+};
 pub use train::{Member, Trained, train_plan};
 
 use std::{
@@ -85,14 +89,16 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
     record::write_config(&dir, experiment)?;
 
     let device = backend::device();
-    let split = experiment.data.build();
-    let bar = progress_bar(experiment.train.epochs, options.show_progress);
+    let programs = programs(plan);
+    let bar = progress_bar(
+        experiment.train.epochs * programs.len(),
+        options.show_progress,
+    );
     bar.set_prefix(experiment.name.clone());
     let started = Instant::now();
-    let trained = train_plan::<backend::Train>(
+    let trained = train_programs::<backend::Train>(
         plan,
-        &[experiment.model.seed],
-        &split,
+        &programs,
         available_threads(options.threads),
         &device,
         &bar,
@@ -100,30 +106,59 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
     bar.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
 
-    let per_member = article::analyze(
-        &trained.model.valid(),
-        &split,
-        &experiment.analysis,
-        &device,
-    );
-    let mut variants = Vec::new();
-    let mut analyses = Vec::new();
-    for (v, planned) in plan.variants.iter().enumerate() {
-        let k = trained.members_of(v)[0];
-        let history = &trained.histories[k];
-        let analysis = history.is_active().then(|| per_member[k].clone());
-        variants.push(VariantSummary::new(
-            planned,
-            trained.members[k].seed,
-            history,
-            analysis.as_ref(),
-            trained.seconds,
-        ));
-        analyses.push(AnalysisRecord {
-            variant: planned.name.clone(),
-            analysis,
-        });
-    }
+    // The article's analysis of each variant's first seed that did not diverge.
+    let analyses: Vec<AnalysisRecord> = plan
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(v, planned)| {
+            let found = programs.iter().zip(&trained).find_map(|(program, t)| {
+                let k = t
+                    .members_of(v)
+                    .into_iter()
+                    .find(|&k| t.histories[k].is_active())?;
+                Some((program, t, k))
+            });
+            let analysis = found.map(|(program, t, k)| {
+                article::analyze(
+                    &t.model.valid(),
+                    &program.split,
+                    &experiment.analysis,
+                    &device,
+                )
+                .swap_remove(k)
+            });
+            AnalysisRecord {
+                variant: planned.name.clone(),
+                analysis,
+            }
+        })
+        .collect();
+    let train_seconds = trained.iter().map(|t| t.seconds).sum();
+    let variants = plan
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(v, planned)| {
+            let seeds: Vec<SeedRun> = programs
+                .iter()
+                .zip(&trained)
+                .flat_map(|(program, t)| {
+                    t.members_of(v).into_iter().map(move |k| SeedRun {
+                        seed: t.members[k].seed,
+                        data_seed: program.data_seed,
+                        history: &t.histories[k],
+                    })
+                })
+                .collect();
+            VariantSummary::new(
+                planned,
+                &seeds,
+                analyses[v].analysis.as_ref(),
+                train_seconds,
+            )
+        })
+        .collect();
     let summary = Summary {
         experiment: experiment.name.clone(),
         run_id: dir
@@ -132,13 +167,13 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
             .unwrap_or_default(),
         actlab_version: env!("CARGO_PKG_VERSION").into(),
         backend: BackendInfo::current(),
-        engine: trained.engine,
+        engine: trained[0].engine,
         overrides: options.overrides.clone(),
         wall_seconds,
-        train_seconds: trained.seconds,
+        train_seconds,
         variants,
     };
-    record::write_metrics(&dir, plan, &trained)?;
+    record::write_metrics(&dir, plan, &programs, &trained)?;
     record::write_json(&dir.join("analysis.json"), &analyses)?;
     record::write_json(&dir.join("summary.json"), &summary)?;
     crate::report::rebuild(&dir)?;

@@ -8,12 +8,13 @@ use std::{
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use super::{RunError, Trained};
+use super::{Program, RunError, Trained};
 use crate::{
     analysis::ArticleAnalysis,
+    analysis::stats::Stat,
     backend::BackendInfo,
     config::{Experiment, Plan, PlannedVariant, parse_experiment},
-    learner::{Engine, History},
+    learner::{Engine, EpochMetrics, History},
 };
 
 /// `summary.json`: the stable, machine-readable result of a run.
@@ -40,55 +41,151 @@ pub struct VariantSummary {
     pub activation: String,
     pub init: String,
     pub hidden: Vec<usize>,
+    /// The first seed; every seed is listed in `seeds`.
     pub seed: u32,
     pub epochs_completed: usize,
+    /// True when every seed diverged.
     pub diverged: bool,
-    /// The epoch whose loss was not finite, if any; `train_loss` stops before it.
+    /// With one seed: the epoch whose loss was not finite or too large, if any.
     pub diverged_at_epoch: Option<usize>,
-    /// Per epoch, finite values only.
+    /// Per epoch: the seed's loss, or with several seeds the mean over those that did not
+    /// diverge (finite values only).
     pub train_loss: Vec<f64>,
     pub test_loss: Vec<f64>,
-    /// After the last completed epoch; `null` if the variant diverged.
+    /// After the last epoch (mean over non-diverged seeds); `null` if every seed diverged.
     pub train_accuracy: Option<f64>,
     pub test_accuracy: Option<f64>,
-    /// Std of each hidden layer's test-set activations; empty if diverged.
+    /// Std of each hidden layer's test-set activations (first non-diverged seed).
     pub hidden_std: Vec<f64>,
-    /// Per trace sample, `[mean|z1|, mean|a1|, ..., |z_out|]`; empty if diverged.
+    /// Per trace sample, `[mean|z1|, mean|a1|, ..., |z_out|]` (first non-diverged seed).
     pub signal_trace: Vec<Vec<f64>>,
-    /// Training-step time of the ensemble program this variant trained in.
+    /// Training-step time of the run's programs together.
     pub train_seconds: f64,
+    /// Every seed's outcome.
+    pub seeds: Vec<SeedResult>,
+    /// Statistics over the seeds that did not diverge.
+    pub stats: SeedStats,
+}
+
+/// One seed of a variant, as trained.
+#[derive(Clone, Copy)]
+pub struct SeedRun<'a> {
+    pub seed: u32,
+    pub data_seed: u32,
+    pub history: &'a History,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedResult {
+    pub seed: u32,
+    pub data_seed: u32,
+    pub diverged_at_epoch: Option<usize>,
+    pub final_train_loss: Option<f64>,
+    pub train_accuracy: Option<f64>,
+    pub test_accuracy: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedStats {
+    pub runs: usize,
+    pub diverged: usize,
+    pub final_train_loss: Option<Stat>,
+    pub train_accuracy: Option<Stat>,
+    pub test_accuracy: Option<Stat>,
+}
+
+/// Per-epoch mean of `metric` over the histories (epochs where all have a finite value).
+fn mean_curve(histories: &[&History], metric: impl Fn(&EpochMetrics) -> f64) -> Vec<f64> {
+    let epochs = histories.iter().map(|h| h.epochs.len()).min().unwrap_or(0);
+    (0..epochs)
+        .map(|e| {
+            histories.iter().map(|h| metric(&h.epochs[e])).sum::<f64>() / histories.len() as f64
+        })
+        .take_while(|v| v.is_finite())
+        .collect()
 }
 
 impl VariantSummary {
     pub fn new(
         variant: &PlannedVariant,
-        seed: u32,
-        history: &History,
+        seeds: &[SeedRun],
         analysis: Option<&ArticleAnalysis>,
         train_seconds: f64,
     ) -> Self {
-        let finite: Vec<_> = history
-            .epochs
+        let results: Vec<SeedResult> = seeds
             .iter()
-            .filter(|m| m.train_loss.is_finite())
+            .map(|s| {
+                let last = s.history.last().filter(|_| s.history.is_active());
+                SeedResult {
+                    seed: s.seed,
+                    data_seed: s.data_seed,
+                    diverged_at_epoch: s.history.diverged_at,
+                    final_train_loss: last.map(|m| m.train_loss),
+                    train_accuracy: last.map(|m| m.train_accuracy),
+                    test_accuracy: last.map(|m| m.test_accuracy),
+                }
+            })
             .collect();
-        let last = finite.last().filter(|_| history.is_active());
+        let of = |f: fn(&SeedResult) -> Option<f64>| {
+            Stat::of(&results.iter().filter_map(f).collect::<Vec<_>>())
+        };
+        let stats = SeedStats {
+            runs: results.len(),
+            diverged: results
+                .iter()
+                .filter(|r| r.diverged_at_epoch.is_some())
+                .count(),
+            final_train_loss: of(|r| r.final_train_loss),
+            train_accuracy: of(|r| r.train_accuracy),
+            test_accuracy: of(|r| r.test_accuracy),
+        };
+        let active: Vec<&History> = seeds
+            .iter()
+            .map(|s| s.history)
+            .filter(|h| h.is_active())
+            .collect();
+        let (train_loss, test_loss, epochs_completed) = match seeds {
+            [only] => {
+                let finite: Vec<_> = only
+                    .history
+                    .epochs
+                    .iter()
+                    .filter(|m| m.train_loss.is_finite())
+                    .collect();
+                (
+                    finite.iter().map(|m| m.train_loss).collect(),
+                    finite.iter().map(|m| m.test_loss).collect(),
+                    finite.len(),
+                )
+            }
+            _ => {
+                let curve = mean_curve(&active, |m| m.train_loss);
+                let n = curve.len();
+                (curve, mean_curve(&active, |m| m.test_loss), n)
+            }
+        };
         Self {
             name: variant.name.clone(),
             activation: variant.mlp.activation.to_string(),
             init: variant.mlp.init.to_string(),
             hidden: variant.mlp.hidden.clone(),
-            seed,
-            epochs_completed: finite.len(),
-            diverged: !history.is_active(),
-            diverged_at_epoch: history.diverged_at,
-            train_loss: finite.iter().map(|m| m.train_loss).collect(),
-            test_loss: finite.iter().map(|m| m.test_loss).collect(),
-            train_accuracy: last.map(|m| m.train_accuracy),
-            test_accuracy: last.map(|m| m.test_accuracy),
+            seed: seeds.first().map_or(0, |s| s.seed),
+            epochs_completed,
+            diverged: active.is_empty(),
+            diverged_at_epoch: if seeds.len() == 1 {
+                seeds[0].history.diverged_at
+            } else {
+                None
+            },
+            train_loss,
+            test_loss,
+            train_accuracy: stats.train_accuracy.map(|s| s.mean),
+            test_accuracy: stats.test_accuracy.map(|s| s.mean),
             hidden_std: analysis.map(|a| a.hidden_std.clone()).unwrap_or_default(),
             signal_trace: analysis.map(|a| a.signal_trace.clone()).unwrap_or_default(),
             train_seconds,
+            seeds: results,
+            stats,
         }
     }
 }
@@ -105,6 +202,7 @@ pub struct AnalysisRecord {
 pub struct MetricRow {
     pub variant: String,
     pub seed: u32,
+    pub data_seed: u32,
     pub epoch: usize,
     pub train_loss: f64,
     pub train_accuracy: f64,
@@ -140,18 +238,28 @@ pub fn write_config(dir: &Path, experiment: &Experiment) -> Result<(), RunError>
 pub fn write_metrics<B: AutodiffBackend>(
     dir: &Path,
     plan: &Plan,
-    trained: &Trained<B>,
+    programs: &[Program],
+    trained: &[Trained<B>],
 ) -> Result<(), RunError> {
     let mut csv = format!("{METRICS_HEADER}\n");
-    for (member, history) in trained.members.iter().zip(&trained.histories) {
-        let (variant, seed) = (&plan.variants[member.variant], member.seed);
-        for m in &history.epochs {
-            writeln!(
-                csv,
-                "{},{seed},{},{:?},{:?},{:?},{:?}",
-                variant.name, m.epoch, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy
-            )
-            .expect("writing to a String");
+    for v in 0..plan.variants.len() {
+        for (program, t) in programs.iter().zip(trained) {
+            for k in t.members_of(v) {
+                let (name, seed) = (&plan.variants[v].name, t.members[k].seed);
+                for m in &t.histories[k].epochs {
+                    writeln!(
+                        csv,
+                        "{name},{seed},{},{},{:?},{:?},{:?},{:?}",
+                        program.data_seed,
+                        m.epoch,
+                        m.train_loss,
+                        m.train_accuracy,
+                        m.test_loss,
+                        m.test_accuracy
+                    )
+                    .expect("writing to a String");
+                }
+            }
         }
     }
     write_file(&dir.join("metrics.csv"), &csv)
@@ -193,8 +301,8 @@ fn parse_metrics(path: &Path, text: &str) -> Result<Vec<MetricRow>, RunError> {
     lines
         .map(|(i, line)| {
             let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 7 {
-                return Err(bad(i + 1, "expected 7 comma-separated fields"));
+            if f.len() != 8 {
+                return Err(bad(i + 1, "expected 8 comma-separated fields"));
             }
             let num = |s: &str| {
                 s.parse::<f64>()
@@ -203,11 +311,12 @@ fn parse_metrics(path: &Path, text: &str) -> Result<Vec<MetricRow>, RunError> {
             Ok(MetricRow {
                 variant: f[0].to_string(),
                 seed: f[1].parse().map_err(|_| bad(i + 1, "bad seed"))?,
-                epoch: f[2].parse().map_err(|_| bad(i + 1, "bad epoch"))?,
-                train_loss: num(f[3])?,
-                train_accuracy: num(f[4])?,
-                test_loss: num(f[5])?,
-                test_accuracy: num(f[6])?,
+                data_seed: f[2].parse().map_err(|_| bad(i + 1, "bad data seed"))?,
+                epoch: f[3].parse().map_err(|_| bad(i + 1, "bad epoch"))?,
+                train_loss: num(f[4])?,
+                train_accuracy: num(f[5])?,
+                test_loss: num(f[6])?,
+                test_accuracy: num(f[7])?,
             })
         })
         .collect()
