@@ -74,8 +74,8 @@ fn unknown_keys_are_refused_by_name() {
     );
     assert_refused(
         &dir,
-        &["run", "sigmoid-vs-relu", "--set", "train.momentum=0.9"],
-        &["unknown field `momentum`"],
+        &["run", "sigmoid-vs-relu", "--set", "train.momentun=0.9"],
+        &["unknown field `momentun`"],
     );
 }
 
