@@ -16,3 +16,4 @@ pub mod numpy_rng;
 pub mod plot;
 pub mod report;
 pub mod run;
+pub mod sweep;

@@ -6,6 +6,7 @@ use actlab::{
     config::{Override, find_experiment, list_experiments, load_experiment},
     report,
     run::{RunOptions, run_plan},
+    sweep::{Shard, is_sweep_folder, merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
 };
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -47,6 +48,25 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// For a sweep: run only the points with `id % n == i` (e.g. `--shard 0/3`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
+    },
+    /// Finish a stopped sweep: run only its points not yet written.
+    Resume {
+        run_dir: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+    /// Merge the folders of a sweep's shards into one result.
+    Merge {
+        /// The shard folders.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// The merged folder; must be absent or empty.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// List the experiments with their questions.
     List,
@@ -63,6 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             artifacts,
             seeds,
             threads,
+            shard,
         } => {
             let path = find_experiment(&experiment)?;
             if let Some(n) = seeds {
@@ -73,6 +94,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|o| o.parse())
                 .collect::<Result<_, _>>()?;
             let plan = load_experiment(&path, &parsed)?.check()?;
+            if shard.is_some() && plan.experiment.sweep.is_none() {
+                anyhow::bail!(
+                    "--shard applies to sweeps; {} has no [sweep] section",
+                    path.display()
+                );
+            }
             let options = RunOptions {
                 out,
                 overrides,
@@ -80,10 +107,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 show_progress: std::io::stderr().is_terminal(),
                 threads,
             };
-            let dir =
-                run_plan(&plan, &options).with_context(|| format!("running {}", path.display()))?;
+            let dir = if plan.experiment.sweep.is_some() {
+                run_sweep(&plan, shard.unwrap_or(Shard::WHOLE), &options)?
+            } else {
+                run_plan(&plan, &options).with_context(|| format!("running {}", path.display()))?
+            };
             println!("{}", dir.display());
             eprintln!("report: {}", dir.join("report.md").display());
+        }
+        Command::Resume { run_dir, threads } => {
+            if !is_sweep_folder(&run_dir) {
+                anyhow::bail!(
+                    "{} is not a sweep folder (no sweep.json); only sweeps can be resumed",
+                    run_dir.display()
+                );
+            }
+            let options = RunOptions {
+                show_progress: std::io::stderr().is_terminal(),
+                threads,
+                ..Default::default()
+            };
+            let pending = resume_sweep(&run_dir, &options)?;
+            eprintln!("ran {pending} remaining point(s)");
+            println!("{}", run_dir.join("report.md").display());
+        }
+        Command::Merge { shards, out } => {
+            let dir = merge_sweeps(&shards, &out)?;
+            println!("{}", dir.join("report.md").display());
         }
         Command::List => {
             for (name, question) in list_experiments() {
@@ -91,7 +141,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Analyze { run_dir } => {
-            report::rebuild(&run_dir)?;
+            if is_sweep_folder(&run_dir) {
+                rebuild_sweep(&run_dir)?;
+            } else {
+                report::rebuild(&run_dir)?;
+            }
             println!("{}", run_dir.join("report.md").display());
         }
     }

@@ -98,26 +98,58 @@ impl std::str::FromStr for Override {
 }
 
 impl Override {
-    fn apply(&self, root: &mut Table) -> Result<(), ConfigError> {
+    /// Sets the value in `root`. A path through an array of tables picks the element by its
+    /// `name`, so `variants.relu.init` reaches the variant named `relu`.
+    pub fn apply(&self, root: &mut Table) -> Result<(), ConfigError> {
         let mut parts: Vec<&str> = self.key.split('.').collect();
         let leaf = parts.pop().expect("a key has at least one part");
+        let fail = |message: String| ConfigError::Override {
+            key: self.key.clone(),
+            message,
+        };
         let mut table = root;
-        for part in parts {
+        let mut parts = parts.into_iter();
+        while let Some(part) = parts.next() {
             let entry = table
                 .entry(part)
                 .or_insert_with(|| Value::Table(Table::new()));
             table = match entry {
                 Value::Table(t) => t,
+                Value::Array(items) => {
+                    let name = parts.next().ok_or_else(|| {
+                        fail(format!(
+                            "`{part}` is a list: name an element, e.g. `{part}.<name>.<key>`"
+                        ))
+                    })?;
+                    let names: Vec<String> = items
+                        .iter()
+                        .filter_map(|i| i.get("name").and_then(Value::as_str).map(String::from))
+                        .collect();
+                    items
+                        .iter_mut()
+                        .filter_map(Value::as_table_mut)
+                        .find(|t| t.get("name").and_then(Value::as_str) == Some(name))
+                        .ok_or_else(|| {
+                            fail(format!(
+                                "no `{part}` entry named `{name}`; there are: {}",
+                                names.join(", ")
+                            ))
+                        })?
+                }
                 _ => {
-                    return Err(ConfigError::Override {
-                        key: self.key.clone(),
-                        message: format!("`{part}` is not a section, so it has no keys to set"),
-                    });
+                    return Err(fail(format!(
+                        "`{part}` is not a section, so it has no keys to set"
+                    )));
                 }
             };
         }
         table.insert(leaf.to_string(), self.value.clone());
         Ok(())
+    }
+
+    /// The `key=value` form, as given on a command line.
+    pub fn to_arg(&self) -> String {
+        format!("{}={}", self.key, self.value)
     }
 }
 
@@ -136,12 +168,21 @@ pub fn parse_experiment(
     origin: &str,
     overrides: &[Override],
 ) -> Result<Experiment, ConfigError> {
-    let mut table: Table = text
+    let table: Table = text
         .parse()
         .map_err(|e: toml::de::Error| ConfigError::Syntax {
             origin: origin.into(),
             message: e.to_string(),
         })?;
+    experiment_from_table(table, origin, overrides)
+}
+
+/// An experiment from a parsed TOML table with `overrides` applied, rejecting unknown keys.
+pub fn experiment_from_table(
+    mut table: Table,
+    origin: &str,
+    overrides: &[Override],
+) -> Result<Experiment, ConfigError> {
     for o in overrides {
         o.apply(&mut table)?;
     }

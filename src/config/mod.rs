@@ -10,9 +10,12 @@ mod schema;
 mod validate;
 
 pub use error::ConfigError;
-pub use load::{Override, find_experiment, list_experiments, load_experiment, parse_experiment};
+pub use load::{
+    Override, experiment_from_table, find_experiment, list_experiments, load_experiment,
+    parse_experiment,
+};
 pub use schema::{
-    AnalysisConfig, Experiment, ModelSection, Reference, TracePoint, TrainConfig, Variant,
-    VariantReference,
+    AnalysisConfig, Experiment, ModelSection, Reference, SweepConfig, TracePoint, TrainConfig,
+    Variant, VariantReference,
 };
 pub use validate::{Plan, PlannedVariant};

@@ -29,6 +29,26 @@ pub struct Experiment {
     /// Published values to compare against, per variant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
+    /// A grid of settings to run the experiment at, every combination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepConfig>,
+}
+
+/// `[sweep]`: config keys and the values each takes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Dotted config keys (as for `--set`, `variants.<name>.<key>` included) and their values.
+    pub grid: BTreeMap<String, Vec<toml::Value>>,
+    /// Two grid keys for the heatmap; default: the first two.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heatmap: Vec<String>,
+    /// The variant whose configurations are searched for one that reaches `reference` ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// ... the variant whose test accuracy at the experiment's own (unswept) settings is the bar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// The architecture shared by all variants, and defaults they may override.

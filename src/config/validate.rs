@@ -46,6 +46,7 @@ impl Experiment {
         self.check_analysis()?;
         let variants = self.plan_variants()?;
         self.check_reference()?;
+        self.check_sweep()?;
         Ok(Plan {
             experiment: self,
             variants,
@@ -256,6 +257,69 @@ impl Experiment {
                     "keys must be epoch numbers >= 1",
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl Experiment {
+    fn check_sweep(&self) -> Result<(), ConfigError> {
+        let Some(sweep) = &self.sweep else {
+            return Ok(());
+        };
+        if sweep.grid.is_empty() {
+            return Err(ConfigError::invalid(
+                "sweep.grid",
+                "{}",
+                "list at least one key with its values",
+            ));
+        }
+        if let Some((key, _)) = sweep.grid.iter().find(|(_, values)| values.is_empty()) {
+            return Err(ConfigError::invalid(
+                format!("sweep.grid.\"{key}\""),
+                "[]",
+                "give at least one value",
+            ));
+        }
+        let points: usize = sweep.grid.values().map(Vec::len).product();
+        if points > 100_000 {
+            return Err(ConfigError::invalid(
+                "sweep.grid",
+                points,
+                "at most 100000 combinations",
+            ));
+        }
+        if let Some(bad) = sweep.heatmap.iter().find(|k| !sweep.grid.contains_key(*k)) {
+            return Err(ConfigError::invalid(
+                "sweep.heatmap",
+                bad,
+                "must name keys of sweep.grid",
+            ));
+        }
+        if sweep.heatmap.len() > 2 {
+            return Err(ConfigError::invalid(
+                "sweep.heatmap",
+                format!("{:?}", sweep.heatmap),
+                "name one or two grid keys",
+            ));
+        }
+        for (key, name) in [
+            ("sweep.target", &sweep.target),
+            ("sweep.reference", &sweep.reference),
+        ] {
+            if let Some(name) = name
+                .as_ref()
+                .filter(|n| !self.variants.iter().any(|v| &v.name == *n))
+            {
+                return Err(ConfigError::invalid(key, name, "must name a variant"));
+            }
+        }
+        if sweep.target.is_some() != sweep.reference.is_some() {
+            return Err(ConfigError::invalid(
+                "sweep.target",
+                format!("{:?}", sweep.target),
+                "set sweep.target and sweep.reference together",
+            ));
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ mod accuracy;
 mod boundary;
 mod curves;
 mod dataset;
+pub mod heatmap;
 mod hidden;
 mod loss;
 mod style;

@@ -1,0 +1,145 @@
+//! The sweep heatmap: best mean test accuracy over two swept keys, one panel per variant.
+
+use std::path::Path;
+
+use plotters::{
+    prelude::*,
+    style::text_anchor::{HPos, Pos, VPos},
+};
+
+use super::{
+    DrawResult,
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, register_fonts},
+};
+use crate::sweep::SweepRecord;
+
+/// White (low) to deep blue (high).
+fn shade(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    RGBColor(mix(247.0, 8.0), mix(251.0, 48.0), mix(255.0, 107.0))
+}
+
+pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
+    register_fonts();
+    let sweep = record.experiment.sweep.as_ref().expect("a sweep");
+    let keys: Vec<&String> = if sweep.heatmap.is_empty() {
+        sweep.grid.keys().take(2).collect()
+    } else {
+        sweep.heatmap.iter().collect()
+    };
+    let axis = |i: usize| -> (String, Vec<String>) {
+        keys.get(i).map_or(("".into(), vec!["(all)".into()]), |k| {
+            (
+                (*k).clone(),
+                sweep.grid[*k].iter().map(ToString::to_string).collect(),
+            )
+        })
+    };
+    let ((x_key, x_values), (y_key, y_values)) = (axis(0), axis(1));
+    let variants = &record.experiment.variants;
+    let n = variants.len().max(1);
+    let width = (110 * x_values.len() as u32 + 260).max(560);
+    let root = BitMapBackend::new(path, (width * n as u32, 90 * y_values.len() as u32 + 240))
+        .into_drawing_area();
+    root.fill(&WHITE)?;
+    let value_of = |point: &crate::sweep::PointResult, key: &str| {
+        point
+            .settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let cells: Vec<Vec<Vec<Option<f64>>>> = variants
+        .iter()
+        .map(|v| {
+            y_values
+                .iter()
+                .map(|yv| {
+                    x_values
+                        .iter()
+                        .map(|xv| {
+                            record
+                                .points
+                                .iter()
+                                .filter(|p| {
+                                    value_of(p, &x_key).as_ref() == Some(xv)
+                                        && (y_key.is_empty()
+                                            || value_of(p, &y_key).as_ref() == Some(yv))
+                                })
+                                .filter_map(|p| {
+                                    p.variants
+                                        .iter()
+                                        .find(|s| s.name == v.name)?
+                                        .stats
+                                        .test_accuracy
+                                        .map(|s| s.mean)
+                                })
+                                .fold(None, |best: Option<f64>, a| {
+                                    Some(best.map_or(a, |b| b.max(a)))
+                                })
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let all = cells.iter().flatten().flatten().flatten().copied();
+    let (lo, hi) = all.fold((1.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    for (panel, (v, grid)) in root
+        .split_evenly((1, n))
+        .iter()
+        .zip(variants.iter().zip(&cells))
+    {
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!("{}: best test accuracy", v.name),
+                (FAMILY, TITLE_SIZE),
+            )
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0.0..x_values.len() as f64, 0.0..y_values.len() as f64)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(x_values.len() * 2 + 1)
+            .y_labels(y_values.len() * 2 + 1)
+            .x_label_formatter(&|x| label_at(&x_values, *x))
+            .y_label_formatter(&|y| label_at(&y_values, *y))
+            .x_desc(x_key.clone())
+            .y_desc(y_key.clone())
+            .axis_desc_style((FAMILY, LABEL_SIZE))
+            .label_style((FAMILY, TICK_SIZE))
+            .draw()?;
+        for (j, row) in grid.iter().enumerate() {
+            for (i, cell) in row.iter().enumerate() {
+                let (x, y) = (i as f64, j as f64);
+                let t = cell.map_or(0.0, |a| if hi > lo { (a - lo) / (hi - lo) } else { 1.0 });
+                let color = cell.map_or(RGBColor(220, 220, 220), |_| shade(t));
+                chart
+                    .draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], color.filled())])?;
+                let text = cell.map_or("n/a".into(), |a| format!("{:.1}%", 100.0 * a));
+                let ink = if t > 0.55 { WHITE } else { BLACK };
+                let style = (FAMILY, TICK_SIZE + 2)
+                    .into_font()
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                chart.draw_series([Text::new(text, (x + 0.5, y + 0.5), style)])?;
+            }
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The label of the cell whose centre is at `at` (labels sit at half-integers).
+fn label_at(values: &[String], at: f64) -> String {
+    let shifted = at - 0.5;
+    let i = shifted.round();
+    if (shifted - i).abs() < 1e-6 && i >= 0.0 {
+        values.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}

@@ -1,0 +1,93 @@
+//! The grid's points: every combination of the swept values, each a list of overrides.
+
+use crate::config::{ConfigError, Experiment, Override, Plan, SweepConfig, experiment_from_table};
+
+/// One combination of swept values. `id` is its index in the full grid (last key fastest).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub id: usize,
+    pub overrides: Vec<Override>,
+}
+
+/// `--shard i/n`: this host runs the points whose `id % n == i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("shard `{s}` must be i/n with 0 <= i < n, e.g. 0/3");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    pub fn owns(&self, point: usize) -> bool {
+        point % self.count == self.index
+    }
+}
+
+/// Every point of the grid, in id order.
+pub fn grid_points(sweep: &SweepConfig) -> Vec<Point> {
+    let axes: Vec<(&String, &Vec<toml::Value>)> = sweep.grid.iter().collect();
+    let total: usize = axes.iter().map(|(_, v)| v.len()).product();
+    (0..total)
+        .map(|id| {
+            let mut rest = id;
+            let mut overrides: Vec<Override> = axes
+                .iter()
+                .rev()
+                .map(|(key, values)| {
+                    let value = values[rest % values.len()].clone();
+                    rest /= values.len();
+                    Override {
+                        key: (*key).clone(),
+                        value,
+                    }
+                })
+                .collect();
+            overrides.reverse();
+            Point { id, overrides }
+        })
+        .collect()
+}
+
+/// The validated plan of one point: the base experiment (its sweep removed) with the
+/// point's overrides applied. `None` overrides give the baseline.
+pub fn point_plan(base: &Experiment, overrides: &[Override]) -> Result<Plan, ConfigError> {
+    let mut experiment = base.clone();
+    experiment.sweep = None;
+    let table = toml::Table::try_from(&experiment).expect("an experiment serialises to TOML");
+    experiment_from_table(
+        table,
+        &format!("sweep point {}", describe(overrides)),
+        overrides,
+    )?
+    .check()
+}
+
+/// `key=value, key=value`.
+pub fn describe(overrides: &[Override]) -> String {
+    if overrides.is_empty() {
+        return "baseline".into();
+    }
+    overrides
+        .iter()
+        .map(Override::to_arg)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,24 @@
+//! Sweeps: an experiment run at every combination of a grid of settings, in parallel, resumable,
+//! splittable into shards across machines and mergeable back into one result.
+//!
+//! A sweep folder holds `config.toml` (the experiment as run), `sweep.json` (the grid and the
+//! shard), `points/<id>.json` (one finished grid point each: the source of truth),
+//! `sweep.csv` (one row per point and variant, appended as points finish and rewritten in
+//! point order), and the report with its heatmap.
+
+mod grid;
+mod record;
+mod report;
+mod runner;
+
+pub use grid::{Point, Shard, grid_points, point_plan};
+pub use record::{PointResult, SweepMeta, SweepRecord};
+pub use report::{rebuild_sweep, sweep_csv};
+pub use runner::{SweepError, merge_sweeps, resume_sweep, run_sweep};
+
+use std::path::Path;
+
+/// Whether `dir` holds a sweep.
+pub fn is_sweep_folder(dir: &Path) -> bool {
+    dir.join("sweep.json").is_file()
+}

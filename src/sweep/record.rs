@@ -1,0 +1,113 @@
+//! The files of a sweep folder and reading them back.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Shard, runner::SweepError};
+use crate::{
+    config::{Experiment, parse_experiment},
+    run::VariantSummary,
+};
+
+/// `sweep.json`: what was swept and which part of it this folder runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepMeta {
+    pub experiment: String,
+    /// The grid keys, in point-id order (last fastest).
+    pub keys: Vec<String>,
+    pub points: usize,
+    pub shard: Shard,
+    /// Whether a baseline point (no overrides) is part of the sweep.
+    pub baseline: bool,
+}
+
+/// `points/<id>.json`: one finished point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointResult {
+    /// `None` for the baseline.
+    pub id: Option<usize>,
+    /// `(key, value as TOML)` for each swept key.
+    pub settings: Vec<(String, String)>,
+    pub variants: Vec<VariantSummary>,
+    pub train_seconds: f64,
+}
+
+impl PointResult {
+    pub fn file_name(id: Option<usize>) -> String {
+        id.map_or("baseline.json".into(), |id| format!("{id:06}.json"))
+    }
+}
+
+/// Everything a sweep folder holds.
+pub struct SweepRecord {
+    pub dir: PathBuf,
+    pub experiment: Experiment,
+    pub meta: SweepMeta,
+    /// Finished grid points, in id order.
+    pub points: Vec<PointResult>,
+    pub baseline: Option<PointResult>,
+}
+
+fn read(path: &Path) -> Result<String, SweepError> {
+    std::fs::read_to_string(path).map_err(|e| SweepError::Read {
+        path: path.into(),
+        message: e.to_string(),
+    })
+}
+
+impl SweepRecord {
+    pub fn load(dir: &Path) -> Result<Self, SweepError> {
+        if !super::is_sweep_folder(dir) {
+            return Err(SweepError::Read {
+                path: dir.into(),
+                message: "not a sweep folder (no sweep.json)".into(),
+            });
+        }
+        let config = dir.join("config.toml");
+        let experiment = parse_experiment(&read(&config)?, &config.display().to_string(), &[])
+            .map_err(|e| SweepError::Read {
+                path: config.clone(),
+                message: e.to_string(),
+            })?;
+        let meta_path = dir.join("sweep.json");
+        let meta: SweepMeta =
+            serde_json::from_str(&read(&meta_path)?).map_err(|e| SweepError::Read {
+                path: meta_path.clone(),
+                message: e.to_string(),
+            })?;
+        let mut points = Vec::new();
+        let mut baseline = None;
+        let points_dir = dir.join("points");
+        if points_dir.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&points_dir)
+                .map_err(|e| SweepError::Read {
+                    path: points_dir.clone(),
+                    message: e.to_string(),
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            for file in files {
+                let point: PointResult =
+                    serde_json::from_str(&read(&file)?).map_err(|e| SweepError::Read {
+                        path: file.clone(),
+                        message: e.to_string(),
+                    })?;
+                match point.id {
+                    Some(_) => points.push(point),
+                    None => baseline = Some(point),
+                }
+            }
+        }
+        points.sort_by_key(|p| p.id);
+        Ok(Self {
+            dir: dir.into(),
+            experiment,
+            meta,
+            points,
+            baseline,
+        })
+    }
+}

@@ -1,0 +1,348 @@
+//! `sweep.csv`, the heatmap and `report.md` of a sweep, rebuilt from its `points/` alone.
+
+use std::{fmt::Write as _, path::Path};
+
+use super::{
+    PointResult, SweepMeta, SweepRecord,
+    grid::point_plan,
+    runner::{SweepError, write_atomic},
+};
+use crate::{analysis::stats::Stat, config::Override, run::VariantSummary};
+
+/// Quotes a CSV field when it holds a comma, a quote or a newline.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A swept value for display: strings without their TOML quotes, the rest as TOML.
+pub fn plain(toml_text: &str) -> String {
+    match format!("v = {toml_text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+    {
+        Some(toml::Value::String(s)) => s,
+        _ => toml_text.to_string(),
+    }
+}
+
+pub fn csv_header(meta: &SweepMeta) -> String {
+    let keys: Vec<String> = meta.keys.iter().map(|k| field(k)).collect();
+    format!(
+        "point,{},variant,runs,diverged,status,final_train_loss_mean,final_train_loss_std,train_accuracy_mean,test_accuracy_mean,test_accuracy_std,test_accuracy_ci_low,test_accuracy_ci_high\n",
+        keys.join(",")
+    )
+}
+
+fn status(v: &VariantSummary) -> &'static str {
+    match (v.stats.diverged, v.stats.runs) {
+        (0, _) => "ok",
+        (d, r) if d == r => "diverged",
+        _ => "partly-diverged",
+    }
+}
+
+/// The rows of one point: one per variant. Timing is left out so that a merged sweep's
+/// file equals a single host's.
+pub fn csv_rows(meta: &SweepMeta, point: &PointResult) -> String {
+    let id = point.id.map_or("baseline".to_string(), |id| id.to_string());
+    let values: Vec<String> = meta
+        .keys
+        .iter()
+        .map(|k| {
+            point
+                .settings
+                .iter()
+                .find(|(key, _)| key == k)
+                .map_or(String::new(), |(_, v)| field(&plain(v)))
+        })
+        .collect();
+    let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:?}"));
+    let mut out = String::new();
+    for v in &point.variants {
+        let (loss, acc, train) = (
+            v.stats.final_train_loss,
+            v.stats.test_accuracy,
+            v.stats.train_accuracy,
+        );
+        let _ = writeln!(
+            out,
+            "{id},{},{},{},{},{},{},{},{},{},{},{},{}",
+            values.join(","),
+            v.name,
+            v.stats.runs,
+            v.stats.diverged,
+            status(v),
+            num(loss.map(|s| s.mean)),
+            num(loss.map(|s| s.std)),
+            num(train.map(|s| s.mean)),
+            num(acc.map(|s| s.mean)),
+            num(acc.map(|s| s.std)),
+            num(acc.map(|s| s.ci95[0])),
+            num(acc.map(|s| s.ci95[1])),
+        );
+    }
+    out
+}
+
+/// The whole `sweep.csv`, baseline first, then points in id order.
+pub fn sweep_csv(record: &SweepRecord) -> String {
+    let mut csv = csv_header(&record.meta);
+    for p in record.baseline.iter().chain(&record.points) {
+        csv.push_str(&csv_rows(&record.meta, p));
+    }
+    csv
+}
+
+/// Training cost of a point's configuration: epochs x parameters per member.
+fn cost(record: &SweepRecord, point: &PointResult) -> Option<(usize, usize)> {
+    let overrides: Vec<Override> = point
+        .settings
+        .iter()
+        .map(|(k, v)| format!("{k}={v}").parse())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let plan = point_plan(&record.experiment, &overrides).ok()?;
+    let params = plan.variants.first()?.mlp.parameter_count();
+    Some((
+        plan.experiment.train.epochs * params,
+        plan.experiment.train.epochs,
+    ))
+}
+
+fn settings(point: &PointResult) -> String {
+    point
+        .settings
+        .iter()
+        .map(|(k, v)| format!("`{k}={}`", plain(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Mean and 95% interval in percent; the interval is clipped to [0, 100].
+fn pct(s: Option<Stat>) -> String {
+    s.map_or("n/a".into(), |s| {
+        format!(
+            "{:.1}% [{:.1}, {:.1}]",
+            100.0 * s.mean,
+            (100.0 * s.ci95[0]).max(0.0),
+            (100.0 * s.ci95[1]).min(100.0)
+        )
+    })
+}
+
+fn variant<'a>(point: &'a PointResult, name: &str) -> Option<&'a VariantSummary> {
+    point.variants.iter().find(|v| v.name == name)
+}
+
+/// The answer to "can any configuration bring `target` to `reference`'s baseline accuracy?".
+fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference: &str) {
+    let _ = writeln!(
+        md,
+        "## Can any configuration bring {target} to {reference}'s accuracy?\n"
+    );
+    let Some(baseline) = &record.baseline else {
+        let _ = writeln!(md, "The baseline point has not run yet.\n");
+        return;
+    };
+    let (Some(bar), Some(start)) = (
+        variant(baseline, reference).and_then(|v| v.stats.test_accuracy),
+        variant(baseline, target).and_then(|v| v.stats.test_accuracy),
+    ) else {
+        let _ = writeln!(md, "The baseline diverged, so there is no bar to reach.\n");
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "At the experiment's own settings, {reference} reaches {} and {target} {} (test accuracy, mean [95% CI] over seeds). \
+         A configuration *closes the gap* when {target}'s interval reaches {reference}'s baseline mean, {:.1}%: \
+         the seeds cannot tell it apart from {reference}, or it does better.\n",
+        pct(Some(bar)),
+        pct(Some(start)),
+        100.0 * bar.mean
+    );
+    let mut closing: Vec<(&PointResult, Stat, (usize, usize))> = record
+        .points
+        .iter()
+        .filter_map(|p| {
+            let acc = variant(p, target)?.stats.test_accuracy?;
+            (acc.ci95[1] >= bar.mean).then_some((p, acc, cost(record, p)?))
+        })
+        .collect();
+    closing.sort_by_key(|(p, _, (c, _))| (*c, p.id));
+    let best = record
+        .points
+        .iter()
+        .filter_map(|p| Some((p, variant(p, target)?.stats.test_accuracy?)))
+        .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean));
+    match closing.first() {
+        Some((p, acc, (c, epochs))) => {
+            let _ = writeln!(
+                md,
+                "**Yes.** {} of {} configurations close the gap. The cheapest (fewest epochs x parameters: {c} = {epochs} epochs x {} parameters) is {}: {target} {}.\n",
+                closing.len(),
+                record.points.len(),
+                c / epochs,
+                settings(p),
+                pct(Some(*acc))
+            );
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "**No.** None of the {} configurations closes the gap.",
+                record.points.len()
+            );
+            if let Some((p, acc)) = best {
+                let _ = writeln!(
+                    md,
+                    "The best, {}, reaches {target} {}.",
+                    settings(p),
+                    pct(Some(acc))
+                );
+            }
+            let _ = writeln!(md);
+        }
+    }
+    if !closing.is_empty() {
+        let _ = writeln!(
+            md,
+            "| configuration | {target} test accuracy | {reference} at the same settings | epochs x parameters |\n|---|---|---|---|"
+        );
+        for (p, acc, (c, _)) in closing.iter().take(15) {
+            let other = variant(p, reference).and_then(|v| v.stats.test_accuracy);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {c} |",
+                settings(p),
+                pct(Some(*acc)),
+                pct(other)
+            );
+        }
+        let _ = writeln!(md);
+    }
+}
+
+fn render(record: &SweepRecord) -> String {
+    let e = &record.experiment;
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# {} (sweep)\n\n**Question.** {}\n",
+        e.name,
+        e.question.trim()
+    );
+    if !e.expected.trim().is_empty() {
+        let _ = writeln!(
+            md,
+            "**Expected.** {}\n",
+            e.expected.trim().replace('\n', " ")
+        );
+    }
+    let sweep = e.sweep.as_ref().expect("a sweep");
+    let grid: Vec<String> = sweep
+        .grid
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "`{k}` in {}",
+                v.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "Grid: {} ({} points); each point trains {} variants x {} seeds for the experiment's settings otherwise. Finished: {} of {} points{}.\n",
+        grid.join("; "),
+        record.meta.points,
+        e.variants.len(),
+        e.train.seeds,
+        record.points.len(),
+        record.meta.points,
+        if record.meta.shard.count > 1 {
+            format!(
+                " (shard {}/{})",
+                record.meta.shard.index, record.meta.shard.count
+            )
+        } else {
+            String::new()
+        }
+    );
+    if let (Some(t), Some(r)) = (&sweep.target, &sweep.reference) {
+        render_rescue(&mut md, record, t, r);
+    }
+    let _ = writeln!(
+        md,
+        "## Best configurations\n\nBy mean test accuracy over seeds, per variant.\n"
+    );
+    for v in &e.variants {
+        let mut ranked: Vec<(&PointResult, Stat)> = record
+            .points
+            .iter()
+            .filter_map(|p| Some((p, variant(p, &v.name)?.stats.test_accuracy?)))
+            .collect();
+        ranked.sort_by(|a, b| b.1.mean.total_cmp(&a.1.mean).then(a.0.id.cmp(&b.0.id)));
+        let _ = writeln!(
+            md,
+            "### {}\n\n| rank | configuration | test accuracy [95% CI] | final train loss |\n|---|---|---|---|",
+            v.name
+        );
+        for (rank, (p, acc)) in ranked.iter().take(10).enumerate() {
+            let loss = variant(p, &v.name)
+                .and_then(|x| x.stats.final_train_loss)
+                .map_or("n/a".into(), |s| format!("{:.4}", s.mean));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {loss} |",
+                rank + 1,
+                settings(p),
+                pct(Some(*acc))
+            );
+        }
+        let diverged: Vec<String> = record
+            .points
+            .iter()
+            .filter(|p| variant(p, &v.name).is_some_and(|x| x.stats.diverged > 0))
+            .map(|p| {
+                format!(
+                    "{} ({} of {} seeds)",
+                    settings(p),
+                    variant(p, &v.name).map_or(0, |x| x.stats.diverged),
+                    e.train.seeds
+                )
+            })
+            .collect();
+        if !diverged.is_empty() {
+            let _ = writeln!(md, "\nDiverged: {}.", diverged.join("; "));
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(
+        md,
+        "## Heatmap\n\n![heatmap](heatmap.png)\n\nEach cell: the best mean test accuracy over the other swept keys.\n"
+    );
+    let _ = writeln!(
+        md,
+        "Files: `sweep.csv` (one row per point and variant), `points/*.json` (each point's full summary), `config.toml`, `sweep.json`. Rebuild with `actlab analyze <this folder>`."
+    );
+    md
+}
+
+/// Rewrites `sweep.csv` in point order, the heatmap and `report.md` from `points/`.
+pub fn rebuild_sweep(dir: &Path) -> Result<(), SweepError> {
+    let record = SweepRecord::load(dir)?;
+    write_atomic(&dir.join("sweep.csv"), &sweep_csv(&record))?;
+    let path = dir.join("heatmap.png");
+    crate::plot::heatmap::draw(&path, &record).map_err(|e| SweepError::Plot {
+        path,
+        message: e.to_string(),
+    })?;
+    write_atomic(&dir.join("report.md"), &render(&record))
+}

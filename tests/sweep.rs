@@ -1,0 +1,222 @@
+//! Sweeps: shards merge to the whole, a killed sweep resumes without redoing points, and a
+//! diverging configuration is a row, not a crash.
+
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    time::{Duration, Instant},
+};
+
+use common::temp_dir;
+
+const SWEEP: &str = r#"
+name = "test-sweep"
+question = "Do sweeps shard, merge, resume and survive divergence?"
+[data]
+n_samples = 200
+noise = 0.2
+seed = 1
+[model]
+hidden = [4]
+seed = 3
+[train]
+lr = 0.1
+epochs = EPOCHS
+batch_size = 32
+seeds = 2
+[[variants]]
+name = "sigmoid"
+activation = "sigmoid"
+init = "lecun-normal"
+[[variants]]
+name = "relu"
+activation = "relu"
+init = "he-normal"
+[sweep]
+target = "sigmoid"
+reference = "relu"
+[sweep.grid]
+"train.lr" = [0.1, 1.0, 50.0]
+"variants.sigmoid.init" = ["lecun-normal", "he-normal"]
+"model.hidden" = [[4], [6, 6]]
+"#;
+
+fn actlab(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn workspace(name: &str, epochs: usize) -> PathBuf {
+    let dir = temp_dir(name);
+    std::fs::write(
+        dir.join("sweep.toml"),
+        SWEEP.replace("EPOCHS", &epochs.to_string()),
+    )
+    .unwrap();
+    dir
+}
+
+fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()))
+}
+
+#[test]
+fn three_shards_merged_equal_the_whole_sweep() {
+    let dir = workspace("shards", 20);
+    assert!(
+        actlab(&dir, &["run", "sweep.toml", "--out", "whole"])
+            .status
+            .success()
+    );
+    for i in 0..3 {
+        let out = actlab(
+            &dir,
+            &[
+                "run",
+                "sweep.toml",
+                "--shard",
+                &format!("{i}/3"),
+                "--out",
+                &format!("shard{i}"),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let merged = actlab(
+        &dir,
+        &["merge", "shard0", "shard1", "shard2", "--out", "merged"],
+    );
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+
+    let whole = read(dir.join("whole/sweep.csv"));
+    assert_eq!(
+        whole.lines().count(),
+        1 + 2 * (12 + 1),
+        "header, then 2 variants x (12 points + baseline)"
+    );
+    assert_eq!(read(dir.join("merged/sweep.csv")), whole);
+    assert_eq!(
+        read(dir.join("merged/report.md")),
+        read(dir.join("whole/report.md"))
+    );
+    // Each shard holds only its third of the grid.
+    let shard1 = std::fs::read_dir(dir.join("shard1/points"))
+        .unwrap()
+        .count();
+    assert_eq!(shard1, 4);
+}
+
+#[test]
+fn a_diverging_configuration_is_a_row_and_the_sweep_goes_on() {
+    let dir = workspace("diverge", 20);
+    assert!(
+        actlab(&dir, &["run", "sweep.toml", "--out", "run"])
+            .status
+            .success()
+    );
+    let csv = read(dir.join("run/sweep.csv"));
+    let diverged: Vec<&str> = csv.lines().filter(|l| l.contains(",diverged,")).collect();
+    assert!(!diverged.is_empty(), "lr 50 diverges:\n{csv}");
+    assert!(
+        diverged.iter().all(|l| l.contains(",50.0,")),
+        "only lr 50 rows diverge: {diverged:?}"
+    );
+    assert!(read(dir.join("run/report.md")).contains("Diverged:"));
+}
+
+#[test]
+fn a_killed_sweep_resumes_without_redoing_finished_points() {
+    let dir = workspace("resume", 1500);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["run", "sweep.toml", "--out", "run", "--threads", "1"])
+        .current_dir(&dir)
+        .spawn()
+        .unwrap();
+    let points = dir.join("run/points");
+    let started = Instant::now();
+    let count = |p: &Path| {
+        std::fs::read_dir(p).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count()
+        })
+    };
+    while count(&points) < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the sweep makes progress"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before: Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> = std::fs::read_dir(&points)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            (
+                p.clone(),
+                std::fs::read(&p).unwrap(),
+                std::fs::metadata(&p).unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    assert!(before.len() < 13, "killed before the end");
+
+    let resumed = actlab(&dir, &["resume", "run"]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let message = String::from_utf8_lossy(&resumed.stderr);
+    assert!(
+        message.contains(&format!("ran {} remaining point(s)", 13 - before.len())),
+        "{message}"
+    );
+    for (path, bytes, modified) in before {
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{} untouched",
+            path.display()
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            modified,
+            "{} not rewritten",
+            path.display()
+        );
+    }
+    assert_eq!(count(&points), 13);
+
+    // Same result as a sweep that was never interrupted.
+    assert!(
+        actlab(&dir, &["run", "sweep.toml", "--out", "whole"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        read(dir.join("run/sweep.csv")),
+        read(dir.join("whole/sweep.csv"))
+    );
+}
