@@ -128,7 +128,11 @@ fn a_diverging_configuration_is_a_row_and_the_sweep_goes_on() {
             .success()
     );
     let csv = read(dir.join("run/sweep.csv"));
-    let diverged: Vec<&str> = csv.lines().skip(1).filter(|l| l.contains(",diverged,")).collect();
+    let diverged: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",diverged,"))
+        .collect();
     assert!(!diverged.is_empty(), "lr 50 diverges:\n{csv}");
     assert!(
         diverged.iter().all(|l| l.contains(",50.0,")),

@@ -11,7 +11,7 @@ use super::{
     DrawResult,
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, register_fonts},
 };
-use crate::sweep::SweepRecord;
+use crate::sweep::{SweepRecord, plain};
 
 /// White (low) to deep blue (high).
 fn shade(t: f64) -> RGBColor {
@@ -28,6 +28,9 @@ pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
     } else {
         sweep.heatmap.iter().collect()
     };
+    if keys.len() == 1 {
+        return draw_one_key(path, record, keys[0]);
+    }
     let axis = |i: usize| -> (String, Vec<String>) {
         keys.get(i).map_or(("".into(), vec!["(all)".into()]), |k| {
             (
@@ -105,8 +108,8 @@ pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
             .disable_mesh()
             .x_labels(x_values.len() * 2 + 1)
             .y_labels(y_values.len() * 2 + 1)
-            .x_label_formatter(&|x| label_at(&x_values, *x))
-            .y_label_formatter(&|y| label_at(&y_values, *y))
+            .x_label_formatter(&|x| plain(&label_at(&x_values, *x)))
+            .y_label_formatter(&|y| plain(&label_at(&y_values, *y)))
             .x_desc(x_key.clone())
             .y_desc(y_key.clone())
             .axis_desc_style((FAMILY, LABEL_SIZE))
@@ -119,7 +122,7 @@ pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
                 let color = cell.map_or(RGBColor(220, 220, 220), |_| shade(t));
                 chart
                     .draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], color.filled())])?;
-                let text = cell.map_or("n/a".into(), |a| format!("{:.1}%", 100.0 * a));
+                let text = cell.map_or("diverged".into(), |a| format!("{:.1}%", 100.0 * a));
                 let ink = if t > 0.55 { WHITE } else { BLACK };
                 let style = (FAMILY, TICK_SIZE + 2)
                     .into_font()
@@ -142,4 +145,89 @@ fn label_at(values: &[String], at: f64) -> String {
     } else {
         String::new()
     }
+}
+
+/// One swept key: a single panel, the key's values across and the variants down.
+fn draw_one_key(path: &Path, record: &SweepRecord, key: &str) -> DrawResult {
+    let sweep = record.experiment.sweep.as_ref().expect("a sweep");
+    let x_values: Vec<String> = sweep.grid[key]
+        .iter()
+        .map(|v| plain(&v.to_string()))
+        .collect();
+    let variants: Vec<String> = record
+        .experiment
+        .variants
+        .iter()
+        .map(|v| v.name.clone())
+        .collect();
+    let cells: Vec<Vec<Option<f64>>> = variants
+        .iter()
+        .map(|name| {
+            sweep.grid[key]
+                .iter()
+                .map(|value| {
+                    let text = value.to_string();
+                    record
+                        .points
+                        .iter()
+                        .filter(|p| p.settings.iter().any(|(k, v)| k == key && *v == text))
+                        .filter_map(|p| {
+                            p.variants
+                                .iter()
+                                .find(|s| &s.name == name)?
+                                .stats
+                                .test_accuracy
+                                .map(|s| s.mean)
+                        })
+                        .fold(None, |best: Option<f64>, a| {
+                            Some(best.map_or(a, |b| b.max(a)))
+                        })
+                })
+                .collect()
+        })
+        .collect();
+    let all = cells.iter().flatten().flatten().copied();
+    let (lo, hi) = all.fold((1.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let label_width = x_values.iter().map(String::len).max().unwrap_or(4) as u32;
+    let width = (x_values.len() as u32) * (40 + 9 * label_width).max(110) + 260;
+    let root =
+        BitMapBackend::new(path, (width, 70 * variants.len() as u32 + 220)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{}: mean test accuracy over seeds", record.experiment.name),
+            (FAMILY, TITLE_SIZE),
+        )
+        .margin(20)
+        .x_label_area_size(70)
+        .y_label_area_size(130)
+        .build_cartesian_2d(0.0..x_values.len() as f64, 0.0..variants.len() as f64)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(x_values.len() * 2 + 1)
+        .y_labels(variants.len() * 2 + 1)
+        .x_label_formatter(&|x| label_at(&x_values, *x))
+        .y_label_formatter(&|y| label_at(&variants, *y))
+        .x_desc(key)
+        .axis_desc_style((FAMILY, LABEL_SIZE))
+        .label_style((FAMILY, TICK_SIZE))
+        .draw()?;
+    for (j, row) in cells.iter().enumerate() {
+        for (i, cell) in row.iter().enumerate() {
+            let (x, y) = (i as f64, j as f64);
+            let t = cell.map_or(0.0, |a| if hi > lo { (a - lo) / (hi - lo) } else { 1.0 });
+            let color = cell.map_or(RGBColor(220, 220, 220), |_| shade(t));
+            chart.draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], color.filled())])?;
+            let text = cell.map_or("diverged".into(), |a| format!("{:.1}%", 100.0 * a));
+            let ink = if t > 0.55 { WHITE } else { BLACK };
+            let style = (FAMILY, TICK_SIZE + 2)
+                .into_font()
+                .color(&ink)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series([Text::new(text, (x + 0.5, y + 0.5), style)])?;
+        }
+    }
+    root.present()?;
+    Ok(())
 }

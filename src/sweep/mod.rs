@@ -13,7 +13,7 @@ mod runner;
 
 pub use grid::{Point, Shard, grid_points, point_plan};
 pub use record::{PointResult, SweepMeta, SweepRecord};
-pub use report::{rebuild_sweep, sweep_csv};
+pub use report::{plain, rebuild_sweep, sweep_csv};
 pub use runner::{SweepError, merge_sweeps, resume_sweep, run_sweep};
 
 use std::path::Path;
