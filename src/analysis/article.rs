@@ -48,6 +48,40 @@ pub struct DecisionGrid {
     pub prob: Vec<f64>,
 }
 
+impl DecisionGrid {
+    /// Segments of the `level` iso-line of `grid`, by marching squares.
+    pub fn contour(&self, level: f64) -> Vec<[(f64, f64); 2]> {
+        let grid = self;
+        let (nx, ny) = (grid.xs.len(), grid.ys.len());
+        let at = |i: usize, j: usize| ((grid.xs[i], grid.ys[j]), grid.prob[j * nx + i]);
+        let crossing = |(p, a): ((f64, f64), f64), (q, b): ((f64, f64), f64)| {
+            ((a < level) != (b < level)).then(|| {
+                let t = (level - a) / (b - a);
+                (p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1))
+            })
+        };
+        let mut segments = Vec::new();
+        for j in 0..ny.saturating_sub(1) {
+            for i in 0..nx.saturating_sub(1) {
+                let (c00, c10, c11, c01) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
+                let points: Vec<(f64, f64)> = [
+                    crossing(c00, c10),
+                    crossing(c10, c11),
+                    crossing(c11, c01),
+                    crossing(c01, c00),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                for pair in points.chunks_exact(2) {
+                    segments.push([pair[0], pair[1]]);
+                }
+            }
+        }
+        segments
+    }
+}
+
 /// The training point of `p.class` farthest from `p.farthest_from` (first on ties, as `argmax`).
 pub fn select_trace_sample(train: &Dataset, p: &TracePoint) -> Option<TraceSample> {
     let distance = |x: &[f64; 2]| (x[0] - p.farthest_from[0]).hypot(x[1] - p.farthest_from[1]);

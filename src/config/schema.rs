@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    analysis::training::ProbeConfig,
     data::DataConfig,
     learner::{Engine, OptimizerKind, OptimizerSpec},
     model::{Activation, InitScheme},
@@ -26,6 +27,9 @@ pub struct Experiment {
     pub variants: Vec<Variant>,
     #[serde(default)]
     pub analysis: AnalysisConfig,
+    /// Per-layer statistics over training.
+    #[serde(default)]
+    pub probes: ProbeConfig,
     /// Published values to compare against, per variant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,

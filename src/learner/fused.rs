@@ -42,28 +42,27 @@ pub struct FusedEnsemble {
 }
 
 /// Per-layer buffers of one member's forward pass on a batch.
-struct Scratch {
-    /// `a[0]` is the input; `a[l]` the activation of layer `l`.
-    a: Vec<Vec<f64>>,
+pub struct Scratch {
+    /// `a[0]` is the input; `a[l]` the activation of layer `l` (`[rows * width]`).
+    pub a: Vec<Vec<f64>>,
     /// `z[l]` the pre-activation of layer `l + 1`.
-    z: Vec<Vec<f64>>,
-    delta: Vec<f64>,
-    delta_prev: Vec<f64>,
-    /// Gradients of one layer's weights and biases.
-    grad_w: Vec<f64>,
-    grad_b: Vec<f64>,
+    pub z: Vec<Vec<f64>>,
+    /// `dz[l]`: the gradient of the mean loss with respect to `z[l]`.
+    pub dz: Vec<Vec<f64>>,
+    /// Gradients of each layer's weights and biases.
+    pub grad_w: Vec<Vec<f64>>,
+    pub grad_b: Vec<Vec<f64>>,
 }
 
 impl Scratch {
-    fn new(dims: &[usize], rows: usize) -> Self {
-        let widest = dims.iter().max().copied().unwrap_or(1);
+    pub fn new(dims: &[usize], rows: usize) -> Self {
+        let layers = dims.windows(2);
         Self {
             a: dims.iter().map(|&w| vec![0.0; rows * w]).collect(),
             z: dims[1..].iter().map(|&w| vec![0.0; rows * w]).collect(),
-            delta: vec![0.0; rows * widest],
-            delta_prev: vec![0.0; rows * widest],
-            grad_w: vec![0.0; widest * widest],
-            grad_b: vec![0.0; widest],
+            dz: dims[1..].iter().map(|&w| vec![0.0; rows * w]).collect(),
+            grad_w: layers.clone().map(|d| vec![0.0; d[0] * d[1]]).collect(),
+            grad_b: layers.map(|d| vec![0.0; d[1]]).collect(),
         }
     }
 }
@@ -219,6 +218,25 @@ impl FusedEnsemble {
         })
     }
 
+    /// Member `k`'s forward and backward pass on all of `data` without changing anything:
+    /// every layer's `z`, `a`, `dL/dz` and parameter gradients of the mean loss.
+    pub fn probe(&self, k: usize, data: &Dataset) -> Scratch {
+        let all: Vec<usize> = (0..data.len()).collect();
+        let mut scratch = Scratch::new(&self.dims, all.len());
+        backward(&self.dims, self.activations[k], &self.members[k], data, &all, &mut scratch);
+        scratch
+    }
+
+    /// Layer widths from input to output.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+
+    /// Member `k`'s weights of every layer, row-major `[fan_in * fan_out]`.
+    pub fn weights(&self, k: usize) -> &[Vec<f64>] {
+        &self.members[k].weights
+    }
+
     /// Loss and accuracy of every member on all of `data`: `(loss[K], accuracy[K])`.
     pub fn evaluate(&mut self, data: &Dataset) -> (Vec<f64>, Vec<f64>) {
         let dims = self.dims.clone();
@@ -297,53 +315,56 @@ fn train_step(
     lr: f64,
     s: &mut Scratch,
 ) -> f64 {
+    let loss = backward(dims, activation, params, data, batch, s);
+    for (l, (state_w, state_b)) in params.states.iter_mut().enumerate() {
+        optimizer.update(lr, &mut params.weights[l], &mut s.grad_w[l], state_w);
+        optimizer.update(lr, &mut params.biases[l], &mut s.grad_b[l], state_b);
+    }
+    loss
+}
+
+/// Forward and backward on `batch`: fills `s` with every layer's `z`, `a`, `dL/dz` and the
+/// parameter gradients of the mean loss; returns the loss.
+fn backward(dims: &[usize], activation: Activation, params: &MemberParams, data: &Dataset, batch: &[usize], s: &mut Scratch) -> f64 {
     forward(dims, activation, params, data, batch, s);
     let n = batch.len();
     let layers = dims.len() - 1;
-    let logits = &s.z[layers - 1];
     let mut loss = 0.0;
     for (r, &i) in batch.iter().enumerate() {
-        let p = sigmoid_value(logits[r]);
+        let p = sigmoid_value(s.z[layers - 1][r]);
         let y = f64::from(data.y[i]);
         loss += y * (p + EPS).ln() + (1.0 - y) * (1.0 - p + EPS).ln();
-        s.delta[r] = (p - y) / n as f64;
+        s.dz[layers - 1][r] = (p - y) / n as f64;
     }
     for l in (0..layers).rev() {
         let (fan_in, fan_out) = (dims[l], dims[l + 1]);
+        let (below, here) = s.dz.split_at_mut(l);
+        let delta = &here[0];
         let input = &s.a[l];
-        // Gradient for the layer below, with this layer's weights before their update.
         if l > 0 {
             let w = &params.weights[l];
             for r in 0..n {
+                let d_row = &delta[r * fan_out..(r + 1) * fan_out];
                 for p in 0..fan_in {
-                    let d_row = &s.delta[r * fan_out..(r + 1) * fan_out];
-                    let da: f64 = d_row
-                        .iter()
-                        .zip(&w[p * fan_out..(p + 1) * fan_out])
-                        .map(|(d, w)| d * w)
-                        .sum();
+                    let da: f64 = d_row.iter().zip(&w[p * fan_out..(p + 1) * fan_out]).map(|(d, w)| d * w).sum();
                     let idx = r * fan_in + p;
-                    s.delta_prev[idx] = da * activation.derivative(s.z[l - 1][idx], input[idx]);
+                    below[l - 1][idx] = da * activation.derivative(s.z[l - 1][idx], input[idx]);
                 }
             }
         }
-        let (grad_w, grad_b) = (&mut s.grad_w[..fan_in * fan_out], &mut s.grad_b[..fan_out]);
+        let grad_w = &mut s.grad_w[l];
         for p in 0..fan_in {
             for j in 0..fan_out {
                 let mut g = 0.0;
                 for r in 0..n {
-                    g += input[r * fan_in + p] * s.delta[r * fan_out + j];
+                    g += input[r * fan_in + p] * delta[r * fan_out + j];
                 }
                 grad_w[p * fan_out + j] = g;
             }
         }
-        for (j, gb) in grad_b.iter_mut().enumerate() {
-            *gb = (0..n).map(|r| s.delta[r * fan_out + j]).sum();
+        for (j, gb) in s.grad_b[l].iter_mut().enumerate() {
+            *gb = (0..n).map(|r| delta[r * fan_out + j]).sum();
         }
-        let (state_w, state_b) = &mut params.states[l];
-        optimizer.update(lr, &mut params.weights[l], grad_w, state_w);
-        optimizer.update(lr, &mut params.biases[l], grad_b, state_b);
-        std::mem::swap(&mut s.delta, &mut s.delta_prev);
     }
     -(loss / n as f64)
 }

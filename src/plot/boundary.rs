@@ -8,41 +8,10 @@ use super::{
     DrawResult,
     style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, probability_color},
 };
-use crate::{analysis::DecisionGrid, data::Split, run::RunRecord};
+use crate::{data::Split, run::RunRecord};
 
 /// Number of colour bands, as the article's `contourf(..., levels=50)`.
 const LEVELS: usize = 50;
-
-/// Segments of the `level` iso-line of `grid`, by marching squares.
-pub fn contour_segments(grid: &DecisionGrid, level: f64) -> Vec<[(f64, f64); 2]> {
-    let (nx, ny) = (grid.xs.len(), grid.ys.len());
-    let at = |i: usize, j: usize| ((grid.xs[i], grid.ys[j]), grid.prob[j * nx + i]);
-    let crossing = |(p, a): ((f64, f64), f64), (q, b): ((f64, f64), f64)| {
-        ((a < level) != (b < level)).then(|| {
-            let t = (level - a) / (b - a);
-            (p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1))
-        })
-    };
-    let mut segments = Vec::new();
-    for j in 0..ny.saturating_sub(1) {
-        for i in 0..nx.saturating_sub(1) {
-            let (c00, c10, c11, c01) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
-            let points: Vec<(f64, f64)> = [
-                crossing(c00, c10),
-                crossing(c10, c11),
-                crossing(c11, c01),
-                crossing(c01, c00),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            for pair in points.chunks_exact(2) {
-                segments.push([pair[0], pair[1]]);
-            }
-        }
-    }
-    segments
-}
 
 pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
     let n = record.analyses.len().max(1);
@@ -103,7 +72,7 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
         }))?;
         chart
             .draw_series(
-                contour_segments(grid, 0.5)
+                grid.contour(0.5)
                     .into_iter()
                     .map(|s| PathElement::new(s.to_vec(), BLACK.stroke_width(3))),
             )?

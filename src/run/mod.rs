@@ -13,7 +13,7 @@ pub use programs::{Program, programs, train_programs};
 pub use record::{
     AnalysisRecord, MetricRow, RunRecord, SeedResult, SeedRun, SeedStats, Summary, VariantSummary,
 };
-pub use train::{Member, Trained, train_plan};
+pub use train::{Member, Trained, train_plan, train_plan_probed};
 
 use std::{
     path::{Path, PathBuf},
@@ -24,7 +24,7 @@ use burn::module::AutodiffModule;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::{
-    analysis::article,
+    analysis::{self, article},
     backend::{self, BackendInfo},
     config::Plan,
 };
@@ -100,6 +100,7 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
         plan,
         &programs,
         available_threads(options.threads),
+        true,
         &device,
         &bar,
     );
@@ -174,6 +175,11 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
         variants,
     };
     record::write_metrics(&dir, plan, &programs, &trained)?;
+    if experiment.probes.enabled {
+        let log = &trained[0].probes;
+        record::write_text(&dir.join("activations.csv"), &analysis::training::activations_csv(&log.rows))?;
+        record::write_json(&dir.join("histograms.json"), &log.histograms)?;
+    }
     record::write_json(&dir.join("analysis.json"), &analyses)?;
     record::write_json(&dir.join("summary.json"), &summary)?;
     crate::report::rebuild(&dir)?;

@@ -6,7 +6,7 @@
 use burn::tensor::backend::AutodiffBackend;
 use indicatif::ProgressBar;
 
-use super::train::{Trained, train_plan};
+use super::train::{Trained, train_plan_probed};
 use crate::{config::Plan, data::Split};
 
 /// One ensemble program: a data set and the model seeds trained on it.
@@ -53,6 +53,7 @@ pub fn train_programs<B: AutodiffBackend>(
     plan: &Plan,
     programs: &[Program],
     threads: usize,
+    probe: bool,
     device: &B::Device,
     progress: &ProgressBar,
 ) -> Vec<Trained<B>>
@@ -62,17 +63,20 @@ where
     if programs.len() == 1 || threads <= 1 {
         return programs
             .iter()
-            .map(|p| train_plan(plan, &p.seeds, &p.split, threads, device, progress))
+            .enumerate()
+            .map(|(i, p)| train_plan_probed(plan, &p.seeds, &p.split, threads, probe && i == 0, device, progress))
             .collect();
     }
     let chunk = programs.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = programs
             .chunks(chunk)
-            .map(|ps| {
+            .enumerate()
+            .map(|(c, ps)| {
                 scope.spawn(move || {
                     ps.iter()
-                        .map(|p| train_plan::<B>(plan, &p.seeds, &p.split, 1, device, progress))
+                        .enumerate()
+                        .map(|(i, p)| train_plan_probed::<B>(plan, &p.seeds, &p.split, 1, probe && c == 0 && i == 0, device, progress))
                         .collect::<Vec<_>>()
                 })
             })

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::{Program, RunError, Trained};
 use crate::{
-    analysis::ArticleAnalysis,
+    analysis::{
+        ArticleAnalysis,
+        training::{HistogramRecord, StatRow, parse_activations_csv},
+    },
     analysis::stats::Stat,
     backend::BackendInfo,
     config::{Experiment, Plan, PlannedVariant, parse_experiment},
@@ -213,6 +216,10 @@ pub struct MetricRow {
 pub const METRICS_HEADER: &str =
     "variant,seed,epoch,train_loss,train_accuracy,test_loss,test_accuracy";
 
+pub fn write_text(path: &Path, contents: &str) -> Result<(), RunError> {
+    write_file(path, contents)
+}
+
 fn write_file(path: &Path, contents: &str) -> Result<(), RunError> {
     std::fs::write(path, contents).map_err(|source| RunError::Write {
         path: path.into(),
@@ -272,6 +279,9 @@ pub struct RunRecord {
     pub summary: Summary,
     pub analyses: Vec<AnalysisRecord>,
     pub metrics: Vec<MetricRow>,
+    /// `activations.csv` and `histograms.json`, when the run was probed.
+    pub layer_stats: Vec<StatRow>,
+    pub histograms: Vec<HistogramRecord>,
 }
 
 fn read_text(path: &Path) -> Result<String, RunError> {
@@ -347,6 +357,14 @@ impl RunRecord {
             summary: read_json(&dir.join("summary.json"))?,
             analyses: read_json(&dir.join("analysis.json"))?,
             metrics: parse_metrics(&metrics_path, &read_text(&metrics_path)?)?,
+            layer_stats: match dir.join("activations.csv") {
+                p if p.is_file() => parse_activations_csv(&read_text(&p)?).map_err(|message| RunError::Read { path: p, message })?,
+                _ => Vec::new(),
+            },
+            histograms: match dir.join("histograms.json") {
+                p if p.is_file() => read_json(&p)?,
+                _ => Vec::new(),
+            },
         })
     }
 

@@ -10,7 +10,10 @@ use std::time::Instant;
 use burn::tensor::backend::AutodiffBackend;
 use indicatif::ProgressBar;
 
+use burn::module::AutodiffModule;
+
 use crate::{
+    analysis::{self, training::ProbeLog},
     config::Plan,
     data::Split,
     learner::{Engine, EpochMetrics, History, Learner},
@@ -34,6 +37,8 @@ pub struct Trained<B: AutodiffBackend> {
     pub engine: Engine,
     /// Time spent in training steps for all members together (evaluation excluded).
     pub seconds: f64,
+    /// Per-layer statistics over training, when probed.
+    pub probes: ProbeLog,
 }
 
 impl<B: AutodiffBackend> Trained<B> {
@@ -52,6 +57,21 @@ pub fn train_plan<B: AutodiffBackend>(
     seeds: &[u32],
     split: &Split,
     threads: usize,
+    device: &B::Device,
+    progress: &ProgressBar,
+) -> Trained<B> {
+    train_plan_probed(plan, seeds, split, threads, false, device, progress)
+}
+
+/// [`train_plan`], probing each variant's first seed per the plan's `[probes]` when `probe`
+/// is set. Probes observe a copy of the model, so training is the same with or without them.
+#[allow(clippy::too_many_arguments)]
+pub fn train_plan_probed<B: AutodiffBackend>(
+    plan: &Plan,
+    seeds: &[u32],
+    split: &Split,
+    threads: usize,
+    probe: bool,
     device: &B::Device,
     progress: &ProgressBar,
 ) -> Trained<B> {
@@ -93,6 +113,24 @@ pub fn train_plan<B: AutodiffBackend>(
     );
     let mut histories = vec![History::default(); members.len()];
     let mut seconds = 0.0;
+    let probes = &plan.experiment.probes;
+    let probe = probe && probes.enabled;
+    let probe_set = if probes.set == "train" { &split.train } else { &split.test };
+    let probed: Vec<(usize, String)> = plan
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(v, planned)| (members.iter().position(|m| m.variant == v).expect("every variant has members"), planned.name.clone()))
+        .collect();
+    let mut log = ProbeLog::default();
+    let last = train_cfg.epochs;
+    let observe = |learner: &Learner<B>, epoch: usize, log: &mut ProbeLog| {
+        if probe && probes.is_probe_epoch(epoch, last) {
+            let model = learner.model().valid();
+            analysis::training::probe(&model, &probed, probe_set, epoch, probes, epoch == 0 || epoch == last, device, log);
+        }
+    };
+    observe(&learner, 0, &mut log);
 
     for epoch in 1..=train_cfg.epochs {
         let orders: Vec<Vec<usize>> = order_rngs
@@ -119,6 +157,7 @@ pub fn train_plan<B: AutodiffBackend>(
             };
             history.push(metrics, train_cfg.diverge_above);
         }
+        observe(&learner, epoch, &mut log);
         progress.inc(1);
     }
     Trained {
@@ -127,5 +166,6 @@ pub fn train_plan<B: AutodiffBackend>(
         members,
         histories,
         seconds,
+        probes: log,
     }
 }

@@ -103,7 +103,7 @@ fn train_point(job: &Job) -> PointResult {
     let device = backend::device();
     let programs = programs(&job.plan);
     let trained =
-        train_programs::<backend::Train>(&job.plan, &programs, 1, &device, &ProgressBar::hidden());
+        train_programs::<backend::Train>(&job.plan, &programs, 1, false, &device, &ProgressBar::hidden());
     let train_seconds = trained.iter().map(|t| t.seconds).sum();
     let variants = job
         .plan
