@@ -1,7 +1,6 @@
 //! Per-layer statistics over training: at chosen epochs, a separate forward and backward pass
-//! on a fixed probe set observes every layer of a model, never touching its training.
+//! on a fixed probe set observes every layer of a copy of the model, never touching training.
 
-use burn::tensor::{Tensor, TensorData, backend::Backend};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -10,12 +9,11 @@ use super::{
         Histogram, dead_fraction, distance_preservation, distance_to_segments, distribution, histogram, mean_derivative, norm,
         pairwise_distances, saturation, zero_fraction, correlation,
     },
-    probe::{ForwardTrace, std},
+    probe::std,
 };
 use crate::{
     data::Dataset,
-    learner::{FusedEnsemble, OptimizerSpec},
-    model::Mlp,
+    learner::FusedEnsemble,
 };
 
 /// `[probes]`: when and how per-layer statistics are captured.
@@ -101,48 +99,34 @@ pub struct ProbeLog {
     pub histograms: Vec<HistogramRecord>,
 }
 
-/// Probes members `(k, variant name)` of `model` on `data` at `epoch`; `boundary` adds the
-/// decision-boundary geometry (a denser computation, done at the first and last probe).
-pub fn probe<B: Backend>(
-    model: &Mlp<B>,
-    members: &[(usize, String)],
-    data: &Dataset,
-    epoch: usize,
-    config: &ProbeConfig,
-    boundary: bool,
-    device: &B::Device,
-    log: &mut ProbeLog,
-) {
-    let k_all = model.members();
-    let points: Vec<f64> = (0..k_all).flat_map(|_| data.x.iter().flat_map(|p| *p)).collect();
-    let x = Tensor::<B, 3>::from_data(TensorData::new(points, [k_all, data.len(), 2]), device);
-    let trace = ForwardTrace::record(model, x);
-    let host = FusedEnsemble::from_mlp(model, OptimizerSpec::sgd(), 1);
-    let input: Vec<f64> = data.x.iter().flat_map(|p| *p).collect();
-    let input_distances = pairwise_distances(&input, 2);
+/// Probes members `(k, variant name)` of `host` (a copy of the model's parameters) on `data`
+/// at `epoch`; `boundary` adds the decision-boundary geometry (denser: done at the first and
+/// last probe).
+pub fn probe(host: &FusedEnsemble, members: &[(usize, String)], data: &ProbeSet, epoch: usize, config: &ProbeConfig, boundary: bool, log: &mut ProbeLog) {
+    let (input_distances, data) = (&data.input_distances, &data.data);
     let r = config.hist_range;
+    let dims = host.dims().to_vec();
+    let layers = dims.len() - 1;
 
     for (k, variant) in members {
-        let activation = model.activations[*k];
-        let grads = host.probe(*k, data);
+        let activation = host.activation(*k);
+        let pass = host.probe(*k, data);
         let mut row = |layer: usize, tensor: &str, statistic: &str, value: f64| {
             log.rows.push(StatRow { variant: variant.clone(), epoch, layer, tensor: tensor.into(), statistic: statistic.into(), value });
         };
         let mut hist = |layer: usize, tensor: &str, histogram: Histogram| {
             log.histograms.push(HistogramRecord { variant: variant.clone(), epoch, layer, tensor: tensor.into(), histogram });
         };
-        let layers = trace.z.len() + 1;
         for l in 0..layers {
             let layer = l + 1;
-            let z = if l + 1 < layers { trace.z[l].member(*k) } else { trace.logit.as_ref().expect("recorded").member(*k) };
+            let z = &pass.z[l];
             let d = distribution(z);
             for (name, v) in [("mean", d.mean), ("std", d.std), ("mean_abs", d.mean_abs), ("min", d.min), ("max", d.max), ("p2", d.p2), ("p50", d.p50), ("p98", d.p98)] {
                 row(layer, "z", name, v);
             }
             hist(layer, "z", histogram(z, -r, r, config.bins));
             if l + 1 < layers {
-                let a = trace.a[l].member(*k);
-                let width = trace.a[l].dims[2];
+                let (a, width) = (&pass.a[l + 1], dims[l + 1]);
                 let d = distribution(a);
                 for (name, v) in [("mean", d.mean), ("std", d.std), ("mean_abs", d.mean_abs), ("min", d.min), ("max", d.max), ("p2", d.p2), ("p50", d.p50), ("p98", d.p98)] {
                     row(layer, "a", name, v);
@@ -157,16 +141,15 @@ pub fn probe<B: Backend>(
                     row(layer, "a", "zero_fraction", zero_fraction(a));
                     row(layer, "a", "dead_units", dead_fraction(a, width));
                 }
-                row(layer, "geometry", "distance_preservation", distance_preservation(&input_distances, a, width));
+                row(layer, "geometry", "distance_preservation", distance_preservation(input_distances, a, width));
             }
-            row(layer, "dz", "norm", norm(&grads.dz[l]));
-            row(layer, "dz", "std", std(&grads.dz[l]));
-            row(layer, "dw", "norm", norm(&grads.grad_w[l]));
-            row(layer, "dw", "std", std(&grads.grad_w[l]));
+            row(layer, "dz", "norm", norm(&pass.dz[l]));
+            row(layer, "dz", "std", std(&pass.dz[l]));
+            row(layer, "dw", "norm", norm(&pass.grad_w[l]));
+            row(layer, "dw", "std", std(&pass.grad_w[l]));
         }
         if boundary {
-            let logit = trace.logit.as_ref().expect("recorded").member(*k).to_vec();
-            if let Some((corr, slope)) = logit_geometry(model, *k, data, &logit, device) {
+            if let Some((corr, slope)) = logit_geometry(host, *k, data, &pass.z[layers - 1]) {
                 row(layers, "geometry", "logit_distance_correlation", corr);
                 row(layers, "geometry", "logit_per_unit_distance", slope);
             }
@@ -174,21 +157,32 @@ pub fn probe<B: Backend>(
     }
 }
 
+/// The fixed probe set, with the pairwise distances of its points computed once.
+pub struct ProbeSet {
+    pub data: Dataset,
+    pub input_distances: Vec<f64>,
+}
+
+impl ProbeSet {
+    pub fn new(data: &Dataset) -> Self {
+        let input: Vec<f64> = data.x.iter().flat_map(|p| *p).collect();
+        Self { data: data.clone(), input_distances: pairwise_distances(&input, 2) }
+    }
+}
+
 /// Correlation between `|logit|` and each probe point's distance to the 0.5 boundary, and the
 /// least-squares slope of `|logit|` on that distance.
-fn logit_geometry<B: Backend>(model: &Mlp<B>, k: usize, data: &Dataset, logit: &[f64], device: &B::Device) -> Option<(f64, f64)> {
+fn logit_geometry(host: &FusedEnsemble, k: usize, data: &Dataset, logit: &[f64]) -> Option<(f64, f64)> {
     let span = |axis: usize| {
         let (lo, hi) = data.x.iter().map(|p| p[axis]).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        arange(lo - 0.5, hi + 0.5, 0.05)
+        arange(lo - 0.5, hi + 0.5, 0.1)
     };
     let (xs, ys) = (span(0), span(1));
-    let grid_points: Vec<f64> = ys.iter().flat_map(|&y| xs.iter().flat_map(move |&x| [x, y])).collect();
-    let n = grid_points.len() / 2;
-    let k_all = model.members();
-    let values: Vec<f64> = (0..k_all).flat_map(|_| grid_points.iter().copied()).collect();
-    let prob = crate::learner::to_host(model.predict(Tensor::from_data(TensorData::new(values, [k_all, n, 2]), device)));
-    let grid = DecisionGrid { xs, ys, prob: prob[k * n..(k + 1) * n].to_vec() };
-    let segments = grid.contour(0.5);
+    let points: Vec<[f64; 2]> = ys.iter().flat_map(|&y| xs.iter().map(move |&x| [x, y])).collect();
+    let grid_set = Dataset { y: vec![0; points.len()], x: points };
+    let logits = host.probe(k, &grid_set).z.pop()?;
+    let prob = logits.iter().map(|&z| crate::model::activation::sigmoid_value(z)).collect();
+    let segments = DecisionGrid { xs, ys, prob }.contour(0.5);
     if segments.is_empty() {
         return None;
     }

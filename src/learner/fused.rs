@@ -227,6 +227,11 @@ impl FusedEnsemble {
         scratch
     }
 
+    /// Member `k`'s hidden activation.
+    pub fn activation(&self, k: usize) -> Activation {
+        self.activations[k]
+    }
+
     /// Layer widths from input to output.
     pub fn dims(&self) -> &[usize] {
         &self.dims

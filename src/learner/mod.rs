@@ -150,6 +150,15 @@ impl<B: AutodiffBackend> Learner<B> {
         }
     }
 
+    /// A host copy of the parameters, for probes: the fused engine's own state, or the Burn
+    /// model's parameters copied out.
+    pub fn host_snapshot(&self) -> FusedEnsemble {
+        match &self.state {
+            State::Fused(fused) => fused.clone(),
+            State::Burn { model, .. } => FusedEnsemble::from_mlp(model, OptimizerSpec::sgd(), 1),
+        }
+    }
+
     /// One epoch: member `k` visits the training set in `orders[k]`, in mini-batches.
     /// Returns each member's mean batch loss, each computed before its update.
     pub fn train_epoch(&mut self, orders: &[Vec<usize>]) -> Vec<f64> {

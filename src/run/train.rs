@@ -10,10 +10,12 @@ use std::time::Instant;
 use burn::tensor::backend::AutodiffBackend;
 use indicatif::ProgressBar;
 
-use burn::module::AutodiffModule;
 
 use crate::{
-    analysis::{self, training::ProbeLog},
+    analysis::{
+        self,
+        training::{ProbeLog, ProbeSet},
+    },
     config::Plan,
     data::Split,
     learner::{Engine, EpochMetrics, History, Learner},
@@ -115,7 +117,7 @@ pub fn train_plan_probed<B: AutodiffBackend>(
     let mut seconds = 0.0;
     let probes = &plan.experiment.probes;
     let probe = probe && probes.enabled;
-    let probe_set = if probes.set == "train" { &split.train } else { &split.test };
+    let probe_set = ProbeSet::new(if probes.set == "train" { &split.train } else { &split.test });
     let probed: Vec<(usize, String)> = plan
         .variants
         .iter()
@@ -126,8 +128,8 @@ pub fn train_plan_probed<B: AutodiffBackend>(
     let last = train_cfg.epochs;
     let observe = |learner: &Learner<B>, epoch: usize, log: &mut ProbeLog| {
         if probe && probes.is_probe_epoch(epoch, last) {
-            let model = learner.model().valid();
-            analysis::training::probe(&model, &probed, probe_set, epoch, probes, epoch == 0 || epoch == last, device, log);
+            let host = learner.host_snapshot();
+            analysis::training::probe(&host, &probed, &probe_set, epoch, probes, epoch == 0 || epoch == last, log);
         }
     };
     observe(&learner, 0, &mut log);
