@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod backend;
+pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod learner;

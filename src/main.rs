@@ -3,9 +3,10 @@
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use actlab::{
+    checkpoint::eval_checkpoint,
     config::{Override, find_experiment, list_experiments, load_experiment},
     report,
-    run::{RunOptions, run_plan},
+    run::{RunOptions, resume_run, run_plan},
     sweep::{Shard, is_sweep_folder, merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
 };
 use anyhow::Context;
@@ -52,7 +53,18 @@ enum Command {
         #[arg(long, value_name = "I/N")]
         shard: Option<Shard>,
     },
-    /// Finish a stopped sweep: run only its points not yet written.
+    /// Evaluate a saved checkpoint: metrics, decision boundary, signal trace and per-layer
+    /// statistics, written with their figures to a new folder.
+    Eval {
+        /// A checkpoint folder, an `epoch-*` folder, or a run folder (its latest checkpoint).
+        checkpoint: PathBuf,
+        /// Write here instead of `artifacts/<experiment>-eval/<run-id>`; must be absent or empty.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "artifacts")]
+        artifacts: PathBuf,
+    },
+    /// Continue a stopped run from its last checkpoint, or finish a stopped sweep.
     Resume {
         run_dir: PathBuf,
         /// Worker threads (default: all cores).
@@ -116,20 +128,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("report: {}", dir.join("report.md").display());
         }
         Command::Resume { run_dir, threads } => {
-            if !is_sweep_folder(&run_dir) {
-                anyhow::bail!(
-                    "{} is not a sweep folder (no sweep.json); only sweeps can be resumed",
-                    run_dir.display()
-                );
-            }
             let options = RunOptions {
                 show_progress: std::io::stderr().is_terminal(),
                 threads,
                 ..Default::default()
             };
-            let pending = resume_sweep(&run_dir, &options)?;
-            eprintln!("ran {pending} remaining point(s)");
+            if is_sweep_folder(&run_dir) {
+                let pending = resume_sweep(&run_dir, &options)?;
+                eprintln!("ran {pending} remaining point(s)");
+            } else {
+                let epoch = resume_run(&run_dir, &options)?;
+                eprintln!("resumed from the checkpoint at epoch {epoch}");
+            }
             println!("{}", run_dir.join("report.md").display());
+        }
+        Command::Eval {
+            checkpoint,
+            out,
+            artifacts,
+        } => {
+            let dir = eval_checkpoint(&checkpoint, out.as_deref(), &artifacts)?;
+            println!("{}", dir.display());
+            eprintln!("report: {}", dir.join("report.md").display());
         }
         Command::Merge { shards, out } => {
             let dir = merge_sweeps(&shards, &out)?;

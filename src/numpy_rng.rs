@@ -11,11 +11,29 @@ const UPPER_MASK: u32 = 0x8000_0000;
 const LOWER_MASK: u32 = 0x7fff_ffff;
 
 /// The state of `numpy.random.RandomState` (MT19937 plus the cached Gaussian).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumpyRng {
+    #[serde(with = "key_serde")]
     key: [u32; N],
     pos: usize,
     cached_gauss: Option<f64>,
+}
+
+/// The 624-word key as a plain list (serde derives arrays only up to 32).
+mod key_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(key: &[u32; super::N], s: S) -> Result<S::Ok, S::Error> {
+        key.as_slice().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u32; super::N], D::Error> {
+        let words = Vec::<u32>::deserialize(d)?;
+        let n = words.len();
+        words
+            .try_into()
+            .map_err(|_| D::Error::custom(format!("an MT19937 key has 624 words, not {n}")))
+    }
 }
 
 impl NumpyRng {

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use actlab::{
     analysis::layer_stats::{
-        correlation, dead_fraction, distance_preservation, distribution, histogram, mean_derivative, pairwise_distances,
-        saturation, zero_fraction,
+        correlation, dead_fraction, distance_preservation, distribution, histogram,
+        mean_derivative, pairwise_distances, saturation, zero_fraction,
     },
     backend::{self, Eval},
     data::Dataset,
@@ -19,7 +19,9 @@ use actlab::{
 use common::temp_dir;
 
 /// A 3x4 sigmoid activation matrix (3 samples, 4 units), worked out by hand below.
-const A: [f64; 12] = [0.0, 0.5, 1.0, 0.02, 0.97, 0.5, 0.3, 0.0, 0.1, 0.5, 0.99, 0.0];
+const A: [f64; 12] = [
+    0.0, 0.5, 1.0, 0.02, 0.97, 0.5, 0.3, 0.0, 0.1, 0.5, 0.99, 0.0,
+];
 /// A 3x4 ReLU activation matrix: unit 1 is never positive.
 const R: [f64; 12] = [0.0, 2.0, 0.0, 1.0, 0.0, 0.0, 3.0, 1.0, 0.0, 1.0, 0.0, 0.0];
 
@@ -33,7 +35,10 @@ fn distribution_of_a_hand_worked_matrix() {
     let d = distribution(&A);
     assert!((d.mean - 0.406_666_7).abs() < 1e-6);
     assert!((d.std - 0.385_882_8).abs() < 1e-6);
-    assert!((d.mean_abs - d.mean).abs() < 1e-15, "all values are non-negative");
+    assert!(
+        (d.mean_abs - d.mean).abs() < 1e-15,
+        "all values are non-negative"
+    );
     assert_eq!((d.min, d.max), (0.0, 1.0));
     assert_eq!(d.p2, 0.0);
     assert!((d.p50 - 0.4).abs() < 1e-12);
@@ -71,14 +76,24 @@ fn histogram_and_geometry_by_hand() {
 /// Mean BCE (with the article's eps) of a one-member network with the given weights.
 fn loss(config: &MlpConfig, weights: &[Vec<f64>], data: &Dataset) -> f64 {
     let model = config.init::<Eval>(&[weights.to_vec()], &backend::device());
-    FusedEnsemble::from_mlp(&model, OptimizerSpec::sgd(), 1).evaluate(data).0[0]
+    FusedEnsemble::from_mlp(&model, OptimizerSpec::sgd(), 1)
+        .evaluate(data)
+        .0[0]
 }
 
 #[test]
 fn probe_gradients_match_finite_differences_on_a_tiny_network() {
-    let data = Dataset { x: vec![[0.3, -1.2], [1.5, 0.4], [-0.7, 0.9], [0.1, 0.2]], y: vec![0, 1, 1, 0] };
+    let data = Dataset {
+        x: vec![[0.3, -1.2], [1.5, 0.4], [-0.7, 0.9], [0.1, 0.2]],
+        y: vec![0, 1, 1, 0],
+    };
     for activation in [Activation::Sigmoid, Activation::Tanh, Activation::Gelu] {
-        let config = MlpConfig { input: 2, hidden: vec![3], activation, init: InitScheme::XavierNormal };
+        let config = MlpConfig {
+            input: 2,
+            hidden: vec![3],
+            activation,
+            init: InitScheme::XavierNormal,
+        };
         let weights = config.draw_weights(&mut NumpyRng::new(9));
         let model = config.init::<Eval>(&[weights.clone()], &backend::device());
         let probe = FusedEnsemble::from_mlp(&model, OptimizerSpec::sgd(), 1).probe(0, &data);
@@ -89,10 +104,14 @@ fn probe_gradients_match_finite_differences_on_a_tiny_network() {
                 plus[layer][i] += h;
                 let mut minus = weights.clone();
                 minus[layer][i] -= h;
-                let numeric = (loss(&config, &plus, &data) - loss(&config, &minus, &data)) / (2.0 * h);
+                let numeric =
+                    (loss(&config, &plus, &data) - loss(&config, &minus, &data)) / (2.0 * h);
                 let analytic = probe.grad_w[layer][i];
                 // The analytic gradient ignores the 1e-9 inside the logs; both agree far below 1e-6.
-                assert!((numeric - analytic).abs() < 1e-6, "{activation} layer {layer} weight {i}: {numeric} vs {analytic}");
+                assert!(
+                    (numeric - analytic).abs() < 1e-6,
+                    "{activation} layer {layer} weight {i}: {numeric} vs {analytic}"
+                );
             }
             // The bias gradient is dL/dz summed over the samples.
             for (j, gb) in probe.grad_b[layer].iter().enumerate() {
@@ -113,18 +132,28 @@ fn probes_leave_training_bit_identical_and_see_the_published_stds() {
         let out = out.to_str().unwrap().to_string();
         args.push(&out);
         args.extend_from_slice(extra);
-        let status = Command::new(env!("CARGO_BIN_EXE_actlab")).args(&args).current_dir(env!("CARGO_MANIFEST_DIR")).status().unwrap();
+        let status = Command::new(env!("CARGO_BIN_EXE_actlab"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
         assert!(status.success());
         std::fs::read_to_string(dir.join(name).join("metrics.csv")).unwrap()
     };
     let with = run("with", &[]);
     let without = run("without", &["--set", "probes.enabled=false"]);
-    assert_eq!(with, without, "metrics are bit-identical with probes on and off");
+    assert_eq!(
+        with, without,
+        "metrics are bit-identical with probes on and off"
+    );
     assert!(!dir.join("without/activations.csv").exists());
 
     let csv = std::fs::read_to_string(dir.join("with/activations.csv")).unwrap();
     let find = |prefix: &str| {
-        let line = csv.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("{prefix} probed"));
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} probed"));
         line.rsplit(',').next().unwrap().parse::<f64>().unwrap()
     };
     // SEED.md's hidden-space stds, at the last probe.
@@ -137,9 +166,19 @@ fn probes_leave_training_bit_identical_and_see_the_published_stds() {
         assert_eq!(format!("{:.4}", find(prefix)), published, "{prefix}");
     }
     // Epoch 0 (before any update), then every 10 epochs to the last (800): 81 probes.
-    let epochs: std::collections::BTreeSet<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    let epochs: std::collections::BTreeSet<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
     assert_eq!(epochs.len(), 81);
-    for figure in ["layer_activity.png", "layer_histograms.png", "layer_gradients.png", "layer_saturation.png", "layer_geometry.png"] {
+    for figure in [
+        "layer_activity.png",
+        "layer_histograms.png",
+        "layer_gradients.png",
+        "layer_saturation.png",
+        "layer_geometry.png",
+    ] {
         assert!(dir.join("with").join(figure).is_file(), "{figure}");
     }
 }

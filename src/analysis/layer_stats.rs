@@ -62,7 +62,10 @@ pub fn histogram(values: &[f64], lo: f64, hi: f64, bins: usize) -> Histogram {
 
 /// Fraction of values within `eps` of either bound of a bounded activation.
 pub fn saturation(a: &[f64], (lower, upper): (f64, f64), eps: f64) -> f64 {
-    a.iter().filter(|&&v| v - lower <= eps || upper - v <= eps).count() as f64 / a.len() as f64
+    a.iter()
+        .filter(|&&v| v - lower <= eps || upper - v <= eps)
+        .count() as f64
+        / a.len() as f64
 }
 
 /// Fraction of values that are exactly zero.
@@ -72,13 +75,19 @@ pub fn zero_fraction(a: &[f64]) -> f64 {
 
 /// Fraction of the `width` units (columns of row-major `a`) never positive on any row.
 pub fn dead_fraction(a: &[f64], width: usize) -> f64 {
-    let dead = (0..width).filter(|&u| a.iter().skip(u).step_by(width).all(|&v| v <= 0.0)).count();
+    let dead = (0..width)
+        .filter(|&u| a.iter().skip(u).step_by(width).all(|&v| v <= 0.0))
+        .count();
     dead as f64 / width as f64
 }
 
 /// Mean of the activation's derivative at each `z`: the share of gradient the layer passes.
 pub fn mean_derivative(activation: Activation, z: &[f64], a: &[f64]) -> f64 {
-    z.iter().zip(a).map(|(&z, &a)| activation.derivative(z, a)).sum::<f64>() / z.len() as f64
+    z.iter()
+        .zip(a)
+        .map(|(&z, &a)| activation.derivative(z, a))
+        .sum::<f64>()
+        / z.len() as f64
 }
 
 /// Euclidean norm.
@@ -91,7 +100,10 @@ pub fn correlation(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
     let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let (vx, vy) = (x.iter().map(|a| (a - mx).powi(2)).sum::<f64>(), y.iter().map(|b| (b - my).powi(2)).sum::<f64>());
+    let (vx, vy) = (
+        x.iter().map(|a| (a - mx).powi(2)).sum::<f64>(),
+        y.iter().map(|b| (b - my).powi(2)).sum::<f64>(),
+    );
     cov / (vx * vy).sqrt()
 }
 
@@ -99,11 +111,17 @@ pub fn correlation(x: &[f64], y: &[f64]) -> f64 {
 pub fn pairwise_distances(rows: &[f64], width: usize) -> Vec<f64> {
     let n = rows.len() / width;
     let row = |i: usize| &rows[i * width..(i + 1) * width];
-    (0..n).flat_map(|i| (i + 1..n).map(move |j| norm_diff(row(i), row(j)))).collect()
+    (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| norm_diff(row(i), row(j))))
+        .collect()
 }
 
 fn norm_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt()
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// How well a representation keeps the input's geometry: the correlation between the pairwise
@@ -119,7 +137,11 @@ pub fn distance_to_segments(p: [f64; 2], segments: &[[(f64, f64); 2]]) -> f64 {
         .map(|[a, b]| {
             let (dx, dy) = (b.0 - a.0, b.1 - a.1);
             let len2 = dx * dx + dy * dy;
-            let t = if len2 > 0.0 { (((p[0] - a.0) * dx + (p[1] - a.1) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+            let t = if len2 > 0.0 {
+                (((p[0] - a.0) * dx + (p[1] - a.1) * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             ((p[0] - a.0 - t * dx).powi(2) + (p[1] - a.1 - t * dy).powi(2)).sqrt()
         })
         .fold(f64::INFINITY, f64::min)

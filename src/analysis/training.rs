@@ -6,15 +6,13 @@ use serde::{Deserialize, Serialize};
 use super::{
     article::{DecisionGrid, arange},
     layer_stats::{
-        Histogram, dead_fraction, distance_preservation, distance_to_segments, distribution, histogram, mean_derivative, norm,
-        pairwise_distances, saturation, zero_fraction, correlation,
+        Histogram, correlation, dead_fraction, distance_preservation, distance_to_segments,
+        distribution, histogram, mean_derivative, norm, pairwise_distances, saturation,
+        zero_fraction,
     },
     probe::std,
 };
-use crate::{
-    data::Dataset,
-    learner::FusedEnsemble,
-};
+use crate::{data::Dataset, learner::FusedEnsemble};
 
 /// `[probes]`: when and how per-layer statistics are captured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +34,14 @@ pub struct ProbeConfig {
     /// Histograms of unbounded values span `[-hist_range, hist_range]`.
     #[serde(default = "six")]
     pub hist_range: f64,
+    /// At most this many points of the set are probed (the first ones): distance preservation
+    /// compares every pair, so its cost grows with the square of this number.
+    #[serde(default = "five_hundred")]
+    pub max_points: usize,
+}
+
+fn five_hundred() -> usize {
+    500
 }
 
 fn yes() -> bool {
@@ -59,7 +65,15 @@ fn six() -> f64 {
 
 impl Default for ProbeConfig {
     fn default() -> Self {
-        Self { enabled: true, every: 10, set: test_set(), saturation_eps: 0.05, bins: 30, hist_range: 6.0 }
+        Self {
+            enabled: true,
+            every: 10,
+            set: test_set(),
+            saturation_eps: 0.05,
+            bins: 30,
+            hist_range: 6.0,
+            max_points: 500,
+        }
     }
 }
 
@@ -93,7 +107,7 @@ pub struct HistogramRecord {
 }
 
 /// What the probes of one run captured.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProbeLog {
     pub rows: Vec<StatRow>,
     pub histograms: Vec<HistogramRecord>,
@@ -102,7 +116,15 @@ pub struct ProbeLog {
 /// Probes members `(k, variant name)` of `host` (a copy of the model's parameters) on `data`
 /// at `epoch`; `boundary` adds the decision-boundary geometry (denser: done at the first and
 /// last probe).
-pub fn probe(host: &FusedEnsemble, members: &[(usize, String)], data: &ProbeSet, epoch: usize, config: &ProbeConfig, boundary: bool, log: &mut ProbeLog) {
+pub fn probe(
+    host: &FusedEnsemble,
+    members: &[(usize, String)],
+    data: &ProbeSet,
+    epoch: usize,
+    config: &ProbeConfig,
+    boundary: bool,
+    log: &mut ProbeLog,
+) {
     let (input_distances, data) = (&data.input_distances, &data.data);
     let r = config.hist_range;
     let dims = host.dims().to_vec();
@@ -112,36 +134,86 @@ pub fn probe(host: &FusedEnsemble, members: &[(usize, String)], data: &ProbeSet,
         let activation = host.activation(*k);
         let pass = host.probe(*k, data);
         let mut row = |layer: usize, tensor: &str, statistic: &str, value: f64| {
-            log.rows.push(StatRow { variant: variant.clone(), epoch, layer, tensor: tensor.into(), statistic: statistic.into(), value });
+            log.rows.push(StatRow {
+                variant: variant.clone(),
+                epoch,
+                layer,
+                tensor: tensor.into(),
+                statistic: statistic.into(),
+                value,
+            });
         };
         let mut hist = |layer: usize, tensor: &str, histogram: Histogram| {
-            log.histograms.push(HistogramRecord { variant: variant.clone(), epoch, layer, tensor: tensor.into(), histogram });
+            log.histograms.push(HistogramRecord {
+                variant: variant.clone(),
+                epoch,
+                layer,
+                tensor: tensor.into(),
+                histogram,
+            });
         };
         for l in 0..layers {
             let layer = l + 1;
             let z = &pass.z[l];
             let d = distribution(z);
-            for (name, v) in [("mean", d.mean), ("std", d.std), ("mean_abs", d.mean_abs), ("min", d.min), ("max", d.max), ("p2", d.p2), ("p50", d.p50), ("p98", d.p98)] {
+            for (name, v) in [
+                ("mean", d.mean),
+                ("std", d.std),
+                ("mean_abs", d.mean_abs),
+                ("min", d.min),
+                ("max", d.max),
+                ("p2", d.p2),
+                ("p50", d.p50),
+                ("p98", d.p98),
+            ] {
                 row(layer, "z", name, v);
             }
             hist(layer, "z", histogram(z, -r, r, config.bins));
             if l + 1 < layers {
                 let (a, width) = (&pass.a[l + 1], dims[l + 1]);
                 let d = distribution(a);
-                for (name, v) in [("mean", d.mean), ("std", d.std), ("mean_abs", d.mean_abs), ("min", d.min), ("max", d.max), ("p2", d.p2), ("p50", d.p50), ("p98", d.p98)] {
+                for (name, v) in [
+                    ("mean", d.mean),
+                    ("std", d.std),
+                    ("mean_abs", d.mean_abs),
+                    ("min", d.min),
+                    ("max", d.max),
+                    ("p2", d.p2),
+                    ("p50", d.p50),
+                    ("p98", d.p98),
+                ] {
                     row(layer, "a", name, v);
                 }
-                let (lo, hi) = activation.bounds().unwrap_or(if activation.can_die() { (0.0, r) } else { (-r, r) });
+                let (lo, hi) = activation.bounds().unwrap_or(if activation.can_die() {
+                    (0.0, r)
+                } else {
+                    (-r, r)
+                });
                 hist(layer, "a", histogram(a, lo, hi, config.bins));
-                row(layer, "a", "mean_derivative", mean_derivative(activation, z, a));
+                row(
+                    layer,
+                    "a",
+                    "mean_derivative",
+                    mean_derivative(activation, z, a),
+                );
                 if let Some(bounds) = activation.bounds() {
-                    row(layer, "a", "saturated_fraction", saturation(a, bounds, config.saturation_eps));
+                    row(
+                        layer,
+                        "a",
+                        "saturated_fraction",
+                        saturation(a, bounds, config.saturation_eps),
+                    );
                 }
                 if activation.can_die() {
                     row(layer, "a", "zero_fraction", zero_fraction(a));
                     row(layer, "a", "dead_units", dead_fraction(a, width));
                 }
-                row(layer, "geometry", "distance_preservation", distance_preservation(input_distances, a, width));
+                row(
+                    layer,
+                    "geometry",
+                    "distance_preservation",
+                    distance_preservation(input_distances, a, width),
+                );
             }
             row(layer, "dz", "norm", norm(&pass.dz[l]));
             row(layer, "dz", "std", std(&pass.dz[l]));
@@ -164,31 +236,65 @@ pub struct ProbeSet {
 }
 
 impl ProbeSet {
-    pub fn new(data: &Dataset) -> Self {
+    /// The first `max_points` points of `data`.
+    pub fn new(data: &Dataset, max_points: usize) -> Self {
+        let data = data.select(&(0..data.len().min(max_points)).collect::<Vec<_>>());
         let input: Vec<f64> = data.x.iter().flat_map(|p| *p).collect();
-        Self { data: data.clone(), input_distances: pairwise_distances(&input, 2) }
+        Self {
+            input_distances: pairwise_distances(&input, 2),
+            data,
+        }
     }
 }
 
 /// Correlation between `|logit|` and each probe point's distance to the 0.5 boundary, and the
 /// least-squares slope of `|logit|` on that distance.
-fn logit_geometry(host: &FusedEnsemble, k: usize, data: &Dataset, logit: &[f64]) -> Option<(f64, f64)> {
+fn logit_geometry(
+    host: &FusedEnsemble,
+    k: usize,
+    data: &Dataset,
+    logit: &[f64],
+) -> Option<(f64, f64)> {
     let span = |axis: usize| {
-        let (lo, hi) = data.x.iter().map(|p| p[axis]).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = data
+            .x
+            .iter()
+            .map(|p| p[axis])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
         arange(lo - 0.5, hi + 0.5, 0.1)
     };
     let (xs, ys) = (span(0), span(1));
-    let points: Vec<[f64; 2]> = ys.iter().flat_map(|&y| xs.iter().map(move |&x| [x, y])).collect();
-    let grid_set = Dataset { y: vec![0; points.len()], x: points };
+    let points: Vec<[f64; 2]> = ys
+        .iter()
+        .flat_map(|&y| xs.iter().map(move |&x| [x, y]))
+        .collect();
+    let grid_set = Dataset {
+        y: vec![0; points.len()],
+        x: points,
+    };
     let logits = host.probe(k, &grid_set).z.pop()?;
-    let prob = logits.iter().map(|&z| crate::model::activation::sigmoid_value(z)).collect();
+    let prob = logits
+        .iter()
+        .map(|&z| crate::model::activation::sigmoid_value(z))
+        .collect();
     let segments = DecisionGrid { xs, ys, prob }.contour(0.5);
     if segments.is_empty() {
         return None;
     }
-    let distance: Vec<f64> = data.x.iter().map(|p| distance_to_segments(*p, &segments)).collect();
+    let distance: Vec<f64> = data
+        .x
+        .iter()
+        .map(|p| distance_to_segments(*p, &segments))
+        .collect();
     let magnitude: Vec<f64> = logit.iter().map(|z| z.abs()).collect();
-    let slope = distance.iter().zip(&magnitude).map(|(d, m)| d * m).sum::<f64>() / distance.iter().map(|d| d * d).sum::<f64>();
+    let slope = distance
+        .iter()
+        .zip(&magnitude)
+        .map(|(d, m)| d * m)
+        .sum::<f64>()
+        / distance.iter().map(|d| d * d).sum::<f64>();
     Some((correlation(&distance, &magnitude), slope))
 }
 
@@ -196,7 +302,10 @@ fn logit_geometry(host: &FusedEnsemble, k: usize, data: &Dataset, logit: &[f64])
 pub fn activations_csv(rows: &[StatRow]) -> String {
     let mut csv = String::from("variant,epoch,layer,tensor,statistic,value\n");
     for r in rows {
-        csv.push_str(&format!("{},{},{},{},{},{:?}\n", r.variant, r.epoch, r.layer, r.tensor, r.statistic, r.value));
+        csv.push_str(&format!(
+            "{},{},{},{},{},{:?}\n",
+            r.variant, r.epoch, r.layer, r.tensor, r.statistic, r.value
+        ));
     }
     csv
 }

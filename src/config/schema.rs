@@ -30,12 +30,39 @@ pub struct Experiment {
     /// Per-layer statistics over training.
     #[serde(default)]
     pub probes: ProbeConfig,
+    /// When model checkpoints are saved.
+    #[serde(default)]
+    pub checkpoint: CheckpointConfig,
     /// Published values to compare against, per variant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
     /// A grid of settings to run the experiment at, every combination.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepConfig>,
+}
+
+/// `[checkpoint]`: save each program's models every `every` epochs and at the end.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointConfig {
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// 0: only the final epoch.
+    #[serde(default)]
+    pub every: usize,
+}
+
+impl Default for CheckpointConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            every: 0,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// `[sweep]`: config keys and the values each takes.

@@ -164,15 +164,34 @@ impl Experiment {
         }
         let p = &self.probes;
         if !["test", "train"].contains(&p.set.as_str()) {
-            return Err(ConfigError::invalid("probes.set", format!("{:?}", p.set), "allowed: test, train"));
+            return Err(ConfigError::invalid(
+                "probes.set",
+                format!("{:?}", p.set),
+                "allowed: test, train",
+            ));
         }
         if !(p.saturation_eps.is_finite() && p.saturation_eps >= 0.0 && p.saturation_eps < 0.5) {
-            return Err(ConfigError::invalid("probes.saturation_eps", p.saturation_eps, "must be in [0, 0.5)"));
+            return Err(ConfigError::invalid(
+                "probes.saturation_eps",
+                p.saturation_eps,
+                "must be in [0, 0.5)",
+            ));
         }
         if !(1..=1000).contains(&p.bins) {
-            return Err(ConfigError::invalid("probes.bins", p.bins, "must be between 1 and 1000"));
+            return Err(ConfigError::invalid(
+                "probes.bins",
+                p.bins,
+                "must be between 1 and 1000",
+            ));
         }
         positive_finite("probes.hist_range", p.hist_range)?;
+        if !(2..=20_000).contains(&p.max_points) {
+            return Err(ConfigError::invalid(
+                "probes.max_points",
+                p.max_points,
+                "must be between 2 and 20000",
+            ));
+        }
         if let Some(p) = a.trace_points.iter().find(|p| p.class > 1) {
             return Err(ConfigError::invalid(
                 "analysis.trace_points.class",

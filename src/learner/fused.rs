@@ -223,8 +223,41 @@ impl FusedEnsemble {
     pub fn probe(&self, k: usize, data: &Dataset) -> Scratch {
         let all: Vec<usize> = (0..data.len()).collect();
         let mut scratch = Scratch::new(&self.dims, all.len());
-        backward(&self.dims, self.activations[k], &self.members[k], data, &all, &mut scratch);
+        backward(
+            &self.dims,
+            self.activations[k],
+            &self.members[k],
+            data,
+            &all,
+            &mut scratch,
+        );
         scratch
+    }
+
+    /// Every member's optimizer state: per layer, (weights, biases).
+    pub fn optimizer_states(&self) -> Vec<Vec<(HostState, HostState)>> {
+        self.members.iter().map(|m| m.states.clone()).collect()
+    }
+
+    /// Restores the optimizer states saved by [`Self::optimizer_states`].
+    pub fn set_optimizer_states(
+        &mut self,
+        states: Vec<Vec<(HostState, HostState)>>,
+    ) -> Result<(), String> {
+        if states.len() != self.members.len()
+            || states.iter().any(|s| s.len() != self.dims.len() - 1)
+        {
+            return Err(format!(
+                "optimizer state for {} members does not fit {} members of {} layers",
+                states.len(),
+                self.members.len(),
+                self.dims.len() - 1
+            ));
+        }
+        for (m, s) in self.members.iter_mut().zip(states) {
+            m.states = s;
+        }
+        Ok(())
     }
 
     /// Member `k`'s hidden activation.
@@ -330,7 +363,14 @@ fn train_step(
 
 /// Forward and backward on `batch`: fills `s` with every layer's `z`, `a`, `dL/dz` and the
 /// parameter gradients of the mean loss; returns the loss.
-fn backward(dims: &[usize], activation: Activation, params: &MemberParams, data: &Dataset, batch: &[usize], s: &mut Scratch) -> f64 {
+fn backward(
+    dims: &[usize],
+    activation: Activation,
+    params: &MemberParams,
+    data: &Dataset,
+    batch: &[usize],
+    s: &mut Scratch,
+) -> f64 {
     forward(dims, activation, params, data, batch, s);
     let n = batch.len();
     let layers = dims.len() - 1;
@@ -351,7 +391,11 @@ fn backward(dims: &[usize], activation: Activation, params: &MemberParams, data:
             for r in 0..n {
                 let d_row = &delta[r * fan_out..(r + 1) * fan_out];
                 for p in 0..fan_in {
-                    let da: f64 = d_row.iter().zip(&w[p * fan_out..(p + 1) * fan_out]).map(|(d, w)| d * w).sum();
+                    let da: f64 = d_row
+                        .iter()
+                        .zip(&w[p * fan_out..(p + 1) * fan_out])
+                        .map(|(d, w)| d * w)
+                        .sum();
                     let idx = r * fan_in + p;
                     below[l - 1][idx] = da * activation.derivative(s.z[l - 1][idx], input[idx]);
                 }

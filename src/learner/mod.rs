@@ -150,6 +150,34 @@ impl<B: AutodiffBackend> Learner<B> {
         }
     }
 
+    /// Writes the optimizer's state into `dir`: `optimizer.json` (fused engine) or
+    /// `optimizer.mpk` (Burn's recorder, float64).
+    pub fn save_optimizer(&self, dir: &std::path::Path) -> Result<(), String> {
+        match &self.state {
+            State::Fused(fused) => {
+                let text =
+                    serde_json::to_string(&fused.optimizer_states()).map_err(|e| e.to_string())?;
+                std::fs::write(dir.join("optimizer.json"), text).map_err(|e| e.to_string())
+            }
+            State::Burn { optimizer, .. } => optimizer.save(&dir.join("optimizer")),
+        }
+    }
+
+    /// Restores the state written by [`Self::save_optimizer`].
+    pub fn load_optimizer(&mut self, dir: &std::path::Path) -> Result<(), String> {
+        match &mut self.state {
+            State::Fused(fused) => {
+                let path = dir.join("optimizer.json");
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let states =
+                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                fused.set_optimizer_states(states)
+            }
+            State::Burn { optimizer, .. } => optimizer.load(&dir.join("optimizer"), &self.device),
+        }
+    }
+
     /// A host copy of the parameters, for probes: the fused engine's own state, or the Burn
     /// model's parameters copied out.
     pub fn host_snapshot(&self) -> FusedEnsemble {

@@ -11,6 +11,7 @@ use burn::{
         Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig,
         adaptor::OptimizerAdaptor, decay::WeightDecayConfig, momentum::MomentumConfig,
     },
+    record::{DoublePrecisionSettings, NamedMpkFileRecorder, Recorder},
     tensor::backend::AutodiffBackend,
 };
 use serde::{Deserialize, Serialize};
@@ -156,6 +157,41 @@ impl<B: AutodiffBackend> BurnOptimizer<B> {
         }
     }
 
+    /// Saves the optimizer state with Burn's named MessagePack recorder in float64.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
+        let result = match self {
+            Self::Sgd(o) => Recorder::<B>::record(&recorder, o.to_record(), path.into()),
+            Self::Adam(o) => Recorder::<B>::record(&recorder, o.to_record(), path.into()),
+            Self::AdamW(o) => Recorder::<B>::record(&recorder, o.to_record(), path.into()),
+        };
+        result.map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Restores the state written by [`Self::save`].
+    pub fn load(&mut self, path: &std::path::Path, device: &B::Device) -> Result<(), String> {
+        let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
+        let fail = |e: burn::record::RecorderError| format!("{}: {e}", path.display());
+        match self {
+            Self::Sgd(o) => {
+                *o = o
+                    .clone()
+                    .load_record(Recorder::<B>::load(&recorder, path.into(), device).map_err(fail)?)
+            }
+            Self::Adam(o) => {
+                *o = o
+                    .clone()
+                    .load_record(Recorder::<B>::load(&recorder, path.into(), device).map_err(fail)?)
+            }
+            Self::AdamW(o) => {
+                *o = o
+                    .clone()
+                    .load_record(Recorder::<B>::load(&recorder, path.into(), device).map_err(fail)?)
+            }
+        }
+        Ok(())
+    }
+
     pub fn step(&mut self, lr: f64, model: Mlp<B>, grads: GradientsParams) -> Mlp<B> {
         match self {
             Self::Sgd(o) => o.step(lr, model, grads),
@@ -166,7 +202,7 @@ impl<B: AutodiffBackend> BurnOptimizer<B> {
 }
 
 /// One parameter tensor's optimizer state on the host.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HostState {
     velocity: Option<Vec<f64>>,
     moments: Option<(Vec<f64>, Vec<f64>)>,

@@ -13,18 +13,41 @@ use crate::run::RunRecord;
 /// The figures of this module, by file name.
 pub const LAYER_FIGURES: [(&str, &str); 5] = [
     ("layer_activity.png", "Activations by layer over training"),
-    ("layer_histograms.png", "Activation histograms, first and last probe"),
-    ("layer_gradients.png", "Gradient norm by layer over training"),
-    ("layer_saturation.png", "Saturation and dead units over training"),
-    ("layer_geometry.png", "Distance preservation by layer over training"),
+    (
+        "layer_histograms.png",
+        "Activation histograms, first and last probe",
+    ),
+    (
+        "layer_gradients.png",
+        "Gradient norm by layer over training",
+    ),
+    (
+        "layer_saturation.png",
+        "Saturation and dead units over training",
+    ),
+    (
+        "layer_geometry.png",
+        "Distance preservation by layer over training",
+    ),
 ];
 
 /// `(epoch, value)` of one statistic of one layer of one variant.
-pub fn series(record: &RunRecord, variant: &str, layer: usize, tensor: &str, statistic: &str) -> Vec<(f64, f64)> {
+pub fn series(
+    record: &RunRecord,
+    variant: &str,
+    layer: usize,
+    tensor: &str,
+    statistic: &str,
+) -> Vec<(f64, f64)> {
     record
         .layer_stats
         .iter()
-        .filter(|r| r.variant == variant && r.layer == layer && r.tensor == tensor && r.statistic == statistic)
+        .filter(|r| {
+            r.variant == variant
+                && r.layer == layer
+                && r.tensor == tensor
+                && r.statistic == statistic
+        })
         .map(|r| (r.epoch as f64, r.value))
         .collect()
 }
@@ -39,13 +62,25 @@ struct Line {
 
 fn layer_color(layer: usize) -> RGBColor {
     // Layers get their own palette so that they read apart from the variant colours.
-    const LAYERS: [RGBColor; 6] =
-        [RGBColor(27, 158, 119), RGBColor(217, 95, 2), RGBColor(117, 112, 179), RGBColor(231, 41, 138), RGBColor(102, 166, 30), RGBColor(166, 118, 29)];
+    const LAYERS: [RGBColor; 6] = [
+        RGBColor(27, 158, 119),
+        RGBColor(217, 95, 2),
+        RGBColor(117, 112, 179),
+        RGBColor(231, 41, 138),
+        RGBColor(102, 166, 30),
+        RGBColor(166, 118, 29),
+    ];
     LAYERS[layer % LAYERS.len()]
 }
 
 /// One panel per variant, several lines each.
-fn draw_panels(path: &Path, title: &str, y_desc: &str, log_y: bool, panels: Vec<(String, Vec<Line>)>) -> DrawResult {
+fn draw_panels(
+    path: &Path,
+    title: &str,
+    y_desc: &str,
+    log_y: bool,
+    panels: Vec<(String, Vec<Line>)>,
+) -> DrawResult {
     let n = panels.len().max(1);
     let root = BitMapBackend::new(path, (720 * n as u32, 620)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -53,14 +88,34 @@ fn draw_panels(path: &Path, title: &str, y_desc: &str, log_y: bool, panels: Vec<
     top.titled(title, (FAMILY, TITLE_SIZE))?;
     for (area, (name, lines)) in body.split_evenly((1, n)).iter().zip(&panels) {
         let values = lines.iter().flat_map(|l| {
-            l.points.iter().map(|p| p.1).chain(l.band.iter().flatten().flat_map(|b| [b.1, b.2]))
+            l.points
+                .iter()
+                .map(|p| p.1)
+                .chain(l.band.iter().flatten().flat_map(|b| [b.1, b.2]))
         });
-        let values: Vec<f64> = values.filter(|v| v.is_finite() && (!log_y || *v > 0.0)).collect();
-        let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        let (lo, hi) = if lo.is_finite() { (lo, hi.max(lo + 1e-9)) } else { (0.0, 1.0) };
-        let epochs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)).fold(1.0f64, f64::max);
+        let values: Vec<f64> = values
+            .filter(|v| v.is_finite() && (!log_y || *v > 0.0))
+            .collect();
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        let (lo, hi) = if lo.is_finite() {
+            (lo, hi.max(lo + 1e-9))
+        } else {
+            (0.0, 1.0)
+        };
+        let epochs = lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .fold(1.0f64, f64::max);
         let mut builder = ChartBuilder::on(area);
-        builder.caption(name, (FAMILY, LABEL_SIZE + 2)).margin(15).x_label_area_size(45).y_label_area_size(75);
+        builder
+            .caption(name, (FAMILY, LABEL_SIZE + 2))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(75);
         macro_rules! finish {
             ($chart:expr) => {{
                 let mut chart = $chart;
@@ -78,12 +133,20 @@ fn draw_panels(path: &Path, title: &str, y_desc: &str, log_y: bool, panels: Vec<
                     if let Some(band) = &line.band {
                         let upper = band.iter().map(|b| (b.0, b.2));
                         let lower = band.iter().rev().map(|b| (b.0, b.1));
-                        chart.draw_series([Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.mix(0.15).filled())])?;
+                        chart.draw_series([Polygon::new(
+                            upper.chain(lower).collect::<Vec<_>>(),
+                            color.mix(0.15).filled(),
+                        )])?;
                     }
                     chart
-                        .draw_series(LineSeries::new(line.points.iter().copied(), color.stroke_width(2)))?
+                        .draw_series(LineSeries::new(
+                            line.points.iter().copied(),
+                            color.stroke_width(2),
+                        ))?
                         .label(line.label.clone())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                        });
                 }
                 chart
                     .configure_series_labels()
@@ -119,14 +182,29 @@ pub fn activity(path: &Path, record: &RunRecord) -> DrawResult {
                 .map(|layer| {
                     let mean = series(record, &v.name, layer, "a", "mean");
                     let std = series(record, &v.name, layer, "a", "std");
-                    let band = mean.iter().zip(&std).map(|(&(e, m), &(_, s))| (e, m - s, m + s)).collect();
-                    Line { label: format!("layer {layer}"), color: layer - 1, points: mean, band: Some(band) }
+                    let band = mean
+                        .iter()
+                        .zip(&std)
+                        .map(|(&(e, m), &(_, s))| (e, m - s, m + s))
+                        .collect();
+                    Line {
+                        label: format!("layer {layer}"),
+                        color: layer - 1,
+                        points: mean,
+                        band: Some(band),
+                    }
                 })
                 .collect();
             (format!("{} ({})", v.name, v.activation), lines)
         })
         .collect();
-    draw_panels(path, "Activation a by layer on the probe set: mean ± 1 std", "activation", false, panels)
+    draw_panels(
+        path,
+        "Activation a by layer on the probe set: mean ± 1 std",
+        "activation",
+        false,
+        panels,
+    )
 }
 
 pub fn gradients(path: &Path, record: &RunRecord) -> DrawResult {
@@ -137,14 +215,29 @@ pub fn gradients(path: &Path, record: &RunRecord) -> DrawResult {
         .map(|v| {
             let lines = (1..=hidden_layers(record) + 1)
                 .map(|layer| {
-                    let label = if layer > hidden_layers(record) { "output".to_string() } else { format!("layer {layer}") };
-                    Line { label, color: layer - 1, points: series(record, &v.name, layer, "dz", "norm"), band: None }
+                    let label = if layer > hidden_layers(record) {
+                        "output".to_string()
+                    } else {
+                        format!("layer {layer}")
+                    };
+                    Line {
+                        label,
+                        color: layer - 1,
+                        points: series(record, &v.name, layer, "dz", "norm"),
+                        band: None,
+                    }
                 })
                 .collect();
             (format!("{} ({})", v.name, v.activation), lines)
         })
         .collect();
-    draw_panels(path, "Back-propagated gradient ||dL/dz|| by layer (probe-set loss, log scale)", "gradient norm", true, panels)
+    draw_panels(
+        path,
+        "Back-propagated gradient ||dL/dz|| by layer (probe-set loss, log scale)",
+        "gradient norm",
+        true,
+        panels,
+    )
 }
 
 pub fn saturation(path: &Path, record: &RunRecord) -> DrawResult {
@@ -155,12 +248,21 @@ pub fn saturation(path: &Path, record: &RunRecord) -> DrawResult {
         .map(|v| {
             let lines = (1..=hidden_layers(record))
                 .flat_map(|layer| {
-                    [("saturated_fraction", "saturated"), ("dead_units", "dead units"), ("mean_derivative", "mean f'(z)")]
-                        .into_iter()
-                        .filter_map(move |(stat, what)| {
-                            let points = series(record, &v.name, layer, "a", stat);
-                            (!points.is_empty()).then(|| Line { label: format!("layer {layer}: {what}"), color: layer - 1, points, band: None })
+                    [
+                        ("saturated_fraction", "saturated"),
+                        ("dead_units", "dead units"),
+                        ("mean_derivative", "mean f'(z)"),
+                    ]
+                    .into_iter()
+                    .filter_map(move |(stat, what)| {
+                        let points = series(record, &v.name, layer, "a", stat);
+                        (!points.is_empty()).then(|| Line {
+                            label: format!("layer {layer}: {what}"),
+                            color: layer - 1,
+                            points,
+                            band: None,
                         })
+                    })
                 })
                 .collect();
             (format!("{} ({})", v.name, v.activation), lines)
@@ -193,34 +295,67 @@ pub fn geometry(path: &Path, record: &RunRecord) -> DrawResult {
             (format!("{} ({})", v.name, v.activation), lines)
         })
         .collect();
-    draw_panels(path, "Distance preservation: corr(input distances, layer distances) over probe-set pairs", "correlation", false, panels)
+    draw_panels(
+        path,
+        "Distance preservation: corr(input distances, layer distances) over probe-set pairs",
+        "correlation",
+        false,
+        panels,
+    )
 }
 
 pub fn histograms(path: &Path, record: &RunRecord) -> DrawResult {
     let variants = &record.summary.variants;
     let layers = hidden_layers(record);
     let epochs: Vec<usize> = record.histograms.iter().map(|h| h.epoch).collect();
-    let (Some(&first), Some(&last)) = (epochs.iter().min(), epochs.iter().max()) else { return Ok(()) };
-    let root = BitMapBackend::new(path, (460 * layers as u32, 360 * variants.len() as u32)).into_drawing_area();
+    let (Some(&first), Some(&last)) = (epochs.iter().min(), epochs.iter().max()) else {
+        return Ok(());
+    };
+    let root = BitMapBackend::new(path, (460 * layers as u32, 360 * variants.len() as u32))
+        .into_drawing_area();
     root.fill(&WHITE)?;
-    for (panel, (v, layer)) in root
-        .split_evenly((variants.len(), layers))
-        .iter()
-        .zip(variants.iter().flat_map(|v| (1..=layers).map(move |l| (v, l))))
-    {
-        let find = |epoch: usize| record.histograms.iter().find(|h| h.variant == v.name && h.layer == layer && h.tensor == "a" && h.epoch == epoch);
-        let (Some(a), Some(b)) = (find(first), find(last)) else { continue };
-        let peak = a.histogram.counts.iter().chain(&b.histogram.counts).copied().max().unwrap_or(1) as f64;
+    for (panel, (v, layer)) in root.split_evenly((variants.len(), layers)).iter().zip(
+        variants
+            .iter()
+            .flat_map(|v| (1..=layers).map(move |l| (v, l))),
+    ) {
+        let find = |epoch: usize| {
+            record.histograms.iter().find(|h| {
+                h.variant == v.name && h.layer == layer && h.tensor == "a" && h.epoch == epoch
+            })
+        };
+        let (Some(a), Some(b)) = (find(first), find(last)) else {
+            continue;
+        };
+        let peak = a
+            .histogram
+            .counts
+            .iter()
+            .chain(&b.histogram.counts)
+            .copied()
+            .max()
+            .unwrap_or(1) as f64;
         let (lo, hi) = (a.histogram.lo, a.histogram.hi);
         let mut chart = ChartBuilder::on(panel)
-            .caption(format!("{}, layer {layer}: a", v.name), (FAMILY, LABEL_SIZE))
+            .caption(
+                format!("{}, layer {layer}: a", v.name),
+                (FAMILY, LABEL_SIZE),
+            )
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(50)
             .build_cartesian_2d(lo..hi, 0.0..peak * 1.1)?;
-        chart.configure_mesh().label_style((FAMILY, TICK_SIZE - 2)).x_label_formatter(&|v| format!("{v:.1}")).y_label_formatter(&|v| format!("{v:.0}")).draw()?;
+        chart
+            .configure_mesh()
+            .label_style((FAMILY, TICK_SIZE - 2))
+            .x_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
         let color = variant_color(variants.iter().position(|x| x.name == v.name).unwrap_or(0));
-        for (h, style, label) in [(a, color.mix(0.25).filled(), format!("epoch {first}")), (b, color.mix(0.85).filled(), format!("epoch {last}"))] {
+        for (h, style, label) in [
+            (a, color.mix(0.25).filled(), format!("epoch {first}")),
+            (b, color.mix(0.85).filled(), format!("epoch {last}")),
+        ] {
             let width = (hi - lo) / h.histogram.counts.len() as f64;
             chart
                 .draw_series(h.histogram.counts.iter().enumerate().map(|(i, &c)| {
@@ -230,7 +365,13 @@ pub fn histograms(path: &Path, record: &RunRecord) -> DrawResult {
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
         }
-        chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).label_font((FAMILY, TICK_SIZE - 2)).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FAMILY, TICK_SIZE - 2))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
     }
     root.present()?;
     Ok(())

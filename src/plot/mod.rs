@@ -53,13 +53,25 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), RunError> {
         boundary::draw(p, record, split)
     })?;
     draw(dir.join("signal_trace.png"), |p| trace::draw(p, record))?;
-    draw(dir.join("hidden_space.png"), |p| hidden::draw(p, record, split))?;
+    draw(dir.join("hidden_space.png"), |p| {
+        hidden::draw(p, record, split)
+    })?;
     if !record.layer_stats.is_empty() {
-        draw(dir.join("layer_activity.png"), |p| layers::activity(p, record))?;
-        draw(dir.join("layer_histograms.png"), |p| layers::histograms(p, record))?;
-        draw(dir.join("layer_gradients.png"), |p| layers::gradients(p, record))?;
-        draw(dir.join("layer_saturation.png"), |p| layers::saturation(p, record))?;
-        draw(dir.join("layer_geometry.png"), |p| layers::geometry(p, record))?;
+        draw(dir.join("layer_activity.png"), |p| {
+            layers::activity(p, record)
+        })?;
+        draw(dir.join("layer_histograms.png"), |p| {
+            layers::histograms(p, record)
+        })?;
+        draw(dir.join("layer_gradients.png"), |p| {
+            layers::gradients(p, record)
+        })?;
+        draw(dir.join("layer_saturation.png"), |p| {
+            layers::saturation(p, record)
+        })?;
+        draw(dir.join("layer_geometry.png"), |p| {
+            layers::geometry(p, record)
+        })?;
     }
     Ok(())
 }

@@ -189,18 +189,33 @@ fn render_seed_stats(md: &mut String, record: &RunRecord) {
 }
 
 /// One statistic at one epoch, if probed.
-fn stat(record: &RunRecord, variant: &str, epoch: usize, layer: usize, tensor: &str, statistic: &str) -> Option<f64> {
+fn stat(
+    record: &RunRecord,
+    variant: &str,
+    epoch: usize,
+    layer: usize,
+    tensor: &str,
+    statistic: &str,
+) -> Option<f64> {
     record
         .layer_stats
         .iter()
-        .find(|r| r.variant == variant && r.epoch == epoch && r.layer == layer && r.tensor == tensor && r.statistic == statistic)
+        .find(|r| {
+            r.variant == variant
+                && r.epoch == epoch
+                && r.layer == layer
+                && r.tensor == tensor
+                && r.statistic == statistic
+        })
         .map(|r| r.value)
 }
 
 /// "What happened to each layer of each variant", in numbers, at the first and last probe.
 fn render_layers(md: &mut String, record: &RunRecord) {
     let epochs: Vec<usize> = record.layer_stats.iter().map(|r| r.epoch).collect();
-    let (Some(&first), Some(&last)) = (epochs.iter().min(), epochs.iter().max()) else { return };
+    let (Some(&first), Some(&last)) = (epochs.iter().min(), epochs.iter().max()) else {
+        return;
+    };
     let probes = &record.experiment.probes;
     let _ = writeln!(
         md,
@@ -213,7 +228,10 @@ fn render_layers(md: &mut String, record: &RunRecord) {
     );
     let layers = record.experiment.model.hidden.len();
     let fmt = |v: Option<f64>| v.map_or("".into(), |v| format!("{v:.4}"));
-    let _ = writeln!(md, "| variant | layer | epoch | a mean | a std | a p2-p98 | saturated | dead | f'(z) | \\|\\|dL/dz\\|\\| | distance preservation |");
+    let _ = writeln!(
+        md,
+        "| variant | layer | epoch | a mean | a std | a p2-p98 | saturated | dead | f'(z) | \\|\\|dL/dz\\|\\| | distance preservation |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
     for v in &record.summary.variants {
         for layer in 1..=layers {
@@ -242,10 +260,21 @@ fn render_layers(md: &mut String, record: &RunRecord) {
     for v in &record.summary.variants {
         let g = |layer: usize, t: &str, s: &str| stat(record, &v.name, last, layer, t, s);
         let bands: Vec<String> = (1..=layers)
-            .filter_map(|l| Some(format!("layer {l}: {:.3} to {:.3} (std {:.4})", g(l, "a", "p2")?, g(l, "a", "p98")?, g(l, "a", "std")?)))
+            .filter_map(|l| {
+                Some(format!(
+                    "layer {l}: {:.3} to {:.3} (std {:.4})",
+                    g(l, "a", "p2")?,
+                    g(l, "a", "p98")?,
+                    g(l, "a", "std")?
+                ))
+            })
             .collect();
-        let grads: Vec<String> = (1..=layers + 1).filter_map(|l| Some(format!("{:.4}", g(l, "dz", "norm")?))).collect();
-        let geometry = (1..=layers).filter_map(|l| Some(format!("{:.3}", g(l, "geometry", "distance_preservation")?))).collect::<Vec<_>>();
+        let grads: Vec<String> = (1..=layers + 1)
+            .filter_map(|l| Some(format!("{:.4}", g(l, "dz", "norm")?)))
+            .collect();
+        let geometry = (1..=layers)
+            .filter_map(|l| Some(format!("{:.3}", g(l, "geometry", "distance_preservation")?)))
+            .collect::<Vec<_>>();
         let _ = write!(
             md,
             "- **{}** at epoch {last}: activations span {}. Gradient norm from the first layer to the output: {}. Distance preservation by layer: {}.",
@@ -254,8 +283,14 @@ fn render_layers(md: &mut String, record: &RunRecord) {
             grads.join(", "),
             geometry.join(", ")
         );
-        if let (Some(c), Some(slope)) = (g(layers + 1, "geometry", "logit_distance_correlation"), g(layers + 1, "geometry", "logit_per_unit_distance")) {
-            let _ = write!(md, " |logit| grows by {slope:.2} per unit of distance from the decision boundary (correlation {c:.3}).");
+        if let (Some(c), Some(slope)) = (
+            g(layers + 1, "geometry", "logit_distance_correlation"),
+            g(layers + 1, "geometry", "logit_per_unit_distance"),
+        ) {
+            let _ = write!(
+                md,
+                " |logit| grows by {slope:.2} per unit of distance from the decision boundary (correlation {c:.3})."
+            );
         }
         let _ = writeln!(md);
     }

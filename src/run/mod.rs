@@ -5,7 +5,7 @@
 
 mod folder;
 mod programs;
-mod record;
+pub mod record;
 mod train;
 
 pub use folder::{RunFolderError, create_run_folder, run_id_now};
@@ -13,7 +13,7 @@ pub use programs::{Program, programs, train_programs};
 pub use record::{
     AnalysisRecord, MetricRow, RunRecord, SeedResult, SeedRun, SeedStats, Summary, VariantSummary,
 };
-pub use train::{Member, Trained, train_plan, train_plan_probed};
+pub use train::{Member, Persistence, Trained, initial_ensemble, train_plan, train_plan_probed};
 
 use std::{
     path::{Path, PathBuf},
@@ -26,6 +26,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::{
     analysis::{self, article},
     backend::{self, BackendInfo},
+    checkpoint,
     config::Plan,
 };
 
@@ -63,6 +64,8 @@ pub enum RunError {
     },
     #[error("cannot read run folder {path}: {message}")]
     Read { path: PathBuf, message: String },
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
     #[error("cannot draw figure {path}: {message}")]
     Plot { path: PathBuf, message: String },
 }
@@ -87,9 +90,61 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
     let experiment = &plan.experiment;
     let dir = create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
     record::write_config(&dir, experiment)?;
+    execute(plan, &dir, options, None)?;
+    Ok(dir)
+}
 
+/// Continues a stopped run from its last complete checkpoint to the configured number of
+/// epochs; returns the epoch it resumed from.
+pub fn resume_run(dir: &Path, options: &RunOptions) -> Result<usize, RunError> {
+    let config = dir.join("config.toml");
+    let read_err = |message: String| RunError::Read {
+        path: dir.into(),
+        message,
+    };
+    if !config.is_file() {
+        return Err(read_err("not a run folder (no config.toml)".into()));
+    }
+    let text = std::fs::read_to_string(&config).map_err(|e| read_err(e.to_string()))?;
+    let plan = crate::config::parse_experiment(&text, &config.display().to_string(), &[])
+        .and_then(|e| e.check())
+        .map_err(|e| read_err(e.to_string()))?;
+    let count = programs(&plan).len();
+    let epoch = checkpoint::latest_complete(&dir.join("checkpoints"), count)
+        .ok_or_else(|| read_err("it has no complete checkpoint to resume from".into()))?;
+    if epoch >= plan.experiment.train.epochs && is_run_folder(dir) {
+        return Err(read_err(format!(
+            "the run is already complete ({epoch} epochs)"
+        )));
+    }
+    execute(&plan, dir, options, Some(epoch))?;
+    Ok(epoch)
+}
+
+/// Trains `plan` into `dir` (from the checkpoint at `resume` if given) and writes every output.
+fn execute(
+    plan: &Plan,
+    dir: &Path,
+    options: &RunOptions,
+    resume: Option<usize>,
+) -> Result<(), RunError> {
+    let experiment = &plan.experiment;
     let device = backend::device();
     let programs = programs(plan);
+    let config_text = toml::to_string_pretty(experiment).expect("an experiment serialises to TOML");
+    let root = dir.join("checkpoints");
+    let persist: Vec<Persistence> = programs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Persistence {
+            program: i,
+            data_seed: p.data_seed,
+            checkpoints: experiment.checkpoint.enabled.then(|| root.clone()),
+            every: experiment.checkpoint.every,
+            resume_from: resume.map(|epoch| checkpoint::checkpoint_dir(&root, epoch, i)),
+            config: config_text.clone(),
+        })
+        .collect();
     let bar = progress_bar(
         experiment.train.epochs * programs.len(),
         options.show_progress,
@@ -101,9 +156,11 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
         &programs,
         available_threads(options.threads),
         true,
+        &persist,
         &device,
         &bar,
-    );
+    )
+    .map_err(|e| RunError::Checkpoint(e.to_string()))?;
     bar.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
 
@@ -177,13 +234,16 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
     record::write_metrics(&dir, plan, &programs, &trained)?;
     if experiment.probes.enabled {
         let log = &trained[0].probes;
-        record::write_text(&dir.join("activations.csv"), &analysis::training::activations_csv(&log.rows))?;
+        record::write_text(
+            &dir.join("activations.csv"),
+            &analysis::training::activations_csv(&log.rows),
+        )?;
         record::write_json(&dir.join("histograms.json"), &log.histograms)?;
     }
     record::write_json(&dir.join("analysis.json"), &analyses)?;
     record::write_json(&dir.join("summary.json"), &summary)?;
-    crate::report::rebuild(&dir)?;
-    Ok(dir)
+    crate::report::rebuild(dir)?;
+    Ok(())
 }
 
 /// Whether `dir` looks like a run folder.

@@ -6,7 +6,8 @@
 use burn::tensor::backend::AutodiffBackend;
 use indicatif::ProgressBar;
 
-use super::train::{Trained, train_plan_probed};
+use super::train::{Persistence, Trained, train_plan_probed};
+use crate::checkpoint::CheckpointError;
 use crate::{config::Plan, data::Split};
 
 /// One ensemble program: a data set and the model seeds trained on it.
@@ -54,9 +55,10 @@ pub fn train_programs<B: AutodiffBackend>(
     programs: &[Program],
     threads: usize,
     probe: bool,
+    persist: &[Persistence],
     device: &B::Device,
     progress: &ProgressBar,
-) -> Vec<Trained<B>>
+) -> Result<Vec<Trained<B>>, CheckpointError>
 where
     Trained<B>: Send,
 {
@@ -64,7 +66,18 @@ where
         return programs
             .iter()
             .enumerate()
-            .map(|(i, p)| train_plan_probed(plan, &p.seeds, &p.split, threads, probe && i == 0, device, progress))
+            .map(|(i, p)| {
+                train_plan_probed(
+                    plan,
+                    &p.seeds,
+                    &p.split,
+                    threads,
+                    probe && i == 0,
+                    &persist[i],
+                    device,
+                    progress,
+                )
+            })
             .collect();
     }
     let chunk = programs.len().div_ceil(threads);
@@ -76,7 +89,19 @@ where
                 scope.spawn(move || {
                     ps.iter()
                         .enumerate()
-                        .map(|(i, p)| train_plan_probed::<B>(plan, &p.seeds, &p.split, 1, probe && c == 0 && i == 0, device, progress))
+                        .map(|(i, p)| {
+                            let index = c * chunk + i;
+                            train_plan_probed::<B>(
+                                plan,
+                                &p.seeds,
+                                &p.split,
+                                1,
+                                index == 0 && probe,
+                                &persist[index],
+                                device,
+                                progress,
+                            )
+                        })
                         .collect::<Vec<_>>()
                 })
             })

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::{Program, RunError, Trained};
 use crate::{
+    analysis::stats::Stat,
     analysis::{
         ArticleAnalysis,
         training::{HistogramRecord, StatRow, parse_activations_csv},
     },
-    analysis::stats::Stat,
     backend::BackendInfo,
     config::{Experiment, Plan, PlannedVariant, parse_experiment},
     learner::{Engine, EpochMetrics, History},
@@ -272,6 +272,29 @@ pub fn write_metrics<B: AutodiffBackend>(
     write_file(&dir.join("metrics.csv"), &csv)
 }
 
+/// `metrics.csv` for one program's members and histories.
+pub fn write_metrics_rows(
+    dir: &Path,
+    plan: &Plan,
+    data_seed: u32,
+    members: &[super::Member],
+    histories: &[History],
+) -> Result<(), RunError> {
+    let mut csv = format!("{METRICS_HEADER}\n");
+    for (member, history) in members.iter().zip(histories) {
+        let name = &plan.variants[member.variant].name;
+        for m in &history.epochs {
+            writeln!(
+                csv,
+                "{name},{},{data_seed},{},{:?},{:?},{:?},{:?}",
+                member.seed, m.epoch, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy
+            )
+            .expect("writing to a String");
+        }
+    }
+    write_file(&dir.join("metrics.csv"), &csv)
+}
+
 /// Everything a run folder holds, read back from disk.
 pub struct RunRecord {
     pub dir: PathBuf,
@@ -358,7 +381,8 @@ impl RunRecord {
             analyses: read_json(&dir.join("analysis.json"))?,
             metrics: parse_metrics(&metrics_path, &read_text(&metrics_path)?)?,
             layer_stats: match dir.join("activations.csv") {
-                p if p.is_file() => parse_activations_csv(&read_text(&p)?).map_err(|message| RunError::Read { path: p, message })?,
+                p if p.is_file() => parse_activations_csv(&read_text(&p)?)
+                    .map_err(|message| RunError::Read { path: p, message })?,
                 _ => Vec::new(),
             },
             histograms: match dir.join("histograms.json") {

@@ -5,23 +5,40 @@
 //! (`np.random.seed(seed)` in every network's constructor); the data order then continues from
 //! that global state, one `permutation(n_train)` per epoch shared by every variant of the seed.
 
-use std::time::Instant;
+use std::{path::PathBuf, time::Instant};
 
-use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use indicatif::ProgressBar;
-
 
 use crate::{
     analysis::{
         self,
         training::{ProbeLog, ProbeSet},
     },
+    backend::BackendInfo,
+    checkpoint::{self, CheckpointError, CheckpointMeta},
     config::Plan,
     data::Split,
     learner::{Engine, EpochMetrics, History, Learner},
     model::{Mlp, MlpConfig},
     numpy_rng::NumpyRng,
 };
+
+/// Where a program saves its checkpoints and where it resumes from.
+#[derive(Clone, Debug, Default)]
+pub struct Persistence {
+    /// This program's index in the run, and its data set's seed.
+    pub program: usize,
+    pub data_seed: u32,
+    /// `<run>/checkpoints`, when checkpoints are written.
+    pub checkpoints: Option<PathBuf>,
+    /// Checkpoint every this many epochs (0: only at the end).
+    pub every: usize,
+    /// A checkpoint folder of this program to continue from.
+    pub resume_from: Option<PathBuf>,
+    /// The experiment as run (TOML), recorded in every checkpoint.
+    pub config: String,
+}
 
 /// Which variant and seed a member of the trained ensemble is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,36 +69,16 @@ impl<B: AutodiffBackend> Trained<B> {
     }
 }
 
-/// Trains every variant of `plan` for every seed in `seeds` on `split`, as one ensemble, on at
-/// most `threads` threads.
-pub fn train_plan<B: AutodiffBackend>(
+/// The untrained ensemble of `plan` for `seeds` (variant-major: member `k` is variant
+/// `k / seeds.len()`, seed `k % seeds.len()`), its members, and the data-order stream of each
+/// seed as the article leaves it after drawing the weights.
+pub fn initial_ensemble<B: Backend>(
     plan: &Plan,
     seeds: &[u32],
-    split: &Split,
-    threads: usize,
     device: &B::Device,
-    progress: &ProgressBar,
-) -> Trained<B> {
-    train_plan_probed(plan, seeds, split, threads, false, device, progress)
-}
-
-/// [`train_plan`], probing each variant's first seed per the plan's `[probes]` when `probe`
-/// is set. Probes observe a copy of the model, so training is the same with or without them.
-#[allow(clippy::too_many_arguments)]
-pub fn train_plan_probed<B: AutodiffBackend>(
-    plan: &Plan,
-    seeds: &[u32],
-    split: &Split,
-    threads: usize,
-    probe: bool,
-    device: &B::Device,
-    progress: &ProgressBar,
-) -> Trained<B> {
-    let train_cfg = &plan.experiment.train;
-
-    // Variant-major member order: k = variant * seeds + seed index.
+) -> (Mlp<B>, Vec<Member>, Vec<NumpyRng>) {
     let mut draws: Vec<Vec<Vec<Vec<f64>>>> = vec![Vec::new(); plan.variants.len()];
-    let mut order_rngs: Vec<NumpyRng> = seeds
+    let order_rngs: Vec<NumpyRng> = seeds
         .iter()
         .map(|&seed| {
             let mut global = NumpyRng::new(seed);
@@ -100,9 +97,63 @@ pub fn train_plan_probed<B: AutodiffBackend>(
             stacked.push((&variant.mlp, &draws[v][s]));
         }
     }
+    (Mlp::from_members(&stacked, device), members, order_rngs)
+}
+
+/// Trains every variant of `plan` for every seed in `seeds` on `split`, as one ensemble, on at
+/// most `threads` threads.
+pub fn train_plan<B: AutodiffBackend>(
+    plan: &Plan,
+    seeds: &[u32],
+    split: &Split,
+    threads: usize,
+    device: &B::Device,
+    progress: &ProgressBar,
+) -> Trained<B> {
+    train_plan_probed(
+        plan,
+        seeds,
+        split,
+        threads,
+        false,
+        &Persistence::default(),
+        device,
+        progress,
+    )
+    .expect("without checkpoints, training does no I/O")
+}
+
+/// [`train_plan`], probing each variant's first seed per the plan's `[probes]` when `probe`
+/// is set. Probes observe a copy of the model, so training is the same with or without them.
+#[allow(clippy::too_many_arguments)]
+pub fn train_plan_probed<B: AutodiffBackend>(
+    plan: &Plan,
+    seeds: &[u32],
+    split: &Split,
+    threads: usize,
+    probe: bool,
+    persist: &Persistence,
+    device: &B::Device,
+    progress: &ProgressBar,
+) -> Result<Trained<B>, CheckpointError> {
+    let train_cfg = &plan.experiment.train;
+
+    let (mut model, members, mut order_rngs) = initial_ensemble::<B>(plan, seeds, device);
     let seed_index: Vec<usize> = (0..members.len()).map(|k| k % seeds.len()).collect();
 
-    let model = Mlp::from_members(&stacked, device);
+    let mut resumed: Option<CheckpointMeta> = None;
+    if let Some(dir) = &persist.resume_from {
+        let meta = checkpoint::load_meta(dir)?;
+        let expected: Vec<(usize, u32)> = members.iter().map(|m| (m.variant, m.seed)).collect();
+        if meta.members != expected {
+            return Err(CheckpointError::Mismatch {
+                path: dir.clone(),
+                message: format!("members {:?}, expected {expected:?}", meta.members),
+            });
+        }
+        model = checkpoint::load_model(dir, model, device)?;
+        resumed = Some(meta);
+    }
     let mut learner = Learner::new(
         model,
         train_cfg.engine,
@@ -115,26 +166,98 @@ pub fn train_plan_probed<B: AutodiffBackend>(
     );
     let mut histories = vec![History::default(); members.len()];
     let mut seconds = 0.0;
+    let mut log = ProbeLog::default();
+    let mut first_epoch = 1;
+    if let (Some(meta), Some(dir)) = (resumed, &persist.resume_from) {
+        learner
+            .load_optimizer(dir)
+            .map_err(|message| CheckpointError::Mismatch {
+                path: dir.clone(),
+                message,
+            })?;
+        histories = meta.histories;
+        order_rngs = meta.order_rngs;
+        seconds = meta.train_seconds;
+        log = meta.probes;
+        first_epoch = meta.epoch + 1;
+        progress.inc(meta.epoch as u64);
+    }
     let probes = &plan.experiment.probes;
     let probe = probe && probes.enabled;
-    let probe_set = ProbeSet::new(if probes.set == "train" { &split.train } else { &split.test });
+    let probe_set = ProbeSet::new(
+        if probes.set == "train" {
+            &split.train
+        } else {
+            &split.test
+        },
+        probes.max_points,
+    );
     let probed: Vec<(usize, String)> = plan
         .variants
         .iter()
         .enumerate()
-        .map(|(v, planned)| (members.iter().position(|m| m.variant == v).expect("every variant has members"), planned.name.clone()))
+        .map(|(v, planned)| {
+            (
+                members
+                    .iter()
+                    .position(|m| m.variant == v)
+                    .expect("every variant has members"),
+                planned.name.clone(),
+            )
+        })
         .collect();
-    let mut log = ProbeLog::default();
     let last = train_cfg.epochs;
     let observe = |learner: &Learner<B>, epoch: usize, log: &mut ProbeLog| {
         if probe && probes.is_probe_epoch(epoch, last) {
             let host = learner.host_snapshot();
-            analysis::training::probe(&host, &probed, &probe_set, epoch, probes, epoch == 0 || epoch == last, log);
+            analysis::training::probe(
+                &host,
+                &probed,
+                &probe_set,
+                epoch,
+                probes,
+                epoch == 0 || epoch == last,
+                log,
+            );
         }
     };
-    observe(&learner, 0, &mut log);
+    if first_epoch == 1 {
+        observe(&learner, 0, &mut log);
+    }
+    let save = |learner: &Learner<B>,
+                epoch: usize,
+                histories: &[History],
+                rngs: &[NumpyRng],
+                seconds: f64,
+                log: &ProbeLog| {
+        let Some(root) = &persist.checkpoints else {
+            return Ok(());
+        };
+        if epoch != last && (persist.every == 0 || epoch % persist.every != 0) {
+            return Ok(());
+        }
+        let meta = CheckpointMeta {
+            format_version: checkpoint::FORMAT_VERSION,
+            actlab_version: env!("CARGO_PKG_VERSION").into(),
+            config: persist.config.clone(),
+            epoch,
+            backend: BackendInfo::current(),
+            engine: learner.engine(),
+            program: persist.program,
+            data_seed: persist.data_seed,
+            members: members.iter().map(|m| (m.variant, m.seed)).collect(),
+            histories: histories.to_vec(),
+            order_rngs: rngs.to_vec(),
+            train_seconds: seconds,
+            probes: log.clone(),
+        };
+        checkpoint::save(root, &meta, &learner.model(), |dir| {
+            learner.save_optimizer(dir)
+        })
+        .map(|_| ())
+    };
 
-    for epoch in 1..=train_cfg.epochs {
+    for epoch in first_epoch..=train_cfg.epochs {
         let orders: Vec<Vec<usize>> = order_rngs
             .iter_mut()
             .map(|rng| rng.permutation(split.train.len()))
@@ -160,14 +283,15 @@ pub fn train_plan_probed<B: AutodiffBackend>(
             history.push(metrics, train_cfg.diverge_above);
         }
         observe(&learner, epoch, &mut log);
+        save(&learner, epoch, &histories, &order_rngs, seconds, &log)?;
         progress.inc(1);
     }
-    Trained {
+    Ok(Trained {
         model: learner.model(),
         engine: learner.engine(),
         members,
         histories,
         seconds,
         probes: log,
-    }
+    })
 }

@@ -12,6 +12,8 @@ use std::{
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::run::Persistence;
+
 use super::{
     Point, PointResult, Shard, SweepMeta, SweepRecord,
     grid::{grid_points, point_plan},
@@ -102,8 +104,16 @@ fn jobs(
 fn train_point(job: &Job) -> PointResult {
     let device = backend::device();
     let programs = programs(&job.plan);
-    let trained =
-        train_programs::<backend::Train>(&job.plan, &programs, 1, false, &device, &ProgressBar::hidden());
+    let trained = train_programs::<backend::Train>(
+        &job.plan,
+        &programs,
+        1,
+        false,
+        &vec![Persistence::default(); programs.len()],
+        &device,
+        &ProgressBar::hidden(),
+    )
+    .expect("sweep points write no checkpoints");
     let train_seconds = trained.iter().map(|t| t.seconds).sum();
     let variants = job
         .plan
