@@ -104,6 +104,42 @@ fn main() {
         );
     }
 
+    println!(
+        "\n| 30 seeds x 2 activations of the seed protocol (240,000 member-steps) | seconds |\n|---|---|"
+    );
+    for engine in [Engine::Fused, Engine::Burn] {
+        let plan = seed_plan(engine);
+        let split = plan.experiment.data.build();
+        let device = backend::device();
+        let seeds: Vec<u32> = (42..72).collect();
+        let started = Instant::now();
+        train_plan::<Train>(
+            &plan,
+            &seeds,
+            &split,
+            threads,
+            &device,
+            &ProgressBar::hidden(),
+        );
+        let together = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        for &seed in &seeds {
+            for v in 0..plan.variants.len() {
+                let mut single = plan.clone();
+                single.variants = vec![plan.variants[v].clone()];
+                train_plan::<Train>(&single, &[seed], &split, 1, &device, &ProgressBar::hidden());
+            }
+        }
+        let alone = started.elapsed().as_secs_f64();
+        println!(
+            "| {engine:?} engine: the 60 models in one program ({threads} threads) | {together:.2} |"
+        );
+        println!(
+            "| {engine:?} engine: the 60 models one after another | {alone:.2} ({:.1}x slower) |",
+            alone / together
+        );
+    }
+
     let split = seed_plan(Engine::Auto).experiment.data.build();
     println!(
         "\n| engine | K | one at a time (model-steps/s) | K in one program (model-steps/s) | speed-up | vs K = 1 in one program |\n|---|---|---|---|---|---|"

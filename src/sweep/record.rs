@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Shard, runner::SweepError};
 use crate::{
+    analysis::training::StatRow,
     config::{Experiment, parse_experiment},
     run::VariantSummary,
 };
@@ -31,6 +32,9 @@ pub struct PointResult {
     pub settings: Vec<(String, String)>,
     pub variants: Vec<VariantSummary>,
     pub train_seconds: f64,
+    /// Per-layer statistics at the last epoch, for each variant's first seed.
+    #[serde(default)]
+    pub layers: Vec<StatRow>,
 }
 
 impl PointResult {

@@ -227,6 +227,61 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
     }
 }
 
+/// How signal and gradient survive the layers at each point: the first seed, last epoch.
+fn render_layer_signal(md: &mut String, record: &SweepRecord) {
+    if record.points.iter().all(|p| p.layers.is_empty()) {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## Signal through the layers\n\nAt the last epoch, first seed, on the probe set: the gradient norm ||dL/dz|| at the first hidden layer and at the output, \
+         their ratio (how much of the output's gradient reaches the first layer), and the smallest activation std and mean f'(z) over the hidden layers.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| configuration | variant | ||dL/dz|| layer 1 | ||dL/dz|| output | ratio | smallest a std | smallest f'(z) |\n|---|---|---|---|---|---|---|"
+    );
+    for p in &record.points {
+        for v in &record.experiment.variants {
+            let rows: Vec<_> = p.layers.iter().filter(|r| r.variant == v.name).collect();
+            let get = |layer: usize, t: &str, s: &str| {
+                rows.iter()
+                    .find(|r| r.layer == layer && r.tensor == t && r.statistic == s)
+                    .map(|r| r.value)
+            };
+            let Some(output_layer) = rows
+                .iter()
+                .filter(|r| r.tensor == "dz")
+                .map(|r| r.layer)
+                .max()
+            else {
+                continue;
+            };
+            let (first, output) = (get(1, "dz", "norm"), get(output_layer, "dz", "norm"));
+            let smallest = |s: &str| {
+                rows.iter()
+                    .filter(|r| r.tensor == "a" && r.statistic == s)
+                    .map(|r| r.value)
+                    .fold(f64::INFINITY, f64::min)
+            };
+            let show = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("{v:.2e}"));
+            let ratio = first.zip(output).map(|(a, b)| a / b);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {:.4} | {:.4} |",
+                settings(p),
+                v.name,
+                show(first),
+                show(output),
+                show(ratio),
+                smallest("std"),
+                smallest("mean_derivative")
+            );
+        }
+    }
+    let _ = writeln!(md);
+}
+
 fn render(record: &SweepRecord) -> String {
     let e = &record.experiment;
     let mut md = String::new();
@@ -324,6 +379,7 @@ fn render(record: &SweepRecord) -> String {
         }
         let _ = writeln!(md);
     }
+    render_layer_signal(&mut md, record);
     let _ = writeln!(
         md,
         "## Heatmap\n\n![heatmap](heatmap.png)\n\nEach cell: the best mean test accuracy over the other swept keys.\n"

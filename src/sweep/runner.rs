@@ -61,6 +61,15 @@ pub(crate) fn write_atomic(path: &Path, contents: &str) -> Result<(), SweepError
     std::fs::rename(&tmp, path).map_err(write_err(path))
 }
 
+/// The per-layer statistics a point keeps, at its last epoch and first seed.
+const LAYER_SUMMARY: [(&str, &str); 5] = [
+    ("a", "std"),
+    ("a", "saturated_fraction"),
+    ("a", "dead_units"),
+    ("a", "mean_derivative"),
+    ("dz", "norm"),
+];
+
 /// A validated point, ready to train.
 struct Job {
     id: Option<usize>,
@@ -104,11 +113,14 @@ fn jobs(
 fn train_point(job: &Job) -> PointResult {
     let device = backend::device();
     let programs = programs(&job.plan);
+    // Probe only before training and at the end: enough for the per-layer summary.
+    let mut plan = job.plan.clone();
+    plan.experiment.probes.every = 0;
     let trained = train_programs::<backend::Train>(
-        &job.plan,
+        &plan,
         &programs,
         1,
-        false,
+        true,
         &vec![Persistence::default(); programs.len()],
         &device,
         &ProgressBar::hidden(),
@@ -140,11 +152,22 @@ fn train_point(job: &Job) -> PointResult {
         .iter()
         .map(|o| (o.key.clone(), o.value.to_string()))
         .collect();
+    let last = job.plan.experiment.train.epochs;
+    let layers = trained[0]
+        .probes
+        .rows
+        .iter()
+        .filter(|r| {
+            r.epoch == last && LAYER_SUMMARY.contains(&(r.tensor.as_str(), r.statistic.as_str()))
+        })
+        .cloned()
+        .collect();
     PointResult {
         id: job.id,
         settings,
         variants,
         train_seconds,
+        layers,
     }
 }
 
