@@ -1,16 +1,17 @@
-//! The compute backend, chosen by cargo feature: ndarray in float64 by default.
+//! The compute backends, chosen by cargo feature and, when several are built, by `--backend`:
+//! ndarray (float64 by default, float32 on request), flex (float32) and wgpu (float32, GPUs).
 
-use burn::backend::Autodiff;
+use burn::{backend::Autodiff, tensor::backend::AutodiffBackend};
 use serde::{Deserialize, Serialize};
 
-/// The backend models are evaluated on (no gradient tracking).
+/// The default backend models are evaluated on (no gradient tracking): ndarray in float64.
 #[cfg(feature = "ndarray")]
 pub type Eval = burn::backend::NdArray<f64>;
 
-/// The backend models train on: [`Eval`] with reverse-mode autodiff.
+/// The default backend models train on: [`Eval`] with reverse-mode autodiff.
 pub type Train = Autodiff<Eval>;
 
-/// The device the default backend runs on.
+/// The device of the default backend.
 pub fn device() -> burn::tensor::Device<Eval> {
     Default::default()
 }
@@ -24,6 +25,7 @@ pub struct BackendInfo {
 }
 
 impl BackendInfo {
+    /// The default backend.
     pub fn current() -> Self {
         Self {
             backend: "ndarray".into(),
@@ -35,5 +37,159 @@ impl BackendInfo {
     /// Whether results are expected to match numpy's float64 reference to the printed digit.
     pub fn is_exact(&self) -> bool {
         self.precision == "f64"
+    }
+}
+
+/// A backend this build can run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// ndarray, float64: exact reproduction.
+    Ndarray,
+    /// ndarray, float32.
+    NdarrayF32,
+    Flex,
+    Wgpu,
+}
+
+impl BackendChoice {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ndarray => "ndarray",
+            Self::NdarrayF32 => "ndarray-f32",
+            Self::Flex => "flex",
+            Self::Wgpu => "wgpu",
+        }
+    }
+
+    /// The backends compiled into this build, the default first.
+    pub fn available() -> Vec<Self> {
+        let mut all = Vec::new();
+        if cfg!(feature = "ndarray") {
+            all.extend([Self::Ndarray, Self::NdarrayF32]);
+        }
+        if cfg!(feature = "flex") {
+            all.push(Self::Flex);
+        }
+        if cfg!(feature = "wgpu") {
+            all.push(Self::Wgpu);
+        }
+        all
+    }
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let all = [Self::Ndarray, Self::NdarrayF32, Self::Flex, Self::Wgpu];
+        let choice = all.into_iter().find(|c| c.name() == s).ok_or_else(|| {
+            format!("unknown backend `{s}`; allowed: ndarray, ndarray-f32, flex, wgpu")
+        })?;
+        if !Self::available().contains(&choice) {
+            let feature = if choice == Self::NdarrayF32 {
+                "ndarray"
+            } else {
+                choice.name()
+            };
+            let built: Vec<&str> = Self::available().iter().map(|c| c.name()).collect();
+            return Err(format!(
+                "backend `{s}` is not built in; this build has: {}. Rebuild with `--features {feature}` (e.g. `cargo run --release --features {feature} -- run ...`)",
+                built.join(", ")
+            ));
+        }
+        Ok(choice)
+    }
+}
+
+/// Work that runs on whichever backend was chosen.
+pub trait BackendTask {
+    type Output;
+    fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) -> Self::Output;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(
+        "no usable wgpu adapter: {0}. Install a GPU driver with Vulkan support, or Mesa's software \
+         Vulkan driver (Debian: `apt-get install mesa-vulkan-drivers`) and set ACTLAB_WGPU_DEVICE=cpu, \
+         or run on the CPU with `--backend ndarray`"
+    )]
+    NoAdapter(String),
+}
+
+/// Runs `task` on `choice`.
+pub fn dispatch<T: BackendTask>(choice: BackendChoice, task: T) -> Result<T::Output, BackendError> {
+    match choice {
+        #[cfg(feature = "ndarray")]
+        BackendChoice::Ndarray => Ok(task.run::<Train>(device(), BackendInfo::current())),
+        #[cfg(feature = "ndarray")]
+        BackendChoice::NdarrayF32 => {
+            let info = BackendInfo {
+                backend: "ndarray".into(),
+                device: "Cpu".into(),
+                precision: "f32".into(),
+            };
+            Ok(task.run::<Autodiff<burn::backend::NdArray<f32>>>(Default::default(), info))
+        }
+        #[cfg(feature = "flex")]
+        BackendChoice::Flex => {
+            let info = BackendInfo {
+                backend: "flex".into(),
+                device: "Cpu".into(),
+                precision: "f32".into(),
+            };
+            Ok(task.run::<Autodiff<burn::backend::Flex>>(Default::default(), info))
+        }
+        #[cfg(feature = "wgpu")]
+        BackendChoice::Wgpu => wgpu::run(task),
+        #[allow(unreachable_patterns)]
+        other => unreachable!("{} is checked to be built in when parsed", other.name()),
+    }
+}
+
+#[cfg(feature = "wgpu")]
+mod wgpu {
+    use burn::{
+        backend::{Autodiff, Wgpu, wgpu::WgpuDevice},
+        tensor::Tensor,
+    };
+
+    use super::{BackendError, BackendInfo, BackendTask};
+
+    /// `ACTLAB_WGPU_DEVICE=cpu` picks a software adapter (lavapipe); otherwise wgpu's default.
+    fn device() -> WgpuDevice {
+        match std::env::var("ACTLAB_WGPU_DEVICE").as_deref() {
+            Ok("cpu") => WgpuDevice::Cpu,
+            Ok("integrated") => WgpuDevice::IntegratedGpu(0),
+            Ok("discrete") => WgpuDevice::DiscreteGpu(0),
+            _ => WgpuDevice::default(),
+        }
+    }
+
+    pub fn run<T: BackendTask>(task: T) -> Result<T::Output, BackendError> {
+        let device = device();
+        // wgpu panics when no adapter exists; find out on a tiny tensor before any real work,
+        // with the panic message kept for the error instead of printed.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let probe = std::panic::catch_unwind(|| {
+            Tensor::<Wgpu, 1>::from_floats([1.0, 2.0], &device)
+                .sum()
+                .into_scalar()
+        });
+        std::panic::set_hook(previous);
+        probe.map_err(|e| {
+            let message = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+            BackendError::NoAdapter(message.unwrap_or_else(|| "wgpu could not start".into()))
+        })?;
+        let info = BackendInfo {
+            backend: "wgpu".into(),
+            device: format!("{device:?}"),
+            precision: "f32".into(),
+        };
+        Ok(task.run::<Autodiff<Wgpu>>(device, info))
     }
 }

@@ -3,6 +3,7 @@
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use actlab::{
+    backend::BackendChoice,
     checkpoint::eval_checkpoint,
     config::{Override, find_experiment, list_experiments, load_experiment},
     report,
@@ -49,6 +50,10 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Backend of a single run: ndarray (float64, the default), ndarray-f32, flex or wgpu,
+        /// as built in with cargo features. Sweeps run on the default.
+        #[arg(long)]
+        backend: Option<BackendChoice>,
         /// For a sweep: run only the points with `id % n == i` (e.g. `--shard 0/3`).
         #[arg(long, value_name = "I/N")]
         shard: Option<Shard>,
@@ -96,6 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seeds,
             threads,
             shard,
+            backend,
         } => {
             let path = find_experiment(&experiment)?;
             if let Some(n) = seeds {
@@ -118,6 +124,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 artifacts,
                 show_progress: std::io::stderr().is_terminal(),
                 threads,
+                backend: backend.unwrap_or(BackendChoice::available()[0]),
             };
             let dir = if plan.experiment.sweep.is_some() {
                 run_sweep(&plan, shard.unwrap_or(Shard::WHOLE), &options)?

@@ -19,6 +19,22 @@ pub struct Distribution {
     pub p98: f64,
 }
 
+impl Distribution {
+    /// Each statistic with its name in `activations.csv`.
+    pub fn named(&self) -> [(&'static str, f64); 8] {
+        [
+            ("mean", self.mean),
+            ("std", self.std),
+            ("mean_abs", self.mean_abs),
+            ("min", self.min),
+            ("max", self.max),
+            ("p2", self.p2),
+            ("p50", self.p50),
+            ("p98", self.p98),
+        ]
+    }
+}
+
 /// numpy's default (linear) percentile of sorted values, `q` in [0, 100].
 pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     let position = q / 100.0 * (sorted.len() - 1) as f64;

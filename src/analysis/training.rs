@@ -155,33 +155,13 @@ pub fn probe(
         for l in 0..layers {
             let layer = l + 1;
             let z = &pass.z[l];
-            let d = distribution(z);
-            for (name, v) in [
-                ("mean", d.mean),
-                ("std", d.std),
-                ("mean_abs", d.mean_abs),
-                ("min", d.min),
-                ("max", d.max),
-                ("p2", d.p2),
-                ("p50", d.p50),
-                ("p98", d.p98),
-            ] {
+            for (name, v) in distribution(z).named() {
                 row(layer, "z", name, v);
             }
             hist(layer, "z", histogram(z, -r, r, config.bins));
             if l + 1 < layers {
                 let (a, width) = (&pass.a[l + 1], dims[l + 1]);
-                let d = distribution(a);
-                for (name, v) in [
-                    ("mean", d.mean),
-                    ("std", d.std),
-                    ("mean_abs", d.mean_abs),
-                    ("min", d.min),
-                    ("max", d.max),
-                    ("p2", d.p2),
-                    ("p50", d.p50),
-                    ("p98", d.p98),
-                ] {
+                for (name, v) in distribution(a).named() {
                     row(layer, "a", name, v);
                 }
                 let (lo, hi) = activation.bounds().unwrap_or(if activation.can_die() {

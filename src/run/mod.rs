@@ -20,18 +20,18 @@ use std::{
     time::Instant,
 };
 
-use burn::module::AutodiffModule;
+use burn::{module::AutodiffModule, tensor::backend::AutodiffBackend};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::{
     analysis::{self, article},
-    backend::{self, BackendInfo},
+    backend::{self, BackendChoice, BackendInfo, BackendTask},
     checkpoint,
     config::Plan,
 };
 
 /// Where a run writes and how it reports progress.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     /// Write here instead of `artifacts/<experiment>/<run-id>`; must be absent or empty.
     pub out: Option<PathBuf>,
@@ -42,6 +42,21 @@ pub struct RunOptions {
     pub show_progress: bool,
     /// Worker threads a run may use (0: all cores).
     pub threads: usize,
+    /// The backend a single run trains on (sweeps and `eval` use the default).
+    pub backend: BackendChoice,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            out: None,
+            overrides: Vec::new(),
+            artifacts: PathBuf::from("artifacts"),
+            show_progress: false,
+            threads: 0,
+            backend: BackendChoice::available()[0],
+        }
+    }
 }
 
 /// The number of cores, for `threads = 0`.
@@ -64,6 +79,8 @@ pub enum RunError {
     },
     #[error("cannot read run folder {path}: {message}")]
     Read { path: PathBuf, message: String },
+    #[error("{0}")]
+    Backend(String),
     #[error("checkpoint: {0}")]
     Checkpoint(String),
     #[error("cannot draw figure {path}: {message}")]
@@ -128,8 +145,39 @@ fn execute(
     options: &RunOptions,
     resume: Option<usize>,
 ) -> Result<(), RunError> {
+    struct Execute<'a> {
+        plan: &'a Plan,
+        dir: &'a Path,
+        options: &'a RunOptions,
+        resume: Option<usize>,
+    }
+    impl BackendTask for Execute<'_> {
+        type Output = Result<(), RunError>;
+        fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) -> Self::Output {
+            execute_on::<B>(self.plan, self.dir, self.options, self.resume, device, info)
+        }
+    }
+    backend::dispatch(
+        options.backend,
+        Execute {
+            plan,
+            dir,
+            options,
+            resume,
+        },
+    )
+    .map_err(|e| RunError::Backend(e.to_string()))?
+}
+
+fn execute_on<B: AutodiffBackend>(
+    plan: &Plan,
+    dir: &Path,
+    options: &RunOptions,
+    resume: Option<usize>,
+    device: B::Device,
+    info: BackendInfo,
+) -> Result<(), RunError> {
     let experiment = &plan.experiment;
-    let device = backend::device();
     let programs = programs(plan);
     let config_text = toml::to_string_pretty(experiment).expect("an experiment serialises to TOML");
     let root = dir.join("checkpoints");
@@ -151,7 +199,7 @@ fn execute(
     );
     bar.set_prefix(experiment.name.clone());
     let started = Instant::now();
-    let trained = train_programs::<backend::Train>(
+    let trained = train_programs::<B>(
         plan,
         &programs,
         available_threads(options.threads),
@@ -198,17 +246,7 @@ fn execute(
         .iter()
         .enumerate()
         .map(|(v, planned)| {
-            let seeds: Vec<SeedRun> = programs
-                .iter()
-                .zip(&trained)
-                .flat_map(|(program, t)| {
-                    t.members_of(v).into_iter().map(move |k| SeedRun {
-                        seed: t.members[k].seed,
-                        data_seed: program.data_seed,
-                        history: &t.histories[k],
-                    })
-                })
-                .collect();
+            let seeds = seed_runs(&programs, &trained, v);
             VariantSummary::new(
                 planned,
                 &seeds,
@@ -224,7 +262,7 @@ fn execute(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         actlab_version: env!("CARGO_PKG_VERSION").into(),
-        backend: BackendInfo::current(),
+        backend: info,
         engine: trained[0].engine,
         overrides: options.overrides.clone(),
         wall_seconds,
@@ -244,6 +282,25 @@ fn execute(
     record::write_json(&dir.join("summary.json"), &summary)?;
     crate::report::rebuild(dir)?;
     Ok(())
+}
+
+/// Every seed of variant `v` across the programs, as trained.
+pub fn seed_runs<'a, B: burn::tensor::backend::AutodiffBackend>(
+    programs: &[Program],
+    trained: &'a [Trained<B>],
+    v: usize,
+) -> Vec<SeedRun<'a>> {
+    programs
+        .iter()
+        .zip(trained)
+        .flat_map(|(program, t)| {
+            t.members_of(v).into_iter().map(move |k| SeedRun {
+                seed: t.members[k].seed,
+                data_seed: program.data_seed,
+                history: &t.histories[k],
+            })
+        })
+        .collect()
 }
 
 /// Whether `dir` looks like a run folder.

@@ -23,8 +23,8 @@ use crate::{
     backend,
     config::{ConfigError, Experiment, Override, Plan},
     run::{
-        RunFolderError, RunOptions, SeedRun, VariantSummary, available_threads, create_run_folder,
-        programs, train_programs,
+        RunFolderError, RunOptions, VariantSummary, available_threads, create_run_folder, programs,
+        seed_runs, train_programs,
     },
 };
 
@@ -133,17 +133,7 @@ fn train_point(job: &Job) -> PointResult {
         .iter()
         .enumerate()
         .map(|(v, planned)| {
-            let seeds: Vec<SeedRun> = programs
-                .iter()
-                .zip(&trained)
-                .flat_map(|(p, t)| {
-                    t.members_of(v).into_iter().map(move |k| SeedRun {
-                        seed: t.members[k].seed,
-                        data_seed: p.data_seed,
-                        history: &t.histories[k],
-                    })
-                })
-                .collect();
+            let seeds = seed_runs(&programs, &trained, v);
             VariantSummary::new(planned, &seeds, None, train_seconds)
         })
         .collect();
