@@ -254,11 +254,13 @@ pub fn saturation(path: &Path, record: &RunRecord) -> DrawResult {
                         ("mean_derivative", "mean f'(z)"),
                     ]
                     .into_iter()
-                    .filter_map(move |(stat, what)| {
+                    .enumerate()
+                    .filter_map(move |(i, (stat, what))| {
                         let points = series(record, &v.name, layer, "a", stat);
+                        // Saturation (or dead units) and f'(z) of one layer get different colours.
                         (!points.is_empty()).then(|| Line {
                             label: format!("layer {layer}: {what}"),
-                            color: layer - 1,
+                            color: 2 * (layer - 1) + usize::from(i == 2),
                             points,
                             band: None,
                         })
