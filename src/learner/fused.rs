@@ -401,18 +401,21 @@ fn backward(
                 }
             }
         }
-        let grad_w = &mut s.grad_w[l];
-        for p in 0..fan_in {
-            for j in 0..fan_out {
-                let mut g = 0.0;
-                for r in 0..n {
-                    g += input[r * fan_in + p] * delta[r * fan_out + j];
+        // Row by row, so the inner loops run over contiguous memory; each gradient entry still
+        // sums its rows in order, exactly as `a^T @ delta` written entry by entry would.
+        let (grad_w, grad_b) = (&mut s.grad_w[l], &mut s.grad_b[l]);
+        grad_w.fill(0.0);
+        grad_b.fill(0.0);
+        for r in 0..n {
+            let d_row = &delta[r * fan_out..(r + 1) * fan_out];
+            for (p, &x) in input[r * fan_in..(r + 1) * fan_in].iter().enumerate() {
+                for (g, &d) in grad_w[p * fan_out..(p + 1) * fan_out].iter_mut().zip(d_row) {
+                    *g += x * d;
                 }
-                grad_w[p * fan_out + j] = g;
             }
-        }
-        for (j, gb) in s.grad_b[l].iter_mut().enumerate() {
-            *gb = (0..n).map(|r| delta[r * fan_out + j]).sum();
+            for (g, &d) in grad_b.iter_mut().zip(d_row) {
+                *g += d;
+            }
         }
     }
     -(loss / n as f64)
