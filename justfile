@@ -4,6 +4,10 @@
 run experiment *args:
     cargo run --release --quiet --bin actlab -- run {{experiment}} {{args}}
 
+# Run an experiment on a GPU through wgpu (builds the wgpu feature; long the first time).
+run-wgpu experiment *args:
+    cargo run --release --quiet --features wgpu --bin actlab -- run {{experiment}} --backend wgpu {{args}}
+
 # List the experiments and their questions.
 list:
     cargo run --release --quiet --bin actlab -- list
