@@ -9,12 +9,14 @@
 mod batches;
 pub mod fused;
 mod history;
+mod kernel;
 mod loss;
 pub mod optim;
 
 pub use batches::{Batch, EvalSet, batches_for_epoch};
 pub use fused::FusedEnsemble;
 pub use history::{EpochMetrics, History};
+pub use kernel::Scratch;
 pub use loss::{EPS, bce_per_member, logit_gradient};
 pub use optim::{BurnOptimizer, OptimizerKind, OptimizerSpec};
 

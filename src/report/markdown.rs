@@ -188,118 +188,6 @@ fn render_seed_stats(md: &mut String, record: &RunRecord) {
     let _ = writeln!(md);
 }
 
-/// One statistic at one epoch, if probed.
-fn stat(
-    record: &RunRecord,
-    variant: &str,
-    epoch: usize,
-    layer: usize,
-    tensor: &str,
-    statistic: &str,
-) -> Option<f64> {
-    record
-        .layer_stats
-        .iter()
-        .find(|r| {
-            r.variant == variant
-                && r.epoch == epoch
-                && r.layer == layer
-                && r.tensor == tensor
-                && r.statistic == statistic
-        })
-        .map(|r| r.value)
-}
-
-/// "What happened to each layer of each variant", in numbers, at the first and last probe.
-fn render_layers(md: &mut String, record: &RunRecord) {
-    let epochs: Vec<usize> = record.layer_stats.iter().map(|r| r.epoch).collect();
-    let (Some(&first), Some(&last)) = (epochs.iter().min(), epochs.iter().max()) else {
-        return;
-    };
-    let probes = &record.experiment.probes;
-    let _ = writeln!(
-        md,
-        "## Per-layer statistics over training\n\nProbed on the {} set at epoch 0 (before any update), every {} epochs and at the last, \
-         for each variant's first seed; a separate forward and backward pass that leaves training untouched. \
-         `a`: activation; p2-p98: the band holding 96% of the values; saturated: within {} of a bound; dead: units never positive; \
-         f'(z): mean derivative of the activation, the share of gradient the layer passes; ||dL/dz||: gradient norm of the probe-set loss; \
-         distance preservation: correlation of pairwise distances in input space and in the layer.\n",
-        probes.set, probes.every, probes.saturation_eps
-    );
-    let layers = record.experiment.model.hidden.len();
-    let fmt = |v: Option<f64>| v.map_or("".into(), |v| format!("{v:.4}"));
-    let _ = writeln!(
-        md,
-        "| variant | layer | epoch | a mean | a std | a p2-p98 | saturated | dead | f'(z) | \\|\\|dL/dz\\|\\| | distance preservation |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
-    for v in &record.summary.variants {
-        for layer in 1..=layers {
-            for epoch in [first, last] {
-                let g = |t: &str, s: &str| stat(record, &v.name, epoch, layer, t, s);
-                let band = match (g("a", "p2"), g("a", "p98")) {
-                    (Some(a), Some(b)) => format!("{a:.3} to {b:.3}"),
-                    _ => String::new(),
-                };
-                let _ = writeln!(
-                    md,
-                    "| {} | {layer} | {epoch} | {} | {} | {band} | {} | {} | {} | {} | {} |",
-                    v.name,
-                    fmt(g("a", "mean")),
-                    fmt(g("a", "std")),
-                    fmt(g("a", "saturated_fraction")),
-                    fmt(g("a", "dead_units")),
-                    fmt(g("a", "mean_derivative")),
-                    fmt(g("dz", "norm")),
-                    fmt(g("geometry", "distance_preservation")),
-                );
-            }
-        }
-    }
-    let _ = writeln!(md);
-    for v in &record.summary.variants {
-        let g = |layer: usize, t: &str, s: &str| stat(record, &v.name, last, layer, t, s);
-        let bands: Vec<String> = (1..=layers)
-            .filter_map(|l| {
-                Some(format!(
-                    "layer {l}: {:.3} to {:.3} (std {:.4})",
-                    g(l, "a", "p2")?,
-                    g(l, "a", "p98")?,
-                    g(l, "a", "std")?
-                ))
-            })
-            .collect();
-        let grads: Vec<String> = (1..=layers + 1)
-            .filter_map(|l| Some(format!("{:.4}", g(l, "dz", "norm")?)))
-            .collect();
-        let geometry = (1..=layers)
-            .filter_map(|l| Some(format!("{:.3}", g(l, "geometry", "distance_preservation")?)))
-            .collect::<Vec<_>>();
-        let _ = write!(
-            md,
-            "- **{}** at epoch {last}: activations span {}. Gradient norm from the first layer to the output: {}. Distance preservation by layer: {}.",
-            v.name,
-            bands.join("; "),
-            grads.join(", "),
-            geometry.join(", ")
-        );
-        if let (Some(c), Some(slope)) = (
-            g(layers + 1, "geometry", "logit_distance_correlation"),
-            g(layers + 1, "geometry", "logit_per_unit_distance"),
-        ) {
-            let _ = write!(
-                md,
-                " |logit| grows by {slope:.2} per unit of distance from the decision boundary (correlation {c:.3})."
-            );
-        }
-        let _ = writeln!(md);
-    }
-    let _ = writeln!(md);
-    for (file, title) in crate::plot::layers::LAYER_FIGURES {
-        let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
-    }
-}
-
 pub fn render(record: &RunRecord) -> String {
     let (e, s) = (&record.experiment, &record.summary);
     let mut md = String::new();
@@ -423,7 +311,7 @@ pub fn render(record: &RunRecord) -> String {
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
     }
     if !record.layer_stats.is_empty() {
-        render_layers(&mut md, record);
+        super::layers::render_layers(&mut md, record);
     }
     let _ = writeln!(
         md,

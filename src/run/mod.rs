@@ -6,6 +6,7 @@
 mod folder;
 mod programs;
 pub mod record;
+mod summary;
 mod train;
 
 pub use folder::{RunFolderError, create_run_folder, run_id_now};

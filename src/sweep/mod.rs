@@ -6,14 +6,16 @@
 //! `sweep.csv` (one row per point and variant, appended as points finish and rewritten in
 //! point order), and the report with its heatmap.
 
+mod csv;
 mod grid;
 mod record;
 mod report;
 mod runner;
 
+pub use csv::{plain, sweep_csv};
 pub use grid::{Point, Shard, grid_points, point_plan};
 pub use record::{PointResult, SweepMeta, SweepRecord};
-pub use report::{plain, rebuild_sweep, sweep_csv};
+pub use report::rebuild_sweep;
 pub use runner::{SweepError, merge_sweeps, resume_sweep, run_sweep};
 
 use std::path::Path;

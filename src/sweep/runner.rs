@@ -16,8 +16,9 @@ use crate::run::Persistence;
 
 use super::{
     Point, PointResult, Shard, SweepMeta, SweepRecord,
+    csv::{csv_header, csv_rows, sweep_csv},
     grid::{grid_points, point_plan},
-    report::{csv_rows, rebuild_sweep},
+    report::rebuild_sweep,
 };
 use crate::{
     backend,
@@ -247,7 +248,7 @@ pub fn run_sweep(plan: &Plan, shard: Shard, options: &RunOptions) -> Result<Path
         &dir.join("sweep.json"),
         &(serde_json::to_string_pretty(&meta).expect("serialises") + "\n"),
     )?;
-    write_atomic(&dir.join("sweep.csv"), &super::report::csv_header(&meta))?;
+    write_atomic(&dir.join("sweep.csv"), &csv_header(&meta))?;
     execute(
         &dir,
         &meta,
@@ -269,7 +270,7 @@ pub fn resume_sweep(dir: &Path, options: &RunOptions) -> Result<usize, SweepErro
     let jobs = jobs(&record.experiment, &record.meta, &done)?;
     let pending = jobs.len();
     // Drop rows of points that were cut short, then carry on appending.
-    write_atomic(&dir.join("sweep.csv"), &super::report::sweep_csv(&record))?;
+    write_atomic(&dir.join("sweep.csv"), &sweep_csv(&record))?;
     execute(
         dir,
         &record.meta,
