@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::{
     DrawResult,
     curves::{band, seed_count},
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, variant_color},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
 };
 use crate::run::RunRecord;
 
@@ -64,13 +64,7 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
                 PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font((FAMILY, LABEL_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::LowerRight, LABEL_SIZE)?;
     root.present()?;
     Ok(())
 }

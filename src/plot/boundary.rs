@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{
     DrawResult,
-    style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, probability_color},
+    style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, probability_color},
 };
 use crate::{data::Split, run::RunRecord};
 
@@ -97,13 +97,7 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
                 .label(format!("test, class {class}"))
                 .legend(move |(x, y)| Circle::new((x, y), 6, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FAMILY, TICK_SIZE))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, TICK_SIZE)?;
     }
     root.present()?;
     Ok(())

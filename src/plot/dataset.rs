@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{
     DrawResult,
-    style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, padded_range},
+    style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, padded_range},
 };
 use crate::data::Split;
 
@@ -60,13 +60,7 @@ pub fn draw(path: &Path, split: &Split) -> DrawResult {
             .label(format!("class {class}, test"))
             .legend(move |(x, y)| Cross::new((x, y), 6, color.stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FAMILY, TICK_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, TICK_SIZE)?;
     root.present()?;
     Ok(())
 }

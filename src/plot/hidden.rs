@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{
     DrawResult,
-    style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, padded_range},
+    style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, padded_range},
 };
 use crate::{data::Split, run::RunRecord};
 
@@ -61,13 +61,7 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
                     .label(format!("class {class}"))
                     .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font((FAMILY, TICK_SIZE))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw()?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft, TICK_SIZE)?;
         }
     }
     root.present()?;

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{
     DrawResult,
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, variant_color},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
 };
 use crate::run::RunRecord;
 
@@ -148,13 +148,7 @@ fn draw_panels(
                             PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
                         });
                 }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .label_font((FAMILY, TICK_SIZE))
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .draw()?;
+                legend(&mut chart, SeriesLabelPosition::UpperRight, TICK_SIZE)?;
             }};
         }
         if log_y {
@@ -367,13 +361,7 @@ pub fn histograms(path: &Path, record: &RunRecord) -> DrawResult {
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, TICK_SIZE - 2))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, TICK_SIZE - 2)?;
     }
     root.present()?;
     Ok(())

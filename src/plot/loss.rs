@@ -11,7 +11,7 @@ use plotters::{
 use super::{
     DrawResult,
     curves::{band, seed_count},
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, variant_color},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
 };
 use crate::run::RunRecord;
 
@@ -101,13 +101,7 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
             chart.draw_series([Text::new(format!("{y:.4}"), (x, y * 1.08), style)])?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FAMILY, LABEL_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, LABEL_SIZE)?;
     root.present()?;
     Ok(())
 }

@@ -2,7 +2,13 @@
 
 use std::sync::Once;
 
-use plotters::style::{FontStyle, RGBColor};
+use plotters::{
+    chart::{ChartContext, SeriesLabelPosition},
+    coord::CoordTranslate,
+    drawing::DrawingAreaErrorKind,
+    prelude::DrawingBackend,
+    style::{BLACK, Color, FontStyle, RGBColor, WHITE},
+};
 
 /// DejaVu Sans, embedded so figures render the same on a machine without fonts.
 const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
@@ -71,4 +77,19 @@ pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f6
     }
     let span = (hi - lo).max(1e-9);
     (lo - pad * span, hi + pad * span)
+}
+
+/// The legend every figure uses: a framed, slightly transparent box at `position`.
+pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
 }

@@ -9,7 +9,7 @@ use plotters::{
 
 use super::{
     DrawResult,
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, variant_color},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
 };
 use crate::run::RunRecord;
 
@@ -99,13 +99,7 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
                 )
             }))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FAMILY, LABEL_SIZE))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, LABEL_SIZE)?;
     }
     root.present()?;
     Ok(())
