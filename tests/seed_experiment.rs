@@ -127,3 +127,46 @@ fn the_cli_reproduces_every_published_number_and_writes_every_file() {
     );
     assert!(out.join("loss.png").is_file());
 }
+
+#[test]
+fn a_diverging_variant_is_recorded_and_the_run_completes() {
+    // lr 1e200: ReLU's weights overflow to inf and its loss becomes NaN in the first epoch.
+    let out = temp_dir("diverge").join("run");
+    let status = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args([
+            "run",
+            "sigmoid-vs-relu",
+            "--set",
+            "train.lr=1e200",
+            "--set",
+            "train.epochs=20",
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "the run completes");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let relu = &summary["variants"][1];
+    assert_eq!(relu["name"], "relu");
+    assert_eq!(relu["diverged"], true);
+    assert_eq!(relu["diverged_at_epoch"], 1);
+    assert!(relu["test_accuracy"].is_null());
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let relu_rows: Vec<&str> = metrics.lines().filter(|l| l.starts_with("relu,")).collect();
+    assert_eq!(
+        relu_rows.len(),
+        1,
+        "training of the variant stopped at its diverging epoch"
+    );
+    assert!(
+        relu_rows[0].contains(",NaN,"),
+        "the NaN loss is recorded: {}",
+        relu_rows[0]
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("diverged at epoch 1"));
+    assert!(out.join("loss.png").is_file());
+}
