@@ -67,7 +67,8 @@ pub fn write_config(dir: &Path, experiment: &Experiment) -> Result<(), RunError>
     )
 }
 
-/// `metrics.csv`: one row per variant, seed and epoch; values printed to round-trip exactly.
+/// `metrics.csv`: one row per variant, seed and epoch (variant-major); values printed to
+/// round-trip exactly.
 pub fn write_metrics<B: AutodiffBackend>(
     dir: &Path,
     plan: &Plan,
@@ -78,20 +79,13 @@ pub fn write_metrics<B: AutodiffBackend>(
     for v in 0..plan.variants.len() {
         for (program, t) in programs.iter().zip(trained) {
             for k in t.members_of(v) {
-                let (name, seed) = (&plan.variants[v].name, t.members[k].seed);
-                for m in &t.histories[k].epochs {
-                    writeln!(
-                        csv,
-                        "{name},{seed},{},{},{:?},{:?},{:?},{:?}",
-                        program.data_seed,
-                        m.epoch,
-                        m.train_loss,
-                        m.train_accuracy,
-                        m.test_loss,
-                        m.test_accuracy
-                    )
-                    .expect("writing to a String");
-                }
+                push_rows(
+                    &mut csv,
+                    &plan.variants[v].name,
+                    t.members[k].seed,
+                    program.data_seed,
+                    &t.histories[k],
+                );
             }
         }
     }
@@ -108,17 +102,27 @@ pub fn write_metrics_rows(
 ) -> Result<(), RunError> {
     let mut csv = format!("{METRICS_HEADER}\n");
     for (member, history) in members.iter().zip(histories) {
-        let name = &plan.variants[member.variant].name;
-        for m in &history.epochs {
-            writeln!(
-                csv,
-                "{name},{},{data_seed},{},{:?},{:?},{:?},{:?}",
-                member.seed, m.epoch, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy
-            )
-            .expect("writing to a String");
-        }
+        push_rows(
+            &mut csv,
+            &plan.variants[member.variant].name,
+            member.seed,
+            data_seed,
+            history,
+        );
     }
     write_file(&dir.join("metrics.csv"), &csv)
+}
+
+/// One `metrics.csv` row per epoch of `history`.
+fn push_rows(csv: &mut String, variant: &str, seed: u32, data_seed: u32, history: &History) {
+    for m in &history.epochs {
+        writeln!(
+            csv,
+            "{variant},{seed},{data_seed},{},{:?},{:?},{:?},{:?}",
+            m.epoch, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy
+        )
+        .expect("writing to a String");
+    }
 }
 
 /// Everything a run folder holds, read back from disk.
