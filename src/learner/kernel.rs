@@ -79,10 +79,7 @@ pub(crate) fn forward(
             }
         }
         if l + 1 < layers {
-            let out = &mut rest[0];
-            for (o, &zv) in out[..n * fan_out].iter_mut().zip(&z[..n * fan_out]) {
-                *o = activation.value(zv);
-            }
+            activation.apply_slice(&z[..n * fan_out], &mut rest[0][..n * fan_out]);
         }
     }
 }

@@ -100,6 +100,7 @@ impl Activation {
     }
 
     /// The activation of one value, as [`Self::apply`] computes it element-wise.
+    #[inline]
     pub fn value(self, z: f64) -> f64 {
         let relu = |x: f64| if x > 0.0 { x } else { 0.0 };
         match self {
@@ -115,7 +116,23 @@ impl Activation {
         }
     }
 
+    /// [`Self::value`] of each of `z` into `out`, choosing the function once for the slice.
+    pub fn apply_slice(self, z: &[f64], out: &mut [f64]) {
+        fn map(z: &[f64], out: &mut [f64], f: impl Fn(f64) -> f64) {
+            for (o, &v) in out.iter_mut().zip(z) {
+                *o = f(v);
+            }
+        }
+        match self {
+            Self::Sigmoid => map(z, out, sigmoid_value),
+            Self::Relu => map(z, out, |v| Self::Relu.value(v)),
+            Self::Tanh => map(z, out, f64::tanh),
+            other => map(z, out, |v| other.value(v)),
+        }
+    }
+
     /// The derivative at `z`, given `a` = the activation at `z`: how much gradient passes.
+    #[inline]
     pub fn derivative(self, z: f64, a: f64) -> f64 {
         match self {
             Self::Sigmoid => a * (1.0 - a),
@@ -151,6 +168,7 @@ impl Activation {
 }
 
 /// numpy's `1 / (1 + exp(-clip(z, -500, 500)))` for one value.
+#[inline]
 pub fn sigmoid_value(z: f64) -> f64 {
     1.0 / ((-z.clamp(-500.0, 500.0)).exp() + 1.0)
 }
