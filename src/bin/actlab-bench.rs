@@ -148,7 +148,8 @@ fn main() {
         let epochs = if engine == Engine::Burn { 40 } else { 400 };
         let single = steps_per_second(engine, 1, epochs, 1, &split);
         for k in [1, 8, 64, 256] {
-            let together = steps_per_second(engine, k, (epochs / k.max(1)).max(20), threads, &split);
+            let together =
+                steps_per_second(engine, k, (epochs / k.max(1)).max(20), threads, &split);
             println!(
                 "| {engine:?} | {k} | {single:.0} | {together:.0} | {:.1}x | {:.1}x |",
                 together / single,
