@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::{
     DrawResult,
     curves::{band, seed_count},
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, band_polygon, legend, variant_color},
 };
 use crate::run::RunRecord;
 
@@ -45,10 +45,7 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
         if seeds > 1 && !curve.is_empty() {
             let upper = curve.iter().map(|&(e, _, _, hi)| (e, hi.min(1.0)));
             let lower = curve.iter().rev().map(|&(e, _, lo, _)| (e, lo));
-            chart.draw_series([Polygon::new(
-                upper.chain(lower).collect::<Vec<_>>(),
-                color.mix(0.18).filled(),
-            )])?;
+            chart.draw_series([band_polygon(upper, lower, color)])?;
         }
         let label = match summary.test_accuracy {
             Some(a) => format!("{} (final {:.1}%)", summary.name, 100.0 * a),

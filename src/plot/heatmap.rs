@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use plotters::{
+    coord::types::RangedCoordf64,
     prelude::*,
     style::text_anchor::{HPos, Pos, VPos},
 };
@@ -115,24 +116,33 @@ pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
             .axis_desc_style((FAMILY, LABEL_SIZE))
             .label_style((FAMILY, TICK_SIZE))
             .draw()?;
-        for (j, row) in grid.iter().enumerate() {
-            for (i, cell) in row.iter().enumerate() {
-                let (x, y) = (i as f64, j as f64);
-                let t = cell.map_or(0.0, |a| if hi > lo { (a - lo) / (hi - lo) } else { 1.0 });
-                let color = cell.map_or(RGBColor(220, 220, 220), |_| shade(t));
-                chart
-                    .draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], color.filled())])?;
-                let text = cell.map_or("diverged".into(), |a| format!("{:.1}%", 100.0 * a));
-                let ink = if t > 0.55 { WHITE } else { BLACK };
-                let style = (FAMILY, TICK_SIZE + 2)
-                    .into_font()
-                    .color(&ink)
-                    .pos(Pos::new(HPos::Center, VPos::Center));
-                chart.draw_series([Text::new(text, (x + 0.5, y + 0.5), style)])?;
-            }
-        }
+        draw_cells(&mut chart, grid, (lo, hi))?;
     }
     root.present()?;
+    Ok(())
+}
+
+type Grid<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// One unit square per cell, shaded from `lo` to `hi`, with its value as a percentage;
+/// `None` (every seed diverged) is grey.
+fn draw_cells(chart: &mut Grid, cells: &[Vec<Option<f64>>], (lo, hi): (f64, f64)) -> DrawResult {
+    for (j, row) in cells.iter().enumerate() {
+        for (i, cell) in row.iter().enumerate() {
+            let (x, y) = (i as f64, j as f64);
+            let t = cell.map_or(0.0, |a| if hi > lo { (a - lo) / (hi - lo) } else { 1.0 });
+            let color = cell.map_or(RGBColor(220, 220, 220), |_| shade(t));
+            chart.draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], color.filled())])?;
+            let text = cell.map_or("diverged".into(), |a| format!("{:.1}%", 100.0 * a));
+            let ink = if t > 0.55 { WHITE } else { BLACK };
+            let style = (FAMILY, TICK_SIZE + 2)
+                .into_font()
+                .color(&ink)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series([Text::new(text, (x + 0.5, y + 0.5), style)])?;
+        }
+    }
     Ok(())
 }
 
@@ -213,21 +223,7 @@ fn draw_one_key(path: &Path, record: &SweepRecord, key: &str) -> DrawResult {
         .axis_desc_style((FAMILY, LABEL_SIZE))
         .label_style((FAMILY, TICK_SIZE))
         .draw()?;
-    for (j, row) in cells.iter().enumerate() {
-        for (i, cell) in row.iter().enumerate() {
-            let (x, y) = (i as f64, j as f64);
-            let t = cell.map_or(0.0, |a| if hi > lo { (a - lo) / (hi - lo) } else { 1.0 });
-            let color = cell.map_or(RGBColor(220, 220, 220), |_| shade(t));
-            chart.draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], color.filled())])?;
-            let text = cell.map_or("diverged".into(), |a| format!("{:.1}%", 100.0 * a));
-            let ink = if t > 0.55 { WHITE } else { BLACK };
-            let style = (FAMILY, TICK_SIZE + 2)
-                .into_font()
-                .color(&ink)
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            chart.draw_series([Text::new(text, (x + 0.5, y + 0.5), style)])?;
-        }
-    }
+    draw_cells(&mut chart, &cells, (lo, hi))?;
     root.present()?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{
     DrawResult,
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, band_polygon, legend, variant_color},
 };
 use crate::run::RunRecord;
 
@@ -133,10 +133,7 @@ fn draw_panels(
                     if let Some(band) = &line.band {
                         let upper = band.iter().map(|b| (b.0, b.2));
                         let lower = band.iter().rev().map(|b| (b.0, b.1));
-                        chart.draw_series([Polygon::new(
-                            upper.chain(lower).collect::<Vec<_>>(),
-                            color.mix(0.15).filled(),
-                        )])?;
+                        chart.draw_series([band_polygon(upper, lower, color)])?;
                     }
                     chart
                         .draw_series(LineSeries::new(

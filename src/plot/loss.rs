@@ -11,7 +11,7 @@ use plotters::{
 use super::{
     DrawResult,
     curves::{band, seed_count},
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, band_polygon, legend, variant_color},
 };
 use crate::run::RunRecord;
 
@@ -71,10 +71,7 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
                 .iter()
                 .rev()
                 .map(|&(e, _, lo, _)| (e, lo.max(f64::MIN_POSITIVE)));
-            chart.draw_series([Polygon::new(
-                upper.chain(lower).collect::<Vec<_>>(),
-                color.mix(0.18).filled(),
-            )])?;
+            chart.draw_series([band_polygon(upper, lower, color)])?;
         }
         let last = curve.last().map(|c| c.1);
         let label = match (last, summary.diverged, summary.diverged_at_epoch) {

@@ -93,3 +93,15 @@ pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .border_style(BLACK)
         .draw()
 }
+
+/// A filled band between an upper edge (left to right) and a lower edge (right to left).
+pub fn band_polygon(
+    upper: impl Iterator<Item = (f64, f64)>,
+    lower_reversed: impl Iterator<Item = (f64, f64)>,
+    color: RGBColor,
+) -> plotters::element::Polygon<(f64, f64)> {
+    plotters::element::Polygon::new(
+        upper.chain(lower_reversed).collect::<Vec<_>>(),
+        color.mix(0.18).filled(),
+    )
+}
