@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::probe::{mean_abs, std};
 use crate::model::Activation;
 
 /// Distribution of a tensor's values.
@@ -49,8 +50,8 @@ pub fn distribution(values: &[f64]) -> Distribution {
     sorted.sort_by(f64::total_cmp);
     Distribution {
         mean,
-        std: (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt(),
-        mean_abs: values.iter().map(|v| v.abs()).sum::<f64>() / n,
+        std: std(values),
+        mean_abs: mean_abs(values),
         min: sorted[0],
         max: sorted[sorted.len() - 1],
         p2: percentile(&sorted, 2.0),

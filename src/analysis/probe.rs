@@ -69,19 +69,6 @@ impl ForwardTrace {
         model.forward_observed(x, &mut trace);
         trace
     }
-
-    /// Member `k`'s output probabilities, one per sample.
-    pub fn probabilities(&self, k: usize) -> Vec<f64> {
-        let logit = self
-            .logit
-            .as_ref()
-            .expect("a recorded forward pass has an output");
-        logit
-            .member(k)
-            .iter()
-            .map(|&z| 1.0 / (1.0 + (-z.clamp(-500.0, 500.0)).exp()))
-            .collect()
-    }
 }
 
 /// Population standard deviation, as numpy's `std()`.

@@ -1,6 +1,9 @@
 //! Per-epoch curves over seeds from `metrics.csv`: the mean and a one-std band.
 
-use crate::run::{MetricRow, RunRecord};
+use crate::{
+    analysis::stats::Stat,
+    run::{MetricRow, RunRecord},
+};
 
 /// `(epoch, mean, mean - std, mean + std)` of `metric` over a variant's seeds, for epochs where
 /// every seed still has a finite value.
@@ -23,16 +26,13 @@ pub fn band(
         .into_iter()
         .map_while(|(epoch, values)| {
             let finite: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
-            (finite.len() == seeds && seeds > 0).then(|| {
-                let n = finite.len() as f64;
-                let mean = finite.iter().sum::<f64>() / n;
-                let std = if finite.len() > 1 {
-                    (finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-                } else {
-                    0.0
-                };
-                (epoch as f64, mean, mean - std, mean + std)
-            })
+            let stat = Stat::of(&finite).filter(|_| finite.len() == seeds)?;
+            Some((
+                epoch as f64,
+                stat.mean,
+                stat.mean - stat.std,
+                stat.mean + stat.std,
+            ))
         })
         .collect()
 }
