@@ -87,6 +87,15 @@ fn steps_per_second(engine: Engine, k: usize, epochs: usize, threads: usize, spl
 }
 
 fn main() {
+    let engines: Vec<Engine> = match std::env::args().nth(1).as_deref() {
+        None => vec![Engine::Burn, Engine::Fused],
+        Some("fused") => vec![Engine::Fused],
+        Some("burn") => vec![Engine::Burn],
+        Some(other) => {
+            eprintln!("unknown engine `{other}`; allowed: fused, burn (or nothing for both)");
+            std::process::exit(2);
+        }
+    };
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     println!(
         "actlab {} benchmarks, {threads} cores, backend {} {}\n",
@@ -97,7 +106,7 @@ fn main() {
     println!(
         "| seed experiment (2 x 4,000 SGD steps, training steps only, median of 5) | seconds |\n|---|---|"
     );
-    for engine in [Engine::Burn, Engine::Fused] {
+    for &engine in &engines {
         println!(
             "| {engine:?} engine | {:.3} |",
             seed_experiment_seconds(engine, 5)
@@ -107,7 +116,7 @@ fn main() {
     println!(
         "\n| 30 seeds x 2 activations of the seed protocol (240,000 member-steps) | seconds |\n|---|---|"
     );
-    for engine in [Engine::Fused, Engine::Burn] {
+    for &engine in engines.iter().rev() {
         let plan = seed_plan(engine);
         let split = plan.experiment.data.build();
         let device = backend::device();
@@ -144,7 +153,7 @@ fn main() {
     println!(
         "\n| engine | K | one at a time (model-steps/s) | K in one program (model-steps/s) | speed-up | vs K = 1 in one program |\n|---|---|---|---|---|---|"
     );
-    for engine in [Engine::Burn, Engine::Fused] {
+    for &engine in &engines {
         let epochs = if engine == Engine::Burn { 40 } else { 400 };
         let single = steps_per_second(engine, 1, epochs, 1, &split);
         for k in [1, 8, 64, 256] {

@@ -1,21 +1,25 @@
-//! The fused CPU engine: forward, backward and SGD for MLP ensembles in one pass over host f64.
+//! The fused CPU engine: forward, backward and optimizer steps for MLP ensembles over host f64.
 //!
 //! actlab's networks are tiny (a seed-protocol step is ~45 thousand flops), so a tensor
 //! framework spends nearly all its time in per-operation overhead. This engine runs the same
-//! maths as the Burn engine (`Mlp::forward` + autodiff + SGD) member by member over plain
-//! buffers, members spread over threads. It is checked against the Burn engine and numpy.
+//! maths as the Burn engine (`Mlp::forward` + autodiff + optimizer) over plain buffers. Members
+//! that share an activation train in groups of 4 or 8 lanes of one vector kernel (see
+//! [`super::kernel`]); groups are spread over a thread pool. It is checked against the Burn
+//! engine and numpy, and each member against training it alone.
+
+use std::sync::Arc;
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
+use rayon::prelude::*;
 
 use super::{
-    kernel::{MemberParams, Scratch, backward, forward, train_step},
-    loss::EPS,
+    kernel::{self, LaneParams, LaneScratch, MemberParams, Scratch},
     optim::{HostState, OptimizerSpec},
-    to_host,
+    simd, to_host,
 };
 use crate::{
     data::Dataset,
-    model::{Activation, Dense, Mlp, activation::sigmoid_value},
+    model::{Activation, Dense, Mlp},
 };
 
 /// Whether the fused engine computes what backend `B` would: float64 on the CPU.
@@ -23,14 +27,178 @@ pub fn applies<B: Backend>() -> bool {
     std::any::TypeId::of::<B::FloatElem>() == std::any::TypeId::of::<f64>()
 }
 
+/// Members of one activation in the `L` lanes of one kernel. Lanes past `members.len()` repeat
+/// lane 0's member and data order; their results are dropped.
+#[derive(Clone, Debug)]
+struct LaneGroup<const L: usize> {
+    activation: Activation,
+    /// Ensemble index of each occupied lane.
+    members: Vec<usize>,
+    params: LaneParams<L>,
+    scratch: LaneScratch<L>,
+}
+
+impl<const L: usize> LaneGroup<L> {
+    fn new(
+        dims: &[usize],
+        activation: Activation,
+        members: Vec<usize>,
+        all: &[MemberParams],
+    ) -> Result<Self, String> {
+        let params = LaneParams::pack(std::array::from_fn(|q| {
+            &all[*members.get(q).unwrap_or(&members[0])]
+        }))?;
+        Ok(Self {
+            activation,
+            params,
+            scratch: LaneScratch::new(dims, 0),
+            members,
+        })
+    }
+
+    fn lane_member(&self, q: usize) -> usize {
+        *self.members.get(q).unwrap_or(&self.members[0])
+    }
+
+    fn train_epoch(&mut self, job: &EpochJob<'_>) -> Vec<f64> {
+        let losses = simd::widest(TrainEpoch { group: self, job });
+        losses[..self.members.len()].to_vec()
+    }
+
+    fn evaluate(&mut self, dims: &[usize], data: &Dataset) -> Vec<(f64, f64)> {
+        let (loss, accuracy) = simd::widest(Evaluate {
+            group: self,
+            dims,
+            data,
+        });
+        (0..self.members.len())
+            .map(|q| (loss[q], accuracy[q]))
+            .collect()
+    }
+}
+
+/// One group's epoch of training, as a kernel to compile per instruction set.
+struct TrainEpoch<'a, const L: usize> {
+    group: &'a mut LaneGroup<L>,
+    job: &'a EpochJob<'a>,
+}
+
+impl<const L: usize> simd::Kernel for TrainEpoch<'_, L> {
+    type Output = [f64; L];
+
+    #[inline(always)]
+    fn run<I: simd::Isa>(self) -> [f64; L] {
+        let (g, job) = (self.group, self.job);
+        let orders = std::array::from_fn(|q| job.orders[g.lane_member(q)].as_slice());
+        kernel::train_epoch::<I, L>(
+            job.dims,
+            g.activation,
+            job.optimizer,
+            &mut g.params,
+            job.data,
+            orders,
+            job.batch_size,
+            job.lr,
+            &mut g.scratch,
+        )
+    }
+}
+
+/// One group's evaluation on a data set, as a kernel to compile per instruction set.
+struct Evaluate<'a, const L: usize> {
+    group: &'a mut LaneGroup<L>,
+    dims: &'a [usize],
+    data: &'a Dataset,
+}
+
+impl<const L: usize> simd::Kernel for Evaluate<'_, L> {
+    type Output = ([f64; L], [f64; L]);
+
+    #[inline(always)]
+    fn run<I: simd::Isa>(self) -> Self::Output {
+        let g = self.group;
+        kernel::evaluate::<I, L>(self.dims, g.activation, &g.params, self.data, &mut g.scratch)
+    }
+}
+
+/// A lane group of one of the widths the engine uses.
+#[derive(Clone, Debug)]
+enum Group {
+    One(LaneGroup<1>),
+    Four(LaneGroup<4>),
+    Eight(LaneGroup<8>),
+}
+
+/// Runs `$body` on the lane group inside `$group`, whatever its width.
+macro_rules! on_group {
+    ($group:expr, $g:ident => $body:expr) => {
+        match $group {
+            Group::One($g) => $body,
+            Group::Four($g) => $body,
+            Group::Eight($g) => $body,
+        }
+    };
+}
+
+impl Group {
+    /// Groups members by activation into lanes: runs of 8, then what remains in 8 lanes (5 to
+    /// 7 members), 4 lanes (2 to 4) or alone.
+    fn pack(
+        dims: &[usize],
+        activations: &[Activation],
+        all: &[MemberParams],
+    ) -> Result<Vec<Self>, String> {
+        let mut kinds: Vec<Activation> = Vec::new();
+        for &a in activations {
+            if !kinds.contains(&a) {
+                kinds.push(a);
+            }
+        }
+        let mut groups = Vec::new();
+        for kind in kinds {
+            let same: Vec<usize> = (0..all.len()).filter(|&k| activations[k] == kind).collect();
+            for chunk in same.chunks(8) {
+                let members = chunk.to_vec();
+                groups.push(match chunk.len() {
+                    5.. => Self::Eight(LaneGroup::new(dims, kind, members, all)?),
+                    2..=4 => Self::Four(LaneGroup::new(dims, kind, members, all)?),
+                    _ => Self::One(LaneGroup::new(dims, kind, members, all)?),
+                });
+            }
+        }
+        Ok(groups)
+    }
+
+    fn members(&self) -> &[usize] {
+        on_group!(self, g => &g.members)
+    }
+
+    fn member(&self, q: usize) -> MemberParams {
+        on_group!(self, g => g.params.unpack(q))
+    }
+}
+
+/// What one epoch of training needs, shared by every group.
+struct EpochJob<'a> {
+    dims: &'a [usize],
+    optimizer: &'a OptimizerSpec,
+    data: &'a Dataset,
+    orders: &'a [Vec<usize>],
+    batch_size: usize,
+    lr: f64,
+}
+
 /// A whole ensemble on the host with its optimizer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct FusedEnsemble {
     dims: Vec<usize>,
     activations: Vec<Activation>,
-    members: Vec<MemberParams>,
+    groups: Vec<Group>,
+    /// `(group, lane)` of each member.
+    lanes: Vec<(usize, usize)>,
     optimizer: OptimizerSpec,
-    threads: usize,
+    /// Worker threads for the groups; none when one thread suffices.
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl FusedEnsemble {
@@ -44,7 +212,7 @@ impl FusedEnsemble {
             .iter()
             .map(|l| (to_host(l.weight.val()), to_host(l.bias.val())))
             .collect();
-        let members = (0..k)
+        let members: Vec<MemberParams> = (0..k)
             .map(|m| {
                 let (weights, biases) = host
                     .iter()
@@ -56,38 +224,77 @@ impl FusedEnsemble {
                         )
                     })
                     .unzip();
-                let states = vec![Default::default(); dims.len() - 1];
                 MemberParams {
                     weights,
                     biases,
-                    states,
+                    states: vec![Default::default(); dims.len() - 1],
                 }
             })
             .collect();
-        Self {
+        let mut fused = Self {
             dims,
             activations: mlp.activations.clone(),
-            members,
+            groups: Vec::new(),
+            lanes: Vec::new(),
             optimizer,
-            threads: threads.max(1),
+            pool: None,
+        };
+        fused
+            .set_members(&members)
+            .expect("fresh members share their optimizer's progress");
+        let threads = threads.min(fused.groups.len());
+        if threads > 1 {
+            fused.pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("actlab-fused-{i}"))
+                .build()
+                .ok()
+                .map(Arc::new);
         }
+        fused
+    }
+
+    /// Packs `members` into lane groups.
+    fn set_members(&mut self, members: &[MemberParams]) -> Result<(), String> {
+        self.groups = Group::pack(&self.dims, &self.activations, members)?;
+        self.lanes = vec![(0, 0); members.len()];
+        for (g, group) in self.groups.iter().enumerate() {
+            for (q, &k) in group.members().iter().enumerate() {
+                self.lanes[k] = (g, q);
+            }
+        }
+        Ok(())
+    }
+
+    /// Member `k`'s parameters and optimizer state.
+    fn member(&self, k: usize) -> MemberParams {
+        let (g, q) = self.lanes[k];
+        self.groups[g].member(q)
+    }
+
+    fn all_members(&self) -> Vec<MemberParams> {
+        (0..self.members()).map(|k| self.member(k)).collect()
+    }
+
+    /// The number of members.
+    pub fn members(&self) -> usize {
+        self.lanes.len()
     }
 
     /// The ensemble as a Burn module again.
     pub fn to_mlp<B: Backend>(&self, device: &B::Device) -> Mlp<B> {
-        let k = self.members.len();
+        let members = self.all_members();
+        let k = members.len();
         let layers = self
             .dims
             .windows(2)
             .enumerate()
             .map(|(l, d)| {
-                let w: Vec<f64> = self
-                    .members
+                let w: Vec<f64> = members
                     .iter()
                     .flat_map(|m| m.weights[l].iter().copied())
                     .collect();
-                let b: Vec<f64> = self
-                    .members
+                let b: Vec<f64> = members
                     .iter()
                     .flat_map(|m| m.biases[l].iter().copied())
                     .collect();
@@ -109,49 +316,21 @@ impl FusedEnsemble {
         }
     }
 
-    /// Runs `f(member index, params, activation)` for every member, spread over the threads;
-    /// results come back in member order.
-    fn for_members<R: Send>(
-        &mut self,
-        f: impl Fn(usize, &mut MemberParams, Activation) -> R + Sync,
-    ) -> Vec<R> {
-        let chunk = self.members.len().div_ceil(self.threads);
-        let activations = &self.activations;
-        if self.threads == 1 || self.members.len() == 1 {
-            return self
-                .members
-                .iter_mut()
-                .zip(activations)
-                .enumerate()
-                .map(|(k, (m, &a))| f(k, m, a))
-                .collect();
+    /// Runs `f` on every group, on the pool's threads when there is one; results in group order.
+    fn for_groups<R: Send>(&mut self, f: impl Fn(&mut Group) -> R + Sync + Send) -> Vec<R> {
+        match &self.pool {
+            Some(pool) => pool.install(|| self.groups.par_iter_mut().map(f).collect()),
+            None => self.groups.iter_mut().map(f).collect(),
         }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .members
-                .chunks_mut(chunk)
-                .zip(activations.chunks(chunk))
-                .enumerate()
-                .map(|(c, (ms, acts))| {
-                    let f = &f;
-                    scope.spawn(move || {
-                        ms.iter_mut()
-                            .zip(acts)
-                            .enumerate()
-                            .map(|(i, (m, &a))| f(c * chunk + i, m, a))
-                            .collect::<Vec<R>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("a training thread panicked"))
-                .collect()
-        })
     }
 
-    /// One epoch of SGD with learning rate `lr`: member `k` visits `data` in `orders[k]`, in
-    /// batches of `batch_size`. Returns each member's mean batch loss (each before its update).
+    /// Spreads per-group, per-lane results back to member order.
+    fn by_member<T: Copy + Default>(&self, per_group: &[Vec<T>]) -> Vec<T> {
+        self.lanes.iter().map(|&(g, q)| per_group[g][q]).collect()
+    }
+
+    /// One epoch with learning rate `lr`: member `k` visits `data` in `orders[k]`, in batches
+    /// of `batch_size`. Returns each member's mean batch loss (each before its update).
     pub fn train_epoch(
         &mut self,
         data: &Dataset,
@@ -161,48 +340,34 @@ impl FusedEnsemble {
     ) -> Vec<f64> {
         let dims = self.dims.clone();
         let optimizer = self.optimizer;
-        let rows = batch_size.min(data.len());
-        self.for_members(|k, params, activation| {
-            let mut scratch = Scratch::new(&dims, rows);
-            let batches = orders[k].chunks(batch_size);
-            let steps = batches.len();
-            let total: f64 = batches
-                .map(|batch| {
-                    train_step(
-                        &dims,
-                        activation,
-                        &optimizer,
-                        params,
-                        data,
-                        batch,
-                        lr,
-                        &mut scratch,
-                    )
-                })
-                .sum();
-            total / steps as f64
-        })
+        let job = EpochJob {
+            dims: &dims,
+            optimizer: &optimizer,
+            data,
+            orders,
+            batch_size,
+            lr,
+        };
+        let per_group = self.for_groups(|group| on_group!(group, g => g.train_epoch(&job)));
+        self.by_member(&per_group)
+    }
+
+    /// Loss and accuracy of every member on all of `data`: `(loss[K], accuracy[K])`.
+    pub fn evaluate(&mut self, data: &Dataset) -> (Vec<f64>, Vec<f64>) {
+        let dims = self.dims.clone();
+        let per_group = self.for_groups(|group| on_group!(group, g => g.evaluate(&dims, data)));
+        self.by_member(&per_group).into_iter().unzip()
     }
 
     /// Member `k`'s forward and backward pass on all of `data` without changing anything:
     /// every layer's `z`, `a`, `dL/dz` and parameter gradients of the mean loss.
     pub fn probe(&self, k: usize, data: &Dataset) -> Scratch {
-        let all: Vec<usize> = (0..data.len()).collect();
-        let mut scratch = Scratch::new(&self.dims, all.len());
-        backward(
-            &self.dims,
-            self.activations[k],
-            &self.members[k],
-            data,
-            &all,
-            &mut scratch,
-        );
-        scratch
+        kernel::gradients(&self.dims, self.activations[k], &self.member(k), data)
     }
 
     /// Every member's optimizer state: per layer, (weights, biases).
     pub fn optimizer_states(&self) -> Vec<Vec<(HostState, HostState)>> {
-        self.members.iter().map(|m| m.states.clone()).collect()
+        self.all_members().into_iter().map(|m| m.states).collect()
     }
 
     /// Restores the optimizer states saved by [`Self::optimizer_states`].
@@ -210,20 +375,19 @@ impl FusedEnsemble {
         &mut self,
         states: Vec<Vec<(HostState, HostState)>>,
     ) -> Result<(), String> {
-        if states.len() != self.members.len()
-            || states.iter().any(|s| s.len() != self.dims.len() - 1)
-        {
+        let k = self.members();
+        if states.len() != k || states.iter().any(|s| s.len() != self.dims.len() - 1) {
             return Err(format!(
-                "optimizer state for {} members does not fit {} members of {} layers",
+                "optimizer state for {} members does not fit {k} members of {} layers",
                 states.len(),
-                self.members.len(),
                 self.dims.len() - 1
             ));
         }
-        for (m, s) in self.members.iter_mut().zip(states) {
+        let mut members = self.all_members();
+        for (m, s) in members.iter_mut().zip(states) {
             m.states = s;
         }
-        Ok(())
+        self.set_members(&members)
     }
 
     /// Member `k`'s hidden activation.
@@ -234,33 +398,5 @@ impl FusedEnsemble {
     /// Layer widths from input to output.
     pub fn dims(&self) -> &[usize] {
         &self.dims
-    }
-
-    /// Member `k`'s weights of every layer, row-major `[fan_in * fan_out]`.
-    pub fn weights(&self, k: usize) -> &[Vec<f64>] {
-        &self.members[k].weights
-    }
-
-    /// Loss and accuracy of every member on all of `data`: `(loss[K], accuracy[K])`.
-    pub fn evaluate(&mut self, data: &Dataset) -> (Vec<f64>, Vec<f64>) {
-        let dims = self.dims.clone();
-        let all: Vec<usize> = (0..data.len()).collect();
-        let results = self.for_members(|_, params, activation| {
-            let mut scratch = Scratch::new(&dims, all.len());
-            forward(&dims, activation, params, data, &all, &mut scratch);
-            let logits = scratch.z.last().expect("an output layer");
-            let (mut loss, mut correct) = (0.0, 0usize);
-            for (&i, &z) in all.iter().zip(logits) {
-                let p = sigmoid_value(z);
-                let y = f64::from(data.y[i]);
-                loss += y * (p + EPS).ln() + (1.0 - y) * (1.0 - p + EPS).ln();
-                correct += usize::from((p >= 0.5) == (data.y[i] == 1));
-            }
-            (
-                -(loss / all.len() as f64),
-                correct as f64 / all.len() as f64,
-            )
-        });
-        results.into_iter().unzip()
     }
 }

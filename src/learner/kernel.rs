@@ -1,16 +1,24 @@
-//! The fused engine's kernels: one member's forward pass, backward pass and optimizer step over
-//! plain float64 buffers, in the order of operations of `Mlp::forward` and its autodiff.
+//! The fused engine's kernel: forward pass, backward pass and optimizer step of `L` members at
+//! once over plain float64 buffers, in the order of operations of `Mlp::forward` and its
+//! autodiff.
+//!
+//! Every number is a lane vector `[f64; L]` holding one quantity for `L` members (member `q` in
+//! lane `q`), so one vector instruction serves `L` members, while each member sees exactly the
+//! operations, in exactly the order, it would see alone: members trained together match
+//! single-model training bit for bit. `L = 1` is the single-model kernel.
 
 use super::{
     loss::EPS,
     optim::{HostState, OptimizerSpec},
+    simd::{Isa, Portable},
 };
 use crate::{
     data::Dataset,
     model::{Activation, activation::sigmoid_value},
 };
 
-/// One member's parameters: per layer, `[fan_in * fan_out]` row-major weights and `[fan_out]` biases.
+/// One member's parameters on the host: per layer, `[fan_in * fan_out]` row-major weights and
+/// `[fan_out]` biases, with the optimizer's state.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct MemberParams {
     pub(crate) weights: Vec<Vec<f64>>,
@@ -19,7 +27,108 @@ pub(crate) struct MemberParams {
     pub(crate) states: Vec<(HostState, HostState)>,
 }
 
-/// Per-layer buffers of one member's forward pass on a batch.
+/// `L` members' parameters, lane-interleaved: per layer `[fan_in * fan_out]` row-major weights
+/// and `[fan_out]` biases, each entry a lane vector.
+#[derive(Clone, Debug)]
+pub(crate) struct LaneParams<const L: usize> {
+    pub(crate) weights: Vec<Vec<[f64; L]>>,
+    pub(crate) biases: Vec<Vec<[f64; L]>>,
+    /// Optimizer state per layer (weights, biases), over the flattened lane buffers.
+    pub(crate) states: Vec<(HostState, HostState)>,
+}
+
+fn interleave<const L: usize>(values: &[&[f64]]) -> Vec<[f64; L]> {
+    (0..values[0].len())
+        .map(|i| std::array::from_fn(|q| values[q][i]))
+        .collect()
+}
+
+impl<const L: usize> LaneParams<L> {
+    /// Packs `L` members into lanes; all must share their layer sizes and optimizer progress.
+    pub(crate) fn pack(members: [&MemberParams; L]) -> Result<Self, String> {
+        let layers = members[0].weights.len();
+        let per_layer = |f: fn(&MemberParams, usize) -> &[f64]| -> Vec<Vec<[f64; L]>> {
+            (0..layers)
+                .map(|l| interleave(&members.map(|m| f(m, l))))
+                .collect()
+        };
+        let states = (0..layers)
+            .map(|l| {
+                Ok((
+                    HostState::interleave(&members.map(|m| &m.states[l].0))?,
+                    HostState::interleave(&members.map(|m| &m.states[l].1))?,
+                ))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Self {
+            weights: per_layer(|m, l| &m.weights[l]),
+            biases: per_layer(|m, l| &m.biases[l]),
+            states,
+        })
+    }
+
+    /// The member in lane `q`.
+    pub(crate) fn unpack(&self, q: usize) -> MemberParams {
+        let lane = |layers: &[Vec<[f64; L]>]| -> Vec<Vec<f64>> {
+            layers
+                .iter()
+                .map(|v| v.iter().map(|x| x[q]).collect())
+                .collect()
+        };
+        MemberParams {
+            weights: lane(&self.weights),
+            biases: lane(&self.biases),
+            states: self
+                .states
+                .iter()
+                .map(|(w, b)| (w.lane(q, L), b.lane(q, L)))
+                .collect(),
+        }
+    }
+}
+
+/// Per-layer buffers of `L` members' forward and backward passes on up to `rows` rows.
+#[derive(Clone, Debug)]
+pub(crate) struct LaneScratch<const L: usize> {
+    /// `a[0]` is the input; `a[l]` the activation of layer `l` (`[rows * width]`).
+    a: Vec<Vec<[f64; L]>>,
+    /// `z[l]`: the pre-activation of layer `l + 1`.
+    z: Vec<Vec<[f64; L]>>,
+    /// `dz[l]`: the gradient of the mean loss with respect to `z[l]`.
+    dz: Vec<Vec<[f64; L]>>,
+    grad_w: Vec<Vec<[f64; L]>>,
+    grad_b: Vec<Vec<[f64; L]>>,
+    /// The labels, 0 or 1.
+    y: Vec<[f64; L]>,
+    rows: usize,
+}
+
+impl<const L: usize> LaneScratch<L> {
+    pub(crate) fn new(dims: &[usize], rows: usize) -> Self {
+        let rows_of = |widths: &[usize]| -> Vec<Vec<[f64; L]>> {
+            widths.iter().map(|&w| vec![[0.0; L]; rows * w]).collect()
+        };
+        let layers = dims.windows(2);
+        Self {
+            a: rows_of(dims),
+            z: rows_of(&dims[1..]),
+            dz: rows_of(&dims[1..]),
+            grad_w: layers.clone().map(|d| vec![[0.0; L]; d[0] * d[1]]).collect(),
+            grad_b: layers.map(|d| vec![[0.0; L]; d[1]]).collect(),
+            y: vec![[0.0; L]; rows],
+            rows,
+        }
+    }
+
+    /// Room for at least `rows` rows.
+    fn reserve(&mut self, dims: &[usize], rows: usize) {
+        if self.rows < rows {
+            *self = Self::new(dims, rows);
+        }
+    }
+}
+
+/// One member's forward and backward pass on a batch, every layer, in plain float64.
 pub struct Scratch {
     /// `a[0]` is the input; `a[l]` the activation of layer `l` (`[rows * width]`).
     pub a: Vec<Vec<f64>>,
@@ -32,134 +141,283 @@ pub struct Scratch {
     pub grad_b: Vec<Vec<f64>>,
 }
 
-impl Scratch {
-    pub fn new(dims: &[usize], rows: usize) -> Self {
-        let layers = dims.windows(2);
+impl From<LaneScratch<1>> for Scratch {
+    fn from(s: LaneScratch<1>) -> Self {
+        let flat = |v: Vec<Vec<[f64; 1]>>| v.into_iter().map(Vec::into_flattened).collect();
         Self {
-            a: dims.iter().map(|&w| vec![0.0; rows * w]).collect(),
-            z: dims[1..].iter().map(|&w| vec![0.0; rows * w]).collect(),
-            dz: dims[1..].iter().map(|&w| vec![0.0; rows * w]).collect(),
-            grad_w: layers.clone().map(|d| vec![0.0; d[0] * d[1]]).collect(),
-            grad_b: layers.map(|d| vec![0.0; d[1]]).collect(),
+            a: flat(s.a),
+            z: flat(s.z),
+            dz: flat(s.dz),
+            grad_w: flat(s.grad_w),
+            grad_b: flat(s.grad_b),
         }
     }
 }
 
-/// `z = a @ W + b` then the activation, layer by layer, for the rows `batch` of `data`.
-pub(crate) fn forward(
+/// Every `step`-th lane vector of a buffer from `start`.
+#[derive(Clone, Copy)]
+struct Strided<'a, const L: usize> {
+    values: &'a [[f64; L]],
+    start: usize,
+    step: usize,
+}
+
+impl<'a, const L: usize> Strided<'a, L> {
+    fn new(values: &'a [[f64; L]], start: usize, step: usize) -> Self {
+        Self {
+            values,
+            start,
+            step,
+        }
+    }
+
+    #[inline(always)]
+    fn at(&self, i: usize) -> &'a [f64; L] {
+        &self.values[self.start + i * self.step]
+    }
+
+    #[inline(always)]
+    fn shifted(self, by: usize) -> Self {
+        Self {
+            start: self.start + by,
+            ..self
+        }
+    }
+}
+
+/// `out[t] = sum over i < terms of a[i] * b[i]`, where output `t` reads `b` shifted by
+/// `t * next`. Each sum runs in order of `i` from 0.0; four run at once, so that the adder's
+/// latency is hidden behind independent sums.
+#[inline(always)]
+fn dot_products<I: Isa, const L: usize>(
+    out: &mut [[f64; L]],
+    terms: usize,
+    a: Strided<'_, L>,
+    b: Strided<'_, L>,
+    next: usize,
+) {
+    #[inline(always)]
+    fn block<I: Isa, const L: usize, const B: usize>(
+        terms: usize,
+        a: Strided<'_, L>,
+        b: Strided<'_, L>,
+        next: usize,
+    ) -> [[f64; L]; B] {
+        let mut acc = [[0.0; L]; B];
+        for i in 0..terms {
+            let x = a.at(i);
+            for (t, acc) in acc.iter_mut().enumerate() {
+                *acc = I::mul_add(*acc, x, b.shifted(t * next).at(i));
+            }
+        }
+        acc
+    }
+    let mut blocks = out.chunks_exact_mut(4);
+    let mut first = 0;
+    for sums in &mut blocks {
+        sums.copy_from_slice(&block::<I, L, 4>(terms, a, b.shifted(first * next), next));
+        first += 4;
+    }
+    for (t, sum) in blocks.into_remainder().iter_mut().enumerate() {
+        [*sum] = block::<I, L, 1>(terms, a, b.shifted((first + t) * next), next);
+    }
+}
+
+/// Loads `n` rows into the input layer and the labels: lane `q` reads `rows[q]`.
+#[inline(always)]
+fn load<const L: usize>(data: &Dataset, rows: [&[usize]; L], n: usize, s: &mut LaneScratch<L>) {
+    let (input, y) = (&mut s.a[0][..n * 2], &mut s.y[..n]);
+    for (r, (x, y)) in input.chunks_exact_mut(2).zip(y).enumerate() {
+        for q in 0..L {
+            let i = rows[q][r];
+            x[0][q] = data.x[i][0];
+            x[1][q] = data.x[i][1];
+            y[q] = f64::from(data.y[i]);
+        }
+    }
+}
+
+/// `z = a @ W + b` then the activation, layer by layer, for the `n` loaded rows.
+#[inline(always)]
+fn forward<I: Isa, const L: usize>(
     dims: &[usize],
     activation: Activation,
-    params: &MemberParams,
-    data: &Dataset,
-    batch: &[usize],
-    s: &mut Scratch,
+    p: &LaneParams<L>,
+    n: usize,
+    s: &mut LaneScratch<L>,
 ) {
-    let n = batch.len();
-    for (r, &i) in batch.iter().enumerate() {
-        s.a[0][r * 2..r * 2 + 2].copy_from_slice(&data.x[i]);
-    }
     let layers = dims.len() - 1;
     for l in 0..layers {
         let (fan_in, fan_out) = (dims[l], dims[l + 1]);
-        let (w, b) = (&params.weights[l], &params.biases[l]);
+        let (w, b) = (&p.weights[l], &p.biases[l]);
         let (input, rest) = s.a.split_at_mut(l + 1);
-        let input = &input[l];
-        let z = &mut s.z[l];
-        for r in 0..n {
-            let row = &mut z[r * fan_out..(r + 1) * fan_out];
-            row.fill(0.0);
-            for p in 0..fan_in {
-                let x = input[r * fan_in + p];
-                for (acc, &wpj) in row.iter_mut().zip(&w[p * fan_out..(p + 1) * fan_out]) {
-                    *acc += x * wpj;
-                }
-            }
-            for (acc, &bj) in row.iter_mut().zip(b) {
-                *acc += bj;
+        let z = &mut s.z[l][..n * fan_out];
+        let inputs = &input[l][..n * fan_in];
+        for (r, z_row) in z.chunks_exact_mut(fan_out).enumerate() {
+            let x = Strided::new(inputs, r * fan_in, 1);
+            dot_products::<I, L>(z_row, fan_in, x, Strided::new(w, 0, fan_out), 1);
+            for (acc, b) in z_row.iter_mut().zip(b) {
+                *acc = I::add(*acc, b);
             }
         }
         if l + 1 < layers {
-            activation.apply_slice(&z[..n * fan_out], &mut rest[0][..n * fan_out]);
+            activation.apply_slice(z.as_flattened(), rest[0][..n * fan_out].as_flattened_mut());
         }
     }
 }
 
-/// One optimizer step on `batch`; returns the batch loss before the update.
+/// `y log(p + eps) + (1 - y) log(1 - p + eps)` for a label `y` of 0 or 1. Only one logarithm
+/// is taken: the other term is a signed zero, and adding it changes no bit of the sum.
+#[inline(always)]
+fn log_likelihood(p: f64, y: f64) -> f64 {
+    if y == 1.0 {
+        (p + EPS).ln()
+    } else {
+        (1.0 - p + EPS).ln()
+    }
+}
+
+/// The article's output gradient `(sigmoid(logit) - y) / n` into the last `dz`; returns each
+/// lane's mean loss.
+#[inline(always)]
+fn output_gradient<const L: usize>(n: usize, s: &mut LaneScratch<L>) -> [f64; L] {
+    let last = s.z.len() - 1;
+    let (logits, dz) = (&s.z[last][..n], &mut s.dz[last][..n]);
+    let mut loss = [0.0; L];
+    for ((z, y), dz) in logits.iter().zip(&s.y[..n]).zip(dz) {
+        for q in 0..L {
+            let (p, y) = (sigmoid_value(z[q]), y[q]);
+            loss[q] += log_likelihood(p, y);
+            dz[q] = (p - y) / n as f64;
+        }
+    }
+    loss.map(|l| -(l / n as f64))
+}
+
+/// Backpropagates the last `dz` through every layer: each layer's `dz` and parameter gradients.
+#[inline(always)]
+fn backward<I: Isa, const L: usize>(
+    dims: &[usize],
+    activation: Activation,
+    p: &LaneParams<L>,
+    n: usize,
+    s: &mut LaneScratch<L>,
+) {
+    for l in (0..dims.len() - 1).rev() {
+        let (fan_in, fan_out) = (dims[l], dims[l + 1]);
+        let (below, here) = s.dz.split_at_mut(l);
+        let delta = &here[0][..n * fan_out];
+        let input = &s.a[l][..n * fan_in];
+        if l > 0 {
+            let below = &mut below[l - 1][..n * fan_in];
+            let w = &p.weights[l];
+            for (r, da_row) in below.chunks_exact_mut(fan_in).enumerate() {
+                let d = Strided::new(delta, r * fan_out, 1);
+                dot_products::<I, L>(da_row, fan_out, d, Strided::new(w, 0, 1), fan_out);
+            }
+            activation.scale_by_derivative(
+                s.z[l - 1][..n * fan_in].as_flattened(),
+                input.as_flattened(),
+                below.as_flattened_mut(),
+            );
+        }
+        // Each gradient entry sums its rows in order from 0.0, as `a^T @ delta` entry by entry.
+        for (p, g_row) in s.grad_w[l].chunks_exact_mut(fan_out).enumerate() {
+            let x = Strided::new(input, p, fan_in);
+            dot_products::<I, L>(g_row, n, x, Strided::new(delta, 0, fan_out), 1);
+        }
+        let grad_b = &mut s.grad_b[l];
+        grad_b.fill([0.0; L]);
+        for d_row in delta.chunks_exact(fan_out) {
+            for (g, d) in grad_b.iter_mut().zip(d_row) {
+                *g = I::add(*g, d);
+            }
+        }
+    }
+}
+
+/// One epoch of mini-batch training: lane `q` visits `data` in `orders[q]`, in batches of
+/// `batch_size`. Returns each lane's mean batch loss (each before its update).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn train_step(
+#[inline(always)]
+pub(crate) fn train_epoch<I: Isa, const L: usize>(
     dims: &[usize],
     activation: Activation,
     optimizer: &OptimizerSpec,
-    params: &mut MemberParams,
+    p: &mut LaneParams<L>,
     data: &Dataset,
-    batch: &[usize],
+    orders: [&[usize]; L],
+    batch_size: usize,
     lr: f64,
-    s: &mut Scratch,
-) -> f64 {
-    let loss = backward(dims, activation, params, data, batch, s);
-    for (l, (state_w, state_b)) in params.states.iter_mut().enumerate() {
-        optimizer.update(lr, &mut params.weights[l], &mut s.grad_w[l], state_w);
-        optimizer.update(lr, &mut params.biases[l], &mut s.grad_b[l], state_b);
+    s: &mut LaneScratch<L>,
+) -> [f64; L] {
+    s.reserve(dims, batch_size.min(data.len()));
+    let mut total = [0.0; L];
+    let mut steps = 0;
+    for start in (0..data.len()).step_by(batch_size) {
+        let n = batch_size.min(data.len() - start);
+        load(data, orders.map(|o| &o[start..]), n, s);
+        forward::<I, L>(dims, activation, p, n, s);
+        let loss = output_gradient(n, s);
+        backward::<I, L>(dims, activation, p, n, s);
+        for (l, (state_w, state_b)) in p.states.iter_mut().enumerate() {
+            let (w, g) = (p.weights[l].as_flattened_mut(), s.grad_w[l].as_flattened_mut());
+            optimizer.update(lr, w, g, state_w);
+            let (b, g) = (p.biases[l].as_flattened_mut(), s.grad_b[l].as_flattened_mut());
+            optimizer.update(lr, b, g, state_b);
+        }
+        for q in 0..L {
+            total[q] += loss[q];
+        }
+        steps += 1;
     }
-    loss
+    total.map(|t| t / steps as f64)
 }
 
-/// Forward and backward on `batch`: fills `s` with every layer's `z`, `a`, `dL/dz` and the
-/// parameter gradients of the mean loss; returns the loss.
-pub(crate) fn backward(
+/// Each lane's loss and accuracy on all of `data`: `(loss, accuracy)`.
+#[inline(always)]
+pub(crate) fn evaluate<I: Isa, const L: usize>(
     dims: &[usize],
     activation: Activation,
-    params: &MemberParams,
+    p: &LaneParams<L>,
     data: &Dataset,
-    batch: &[usize],
-    s: &mut Scratch,
-) -> f64 {
-    forward(dims, activation, params, data, batch, s);
-    let n = batch.len();
-    let layers = dims.len() - 1;
-    let mut loss = 0.0;
-    for (r, &i) in batch.iter().enumerate() {
-        let p = sigmoid_value(s.z[layers - 1][r]);
-        let y = f64::from(data.y[i]);
-        loss += y * (p + EPS).ln() + (1.0 - y) * (1.0 - p + EPS).ln();
-        s.dz[layers - 1][r] = (p - y) / n as f64;
-    }
-    for l in (0..layers).rev() {
-        let (fan_in, fan_out) = (dims[l], dims[l + 1]);
-        let (below, here) = s.dz.split_at_mut(l);
-        let delta = &here[0];
-        let input = &s.a[l];
-        if l > 0 {
-            let w = &params.weights[l];
-            for r in 0..n {
-                let d_row = &delta[r * fan_out..(r + 1) * fan_out];
-                for p in 0..fan_in {
-                    let da: f64 = d_row
-                        .iter()
-                        .zip(&w[p * fan_out..(p + 1) * fan_out])
-                        .map(|(d, w)| d * w)
-                        .sum();
-                    let idx = r * fan_in + p;
-                    below[l - 1][idx] = da * activation.derivative(s.z[l - 1][idx], input[idx]);
-                }
-            }
-        }
-        // Row by row, so the inner loops run over contiguous memory; each gradient entry still
-        // sums its rows in order, exactly as `a^T @ delta` written entry by entry would.
-        let (grad_w, grad_b) = (&mut s.grad_w[l], &mut s.grad_b[l]);
-        grad_w.fill(0.0);
-        grad_b.fill(0.0);
-        for r in 0..n {
-            let d_row = &delta[r * fan_out..(r + 1) * fan_out];
-            for (p, &x) in input[r * fan_in..(r + 1) * fan_in].iter().enumerate() {
-                for (g, &d) in grad_w[p * fan_out..(p + 1) * fan_out].iter_mut().zip(d_row) {
-                    *g += x * d;
-                }
-            }
-            for (g, &d) in grad_b.iter_mut().zip(d_row) {
-                *g += d;
-            }
+    s: &mut LaneScratch<L>,
+) -> ([f64; L], [f64; L]) {
+    let n = data.len();
+    let all: Vec<usize> = (0..n).collect();
+    s.reserve(dims, n);
+    load(data, [all.as_slice(); L], n, s);
+    forward::<I, L>(dims, activation, p, n, s);
+    let logits = &s.z[s.z.len() - 1][..n];
+    let (mut loss, mut correct) = ([0.0; L], [0usize; L]);
+    for (z, y) in logits.iter().zip(&s.y[..n]) {
+        for q in 0..L {
+            let (p, y) = (sigmoid_value(z[q]), y[q]);
+            loss[q] += log_likelihood(p, y);
+            correct[q] += usize::from((p >= 0.5) == (y == 1.0));
         }
     }
-    -(loss / n as f64)
+    (
+        loss.map(|l| -(l / n as f64)),
+        correct.map(|c| c as f64 / n as f64),
+    )
+}
+
+/// One member's forward and backward pass on all of `data`, changing nothing: every layer's
+/// `z`, `a`, `dL/dz` and parameter gradients of the mean loss.
+pub(crate) fn gradients(
+    dims: &[usize],
+    activation: Activation,
+    member: &MemberParams,
+    data: &Dataset,
+) -> Scratch {
+    let p = LaneParams::pack([member]).expect("one member always packs");
+    let n = data.len();
+    let all: Vec<usize> = (0..n).collect();
+    let mut s = LaneScratch::new(dims, n);
+    load(data, [all.as_slice()], n, &mut s);
+    forward::<Portable, 1>(dims, activation, &p, n, &mut s);
+    output_gradient(n, &mut s);
+    backward::<Portable, 1>(dims, activation, &p, n, &mut s);
+    s.into()
 }

@@ -12,6 +12,7 @@ mod history;
 mod kernel;
 mod loss;
 pub mod optim;
+mod simd;
 
 pub use batches::{Batch, EvalSet, batches_for_epoch};
 pub use fused::FusedEnsemble;
@@ -114,7 +115,6 @@ impl<B: AutodiffBackend> Learner<B> {
     ) -> Self {
         let state = match engine {
             Engine::Fused | Engine::Auto if fused::applies::<B>() || engine == Engine::Fused => {
-                let threads = threads.min(model.members().div_ceil(8)).max(1);
                 State::Fused(FusedEnsemble::from_mlp(&model, optimizer, threads))
             }
             _ => {

@@ -209,6 +209,51 @@ pub struct HostState {
     time: i32,
 }
 
+impl HostState {
+    /// The states of `L = states.len()` members as one state over their lane-interleaved
+    /// parameters (entry `i` of member `q` at `i * L + q`). All must be at the same step.
+    pub(crate) fn interleave(states: &[&HostState]) -> Result<Self, String> {
+        let first = states[0];
+        let same_progress = |s: &&HostState| {
+            s.time == first.time
+                && s.velocity.is_some() == first.velocity.is_some()
+                && s.moments.is_some() == first.moments.is_some()
+        };
+        if !states.iter().all(same_progress) {
+            return Err("members trained together must share their optimizer's progress".into());
+        }
+        let weave = |lane: &dyn Fn(&HostState) -> &[f64]| -> Vec<f64> {
+            let len = lane(first).len();
+            (0..len * states.len())
+                .map(|i| lane(states[i % states.len()])[i / states.len()])
+                .collect()
+        };
+        Ok(Self {
+            velocity: first
+                .velocity
+                .as_ref()
+                .map(|_| weave(&|s| s.velocity.as_deref().unwrap_or_default())),
+            moments: first.moments.as_ref().map(|_| {
+                (
+                    weave(&|s| s.moments.as_ref().map_or(&[][..], |m| &m.0)),
+                    weave(&|s| s.moments.as_ref().map_or(&[][..], |m| &m.1)),
+                )
+            }),
+            time: first.time,
+        })
+    }
+
+    /// Lane `q` of a state interleaved over `lanes` members.
+    pub(crate) fn lane(&self, q: usize, lanes: usize) -> Self {
+        let pick = |v: &Vec<f64>| v.iter().skip(q).step_by(lanes).copied().collect();
+        Self {
+            velocity: self.velocity.as_ref().map(pick),
+            moments: self.moments.as_ref().map(|(a, b)| (pick(a), pick(b))),
+            time: self.time,
+        }
+    }
+}
+
 impl OptimizerSpec {
     /// Burn's `WeightDecay::transform`: `param * penalty + grad`.
     fn add_penalty(&self, param: &[f64], grad: &mut [f64]) {

@@ -117,6 +117,7 @@ impl Activation {
     }
 
     /// [`Self::value`] of each of `z` into `out`, choosing the function once for the slice.
+    #[inline(always)]
     pub fn apply_slice(self, z: &[f64], out: &mut [f64]) {
         fn map(z: &[f64], out: &mut [f64], f: impl Fn(f64) -> f64) {
             for (o, &v) in out.iter_mut().zip(z) {
@@ -128,6 +129,23 @@ impl Activation {
             Self::Relu => map(z, out, |v| Self::Relu.value(v)),
             Self::Tanh => map(z, out, f64::tanh),
             other => map(z, out, |v| other.value(v)),
+        }
+    }
+
+    /// Multiplies each of `grad` by the derivative at `z` (activation `a`), choosing the function
+    /// once for the slice: how much of each gradient passes back through the unit.
+    #[inline(always)]
+    pub fn scale_by_derivative(self, z: &[f64], a: &[f64], grad: &mut [f64]) {
+        fn map(z: &[f64], a: &[f64], grad: &mut [f64], f: impl Fn(f64, f64) -> f64) {
+            for ((g, &z), &a) in grad.iter_mut().zip(z).zip(a) {
+                *g = *g * f(z, a);
+            }
+        }
+        match self {
+            Self::Sigmoid => map(z, a, grad, |z, a| Self::Sigmoid.derivative(z, a)),
+            Self::Relu => map(z, a, grad, |z, a| Self::Relu.derivative(z, a)),
+            Self::Tanh => map(z, a, grad, |z, a| Self::Tanh.derivative(z, a)),
+            other => map(z, a, grad, |z, a| other.derivative(z, a)),
         }
     }
 
