@@ -66,9 +66,14 @@ impl NumpyRng {
             let y = (upper & UPPER_MASK) | (lower & LOWER_MASK);
             far ^ (y >> 1) ^ if y & 1 == 1 { MATRIX_A } else { 0 }
         };
-        for i in 0..N {
-            self.key[i] = twist(self.key[i], self.key[(i + 1) % N], self.key[(i + M) % N]);
+        // The reference implementation's three runs, which avoid wrapping indices.
+        for i in 0..N - M {
+            self.key[i] = twist(self.key[i], self.key[i + 1], self.key[i + M]);
         }
+        for i in N - M..N - 1 {
+            self.key[i] = twist(self.key[i], self.key[i + 1], self.key[i + M - N]);
+        }
+        self.key[N - 1] = twist(self.key[N - 1], self.key[0], self.key[M - 1]);
         self.pos = 0;
     }
 
@@ -159,6 +164,15 @@ impl NumpyRng {
         let mut order: Vec<usize> = (0..n).collect();
         self.shuffle(&mut order);
         order
+    }
+
+    /// One `permutation(n)` from each of `rngs`, drawn on all cores when there are many.
+    pub fn permutations(rngs: &mut [NumpyRng], n: usize) -> Vec<Vec<usize>> {
+        use rayon::prelude::*;
+        if rngs.len() < 16 {
+            return rngs.iter_mut().map(|r| r.permutation(n)).collect();
+        }
+        rngs.par_iter_mut().map(|r| r.permutation(n)).collect()
     }
 }
 

@@ -4,7 +4,7 @@ mod common;
 
 use actlab::{
     backend::{self, Train},
-    learner::{Engine, Learner},
+    learner::{Engine, Learner, OptimizerKind, OptimizerSpec},
     model::{Activation, InitScheme, Mlp, MlpConfig},
     numpy_rng::NumpyRng,
     run::train_plan,
@@ -52,8 +52,20 @@ fn fused_and_burn_engines_agree_on_the_seed_protocol() {
     }
 }
 
-/// Trains `members` (activation, init seed) together for `epochs`, each with its own data order.
+/// Trains `members` (activation, init seed) together for `epochs` with plain SGD, each with
+/// its own data order.
 fn train_together(engine: Engine, members: &[(Activation, u32)], epochs: usize) -> Vec<Vec<f64>> {
+    train_with(engine, OptimizerSpec::sgd(), 0.1, members, epochs)
+}
+
+/// [`train_together`] with any optimizer and learning rate.
+fn train_with(
+    engine: Engine,
+    optimizer: OptimizerSpec,
+    lr: f64,
+    members: &[(Activation, u32)],
+    epochs: usize,
+) -> Vec<Vec<f64>> {
     let device = backend::device();
     let split = seed_plan(&[]).experiment.data.build();
     let configs: Vec<MlpConfig> = members
@@ -75,10 +87,11 @@ fn train_together(engine: Engine, members: &[(Activation, u32)], epochs: usize) 
         .zip(&weights)
         .map(|(c, w)| (c, w.as_slice()))
         .collect();
-    let mut learner = Learner::<Train>::sgd(
+    let mut learner = Learner::<Train>::new(
         Mlp::from_members(&stacked, &device),
         engine,
-        0.1,
+        optimizer,
+        lr,
         32,
         &split,
         2,
@@ -103,21 +116,42 @@ fn train_together(engine: Engine, members: &[(Activation, u32)], epochs: usize) 
 
 #[test]
 fn each_ensemble_member_trains_exactly_as_it_would_alone() {
-    let members = [
-        (Activation::Sigmoid, 1),
-        (Activation::Relu, 2),
-        (Activation::Tanh, 3),
-        (Activation::Gelu, 4),
-        (Activation::Sigmoid, 5),
+    use Activation::{Gelu, Relu, Sigmoid, Tanh};
+    // On the fused engine, 9 sigmoid members fill 8 lanes of one kernel and 1 lane of
+    // another; 3 ReLU members share 4 lanes (one lane of padding); tanh and GELU train alone.
+    // Members are listed out of group order, so results must come back to the right member.
+    let mut members = vec![(Relu, 20), (Tanh, 30), (Sigmoid, 1)];
+    members.extend((2..10).map(|s| (Sigmoid, s)));
+    members.extend([(Gelu, 40), (Relu, 21), (Relu, 22)]);
+    let adam = OptimizerSpec {
+        kind: OptimizerKind::Adam,
+        ..OptimizerSpec::sgd()
+    };
+    let momentum = OptimizerSpec {
+        kind: OptimizerKind::Momentum,
+        momentum: 0.9,
+        ..OptimizerSpec::sgd()
+    };
+    let cases = [
+        (Engine::Burn, OptimizerSpec::sgd(), 0.1),
+        (Engine::Fused, OptimizerSpec::sgd(), 0.1),
+        (Engine::Fused, adam, 0.01),
+        (Engine::Fused, momentum, 0.05),
     ];
-    for engine in [Engine::Burn, Engine::Fused] {
-        let together = train_together(engine, &members, 30);
+    for (engine, optimizer, lr) in cases {
+        let together = train_with(engine, optimizer, lr, &members, 30);
         for (k, member) in members.iter().enumerate() {
-            let alone = train_together(engine, &[*member], 30).remove(0);
+            let alone = train_with(engine, optimizer, lr, &[*member], 30).remove(0);
             for (a, b) in together[k].iter().zip(&alone) {
+                // The fused engine's lanes do each member's arithmetic exactly as alone.
+                let same = match engine {
+                    Engine::Fused => a.to_bits() == b.to_bits(),
+                    _ => relative(*a, *b) < 1e-9,
+                };
                 assert!(
-                    relative(*a, *b) < 1e-9,
-                    "{engine:?} member {k}: {a} together vs {b} alone"
+                    same,
+                    "{engine:?} {:?} member {k} ({}): {a} together vs {b} alone",
+                    optimizer.kind, member.0
                 );
             }
         }

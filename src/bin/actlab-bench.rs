@@ -76,10 +76,7 @@ fn steps_per_second(engine: Engine, k: usize, epochs: usize, threads: usize, spl
     let mut rngs: Vec<NumpyRng> = (0..k as u32).map(NumpyRng::new).collect();
     let started = Instant::now();
     for _ in 0..epochs {
-        let orders: Vec<Vec<usize>> = rngs
-            .iter_mut()
-            .map(|r| r.permutation(split.train.len()))
-            .collect();
+        let orders = NumpyRng::permutations(&mut rngs, split.train.len());
         learner.train_epoch(&orders);
     }
     let steps = epochs * split.train.len().div_ceil(64);

@@ -117,7 +117,13 @@ impl<const L: usize> simd::Kernel for Evaluate<'_, L> {
     #[inline(always)]
     fn run<I: simd::Isa>(self) -> Self::Output {
         let g = self.group;
-        kernel::evaluate::<I, L>(self.dims, g.activation, &g.params, self.data, &mut g.scratch)
+        kernel::evaluate::<I, L>(
+            self.dims,
+            g.activation,
+            &g.params,
+            self.data,
+            &mut g.scratch,
+        )
     }
 }
 

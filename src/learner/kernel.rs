@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     data::Dataset,
-    model::{Activation, activation::sigmoid_value},
+    model::{Activation, activation::sigmoid_value, elementary},
 };
 
 /// One member's parameters on the host: per layer, `[fan_in * fan_out]` row-major weights and
@@ -100,6 +100,8 @@ pub(crate) struct LaneScratch<const L: usize> {
     grad_b: Vec<Vec<[f64; L]>>,
     /// The labels, 0 or 1.
     y: Vec<[f64; L]>,
+    /// Two per-row temporaries for the output layer.
+    t: [Vec<[f64; L]>; 2],
     rows: usize,
 }
 
@@ -113,9 +115,13 @@ impl<const L: usize> LaneScratch<L> {
             a: rows_of(dims),
             z: rows_of(&dims[1..]),
             dz: rows_of(&dims[1..]),
-            grad_w: layers.clone().map(|d| vec![[0.0; L]; d[0] * d[1]]).collect(),
+            grad_w: layers
+                .clone()
+                .map(|d| vec![[0.0; L]; d[0] * d[1]])
+                .collect(),
             grad_b: layers.map(|d| vec![[0.0; L]; d[1]]).collect(),
             y: vec![[0.0; L]; rows],
+            t: [vec![[0.0; L]; rows], vec![[0.0; L]; rows]],
             rows,
         }
     }
@@ -186,7 +192,7 @@ impl<'a, const L: usize> Strided<'a, L> {
 }
 
 /// `out[t] = sum over i < terms of a[i] * b[i]`, where output `t` reads `b` shifted by
-/// `t * next`. Each sum runs in order of `i` from 0.0; four run at once, so that the adder's
+/// `t * next`. Each sum runs in order of `i` from 0.0; up to eight run at once, so that the adder's
 /// latency is hidden behind independent sums.
 #[inline(always)]
 fn dot_products<I: Isa, const L: usize>(
@@ -212,13 +218,18 @@ fn dot_products<I: Isa, const L: usize>(
         }
         acc
     }
-    let mut blocks = out.chunks_exact_mut(4);
     let mut first = 0;
-    for sums in &mut blocks {
-        sums.copy_from_slice(&block::<I, L, 4>(terms, a, b.shifted(first * next), next));
+    while first + 8 <= out.len() {
+        let sums = block::<I, L, 8>(terms, a, b.shifted(first * next), next);
+        out[first..first + 8].copy_from_slice(&sums);
+        first += 8;
+    }
+    if first + 4 <= out.len() {
+        let sums = block::<I, L, 4>(terms, a, b.shifted(first * next), next);
+        out[first..first + 4].copy_from_slice(&sums);
         first += 4;
     }
-    for (t, sum) in blocks.into_remainder().iter_mut().enumerate() {
+    for (t, sum) in out[first..].iter_mut().enumerate() {
         [*sum] = block::<I, L, 1>(terms, a, b.shifted((first + t) * next), next);
     }
 }
@@ -270,28 +281,52 @@ fn forward<I: Isa, const L: usize>(
 /// is taken: the other term is a signed zero, and adding it changes no bit of the sum.
 #[inline(always)]
 fn log_likelihood(p: f64, y: f64) -> f64 {
-    if y == 1.0 {
-        (p + EPS).ln()
-    } else {
-        (1.0 - p + EPS).ln()
-    }
+    elementary::ln(if y == 1.0 { p + EPS } else { 1.0 - p + EPS })
 }
 
 /// The article's output gradient `(sigmoid(logit) - y) / n` into the last `dz`; returns each
 /// lane's mean loss.
 #[inline(always)]
-fn output_gradient<const L: usize>(n: usize, s: &mut LaneScratch<L>) -> [f64; L] {
+fn output_gradient<I: Isa, const L: usize>(n: usize, s: &mut LaneScratch<L>) -> [f64; L] {
+    let loss = output_terms::<I, L>(n, s);
     let last = s.z.len() - 1;
-    let (logits, dz) = (&s.z[last][..n], &mut s.dz[last][..n]);
-    let mut loss = [0.0; L];
-    for ((z, y), dz) in logits.iter().zip(&s.y[..n]).zip(dz) {
-        for q in 0..L {
-            let (p, y) = (sigmoid_value(z[q]), y[q]);
-            loss[q] += log_likelihood(p, y);
-            dz[q] = (p - y) / n as f64;
-        }
+    let (p, y) = (s.t[1][..n].as_flattened(), s.y[..n].as_flattened());
+    for ((dz, p), y) in s.dz[last][..n].as_flattened_mut().iter_mut().zip(p).zip(y) {
+        *dz = (p - y) / n as f64;
     }
     loss.map(|l| -(l / n as f64))
+}
+
+/// For the `n` loaded rows: the output probabilities into `t[1]`, and each lane's sum of
+/// `log_likelihood`. Flat loops over all lanes and rows, so that they vectorize.
+#[inline(always)]
+fn output_terms<I: Isa, const L: usize>(n: usize, s: &mut LaneScratch<L>) -> [f64; L] {
+    let logits = s.z[s.z.len() - 1][..n].as_flattened();
+    let [terms, p] = &mut s.t;
+    let (terms, p) = (&mut terms[..n], &mut p[..n]);
+    for (p, &z) in p.as_flattened_mut().iter_mut().zip(logits) {
+        *p = sigmoid_value(z);
+    }
+    let y = s.y[..n].as_flattened();
+    for ((t, &p), &y) in terms
+        .as_flattened_mut()
+        .iter_mut()
+        .zip(p.as_flattened())
+        .zip(y)
+    {
+        *t = log_likelihood(p, y);
+    }
+    lane_sums::<I, L>(terms)
+}
+
+/// Each lane's sum over `rows`, in order from 0.0.
+#[inline(always)]
+fn lane_sums<I: Isa, const L: usize>(rows: &[[f64; L]]) -> [f64; L] {
+    let mut sum = [0.0; L];
+    for row in rows {
+        sum = I::add(sum, row);
+    }
+    sum
 }
 
 /// Backpropagates the last `dz` through every layer: each layer's `dz` and parameter gradients.
@@ -358,12 +393,18 @@ pub(crate) fn train_epoch<I: Isa, const L: usize>(
         let n = batch_size.min(data.len() - start);
         load(data, orders.map(|o| &o[start..]), n, s);
         forward::<I, L>(dims, activation, p, n, s);
-        let loss = output_gradient(n, s);
+        let loss = output_gradient::<I, L>(n, s);
         backward::<I, L>(dims, activation, p, n, s);
         for (l, (state_w, state_b)) in p.states.iter_mut().enumerate() {
-            let (w, g) = (p.weights[l].as_flattened_mut(), s.grad_w[l].as_flattened_mut());
+            let (w, g) = (
+                p.weights[l].as_flattened_mut(),
+                s.grad_w[l].as_flattened_mut(),
+            );
             optimizer.update(lr, w, g, state_w);
-            let (b, g) = (p.biases[l].as_flattened_mut(), s.grad_b[l].as_flattened_mut());
+            let (b, g) = (
+                p.biases[l].as_flattened_mut(),
+                s.grad_b[l].as_flattened_mut(),
+            );
             optimizer.update(lr, b, g, state_b);
         }
         for q in 0..L {
@@ -388,19 +429,14 @@ pub(crate) fn evaluate<I: Isa, const L: usize>(
     s.reserve(dims, n);
     load(data, [all.as_slice(); L], n, s);
     forward::<I, L>(dims, activation, p, n, s);
-    let logits = &s.z[s.z.len() - 1][..n];
-    let (mut loss, mut correct) = ([0.0; L], [0usize; L]);
-    for (z, y) in logits.iter().zip(&s.y[..n]) {
-        for q in 0..L {
-            let (p, y) = (sigmoid_value(z[q]), y[q]);
-            loss[q] += log_likelihood(p, y);
-            correct[q] += usize::from((p >= 0.5) == (y == 1.0));
-        }
+    let loss = output_terms::<I, L>(n, s);
+    let [hits, p] = &mut s.t;
+    let (p, y) = (p[..n].as_flattened(), s.y[..n].as_flattened());
+    for ((hit, &p), &y) in hits[..n].as_flattened_mut().iter_mut().zip(p).zip(y) {
+        *hit = if (p >= 0.5) == (y == 1.0) { 1.0 } else { 0.0 };
     }
-    (
-        loss.map(|l| -(l / n as f64)),
-        correct.map(|c| c as f64 / n as f64),
-    )
+    let correct = lane_sums::<I, L>(&hits[..n]);
+    (loss.map(|l| -(l / n as f64)), correct.map(|c| c / n as f64))
 }
 
 /// One member's forward and backward pass on all of `data`, changing nothing: every layer's
@@ -417,7 +453,7 @@ pub(crate) fn gradients(
     let mut s = LaneScratch::new(dims, n);
     load(data, [all.as_slice()], n, &mut s);
     forward::<Portable, 1>(dims, activation, &p, n, &mut s);
-    output_gradient(n, &mut s);
+    output_gradient::<Portable, 1>(n, &mut s);
     backward::<Portable, 1>(dims, activation, &p, n, &mut s);
     s.into()
 }

@@ -260,7 +260,7 @@ impl OptimizerSpec {
         if self.weight_decay > 0.0 {
             let penalty = f64::from(self.weight_decay as f32);
             for (g, p) in grad.iter_mut().zip(param) {
-                *g = p * penalty + *g;
+                *g += p * penalty;
             }
         }
     }

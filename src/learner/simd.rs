@@ -122,10 +122,8 @@ mod x86 {
             match L {
                 // SAFETY: 8 lanes; used only where the CPU has AVX-512F.
                 8 => unsafe {
-                    let product = _mm512_mul_pd(
-                        _mm512_loadu_pd(x.as_ptr()),
-                        _mm512_loadu_pd(y.as_ptr()),
-                    );
+                    let product =
+                        _mm512_mul_pd(_mm512_loadu_pd(x.as_ptr()), _mm512_loadu_pd(y.as_ptr()));
                     let sum = _mm512_add_pd(_mm512_loadu_pd(acc.as_ptr()), product);
                     _mm512_storeu_pd(out.as_mut_ptr(), sum);
                 },
@@ -142,7 +140,8 @@ mod x86 {
             match L {
                 // SAFETY: 8 lanes; used only where the CPU has AVX-512F.
                 8 => unsafe {
-                    let sum = _mm512_add_pd(_mm512_loadu_pd(a.as_ptr()), _mm512_loadu_pd(b.as_ptr()));
+                    let sum =
+                        _mm512_add_pd(_mm512_loadu_pd(a.as_ptr()), _mm512_loadu_pd(b.as_ptr()));
                     _mm512_storeu_pd(out.as_mut_ptr(), sum);
                 },
                 // SAFETY: 4 lanes; AVX-512F implies AVX.
@@ -156,7 +155,7 @@ mod x86 {
     impl Isa for Avx2 {
         #[inline(always)]
         fn mul_add<const L: usize>(acc: [f64; L], x: &[f64; L], y: &[f64; L]) -> [f64; L] {
-            if L % 4 != 0 {
+            if !L.is_multiple_of(4) {
                 return Portable::mul_add(acc, x, y);
             }
             let mut out = [0.0; L];
@@ -169,7 +168,7 @@ mod x86 {
 
         #[inline(always)]
         fn add<const L: usize>(a: [f64; L], b: &[f64; L]) -> [f64; L] {
-            if L % 4 != 0 {
+            if !L.is_multiple_of(4) {
                 return Portable::add(a, b);
             }
             let mut out = [0.0; L];

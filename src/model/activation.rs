@@ -7,6 +7,8 @@
 use std::{fmt, str::FromStr};
 
 use burn::tensor::{Tensor, activation, backend::Backend};
+
+use super::elementary;
 use serde::{Deserialize, Serialize};
 
 /// An activation function, named in experiment files by its kebab-case name.
@@ -138,7 +140,7 @@ impl Activation {
     pub fn scale_by_derivative(self, z: &[f64], a: &[f64], grad: &mut [f64]) {
         fn map(z: &[f64], a: &[f64], grad: &mut [f64], f: impl Fn(f64, f64) -> f64) {
             for ((g, &z), &a) in grad.iter_mut().zip(z).zip(a) {
-                *g = *g * f(z, a);
+                *g *= f(z, a);
             }
         }
         match self {
@@ -188,7 +190,7 @@ impl Activation {
 /// numpy's `1 / (1 + exp(-clip(z, -500, 500)))` for one value.
 #[inline]
 pub fn sigmoid_value(z: f64) -> f64 {
-    1.0 / ((-z.clamp(-500.0, 500.0)).exp() + 1.0)
+    1.0 / (elementary::exp(-z.clamp(-500.0, 500.0)) + 1.0)
 }
 
 /// numpy's `1 / (1 + exp(-clip(z, -500, 500)))`, in the tensor's own precision.

@@ -1,6 +1,7 @@
 //! Models: the MLP ensemble, its activations and its initialisation schemes, kept separable.
 
 pub mod activation;
+pub mod elementary;
 pub mod init;
 pub mod mlp;
 

@@ -270,7 +270,7 @@ fn execute_on<B: AutodiffBackend>(
         train_seconds,
         variants,
     };
-    record::write_metrics(&dir, plan, &programs, &trained)?;
+    record::write_metrics(dir, plan, &programs, &trained)?;
     if experiment.probes.enabled {
         let log = &trained[0].probes;
         record::write_text(

@@ -233,7 +233,7 @@ pub fn train_plan_probed<B: AutodiffBackend>(
         let Some(root) = &persist.checkpoints else {
             return Ok(());
         };
-        if epoch != last && (persist.every == 0 || epoch % persist.every != 0) {
+        if epoch != last && (persist.every == 0 || !epoch.is_multiple_of(persist.every)) {
             return Ok(());
         }
         let meta = CheckpointMeta {
@@ -258,10 +258,7 @@ pub fn train_plan_probed<B: AutodiffBackend>(
     };
 
     for epoch in first_epoch..=train_cfg.epochs {
-        let orders: Vec<Vec<usize>> = order_rngs
-            .iter_mut()
-            .map(|rng| rng.permutation(split.train.len()))
-            .collect();
+        let orders = NumpyRng::permutations(&mut order_rngs, split.train.len());
         if !histories.iter().any(History::is_active) {
             progress.inc(1);
             continue;
