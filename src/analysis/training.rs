@@ -79,7 +79,8 @@ impl Default for ProbeConfig {
 
 impl ProbeConfig {
     pub fn is_probe_epoch(&self, epoch: usize, last: usize) -> bool {
-        self.enabled && (epoch == 0 || epoch == last || (self.every > 0 && epoch.is_multiple_of(self.every)))
+        self.enabled
+            && (epoch == 0 || epoch == last || (self.every > 0 && epoch.is_multiple_of(self.every)))
     }
 }
 
@@ -200,11 +201,11 @@ pub fn probe(
             row(layer, "dw", "norm", norm(&pass.grad_w[l]));
             row(layer, "dw", "std", std(&pass.grad_w[l]));
         }
-        if boundary
-            && let Some((corr, slope)) = logit_geometry(host, *k, data, &pass.z[layers - 1]) {
-                row(layers, "geometry", "logit_distance_correlation", corr);
-                row(layers, "geometry", "logit_per_unit_distance", slope);
-            }
+        if boundary && let Some((corr, slope)) = logit_geometry(host, *k, data, &pass.z[layers - 1])
+        {
+            row(layers, "geometry", "logit_distance_correlation", corr);
+            row(layers, "geometry", "logit_per_unit_distance", slope);
+        }
     }
 }
 

@@ -177,9 +177,23 @@ impl<'a, const L: usize> Strided<'a, L> {
         }
     }
 
+    /// Entry `i`, unchecked.
+    ///
+    /// # Safety
+    /// `start + i * step` must be below `values.len()`.
     #[inline(always)]
-    fn at(&self, i: usize) -> &'a [f64; L] {
-        &self.values[self.start + i * self.step]
+    unsafe fn at(&self, i: usize) -> &'a [f64; L] {
+        debug_assert!(self.start + i * self.step < self.values.len());
+        // SAFETY: the caller keeps the index in bounds.
+        unsafe { self.values.get_unchecked(self.start + i * self.step) }
+    }
+
+    /// Whether entry `count - 1` of every shift by `0, next, .., (shifts - 1) * next` is in
+    /// bounds (so every entry below it is).
+    fn covers(&self, count: usize, shifts: usize, next: usize) -> bool {
+        count == 0
+            || shifts == 0
+            || self.start + (count - 1) * self.step + (shifts - 1) * next < self.values.len()
     }
 
     #[inline(always)]
@@ -211,13 +225,18 @@ fn dot_products<I: Isa, const L: usize>(
     ) -> [[f64; L]; B] {
         let mut acc = [[0.0; L]; B];
         for i in 0..terms {
-            let x = a.at(i);
+            // SAFETY: `dot_products` checked that `a` and `b` cover every index read here.
+            let x = unsafe { a.at(i) };
             for (t, acc) in acc.iter_mut().enumerate() {
-                *acc = I::mul_add(*acc, x, b.shifted(t * next).at(i));
+                *acc = I::mul_add(*acc, x, unsafe { b.shifted(t * next).at(i) });
             }
         }
         acc
     }
+    assert!(
+        a.covers(terms, 1, 0) && b.covers(terms, out.len(), next),
+        "dot products reach past their buffers"
+    );
     let mut first = 0;
     while first + 8 <= out.len() {
         let sums = block::<I, L, 8>(terms, a, b.shifted(first * next), next);
