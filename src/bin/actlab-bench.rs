@@ -129,6 +129,9 @@ fn main() {
         );
         let together = started.elapsed().as_secs_f64();
         let started = Instant::now();
+        train_plan::<Train>(&plan, &seeds, &split, 1, &device, &ProgressBar::hidden());
+        let together_one = started.elapsed().as_secs_f64();
+        let started = Instant::now();
         for &seed in &seeds {
             for v in 0..plan.variants.len() {
                 let mut single = plan.clone();
@@ -141,6 +144,9 @@ fn main() {
             "| {engine:?} engine: the 60 models in one program ({threads} threads) | {together:.2} |"
         );
         println!(
+            "| {engine:?} engine: the 60 models in one program (1 thread) | {together_one:.2} |"
+        );
+        println!(
             "| {engine:?} engine: the 60 models one after another | {alone:.2} ({:.1}x slower) |",
             alone / together
         );
@@ -148,18 +154,27 @@ fn main() {
 
     let split = seed_plan(Engine::Auto).experiment.data.build();
     println!(
-        "\n| engine | K | one at a time (model-steps/s) | K in one program (model-steps/s) | speed-up | vs K = 1 in one program |\n|---|---|---|---|---|---|"
+        "\n| engine | K | model-steps/s, 1 thread | model-steps/s, {threads} threads | vs K = 1 (1 thread) |\n|---|---|---|---|---|"
     );
     for &engine in &engines {
-        let epochs = if engine == Engine::Burn { 40 } else { 400 };
-        let single = steps_per_second(engine, 1, epochs, 1, &split);
+        // About this many member-steps per measurement: long enough to time, short enough to wait.
+        let budget = if engine == Engine::Burn {
+            24_000
+        } else {
+            480_000
+        };
+        let epochs = |k: usize| (budget / (5 * k)).max(20);
+        let single = steps_per_second(engine, 1, epochs(1), 1, &split);
         for k in [1, 8, 64, 256] {
-            let together =
-                steps_per_second(engine, k, (epochs / k.max(1)).max(20), threads, &split);
+            let one = if k == 1 {
+                single
+            } else {
+                steps_per_second(engine, k, epochs(k), 1, &split)
+            };
+            let all = steps_per_second(engine, k, epochs(k), threads, &split);
             println!(
-                "| {engine:?} | {k} | {single:.0} | {together:.0} | {:.1}x | {:.1}x |",
-                together / single,
-                together / single
+                "| {engine:?} | {k} | {one:.0} | {all:.0} | {:.1}x |",
+                all / single
             );
         }
     }
