@@ -119,26 +119,17 @@ fn a_run_killed_with_sigkill_resumes_bit_for_bit() {
     );
 }
 
-#[test]
-fn the_burn_engine_resumes_adam_exactly_from_a_mid_run_checkpoint() {
-    let dir = workspace("burn-adam", "adam", "burn");
+/// Runs the experiment whole with `settings`, then again from a copy of its epoch-100
+/// checkpoints only (the state a kill after epoch 100 leaves), and checks that the metrics
+/// match the uninterrupted run's exactly.
+fn resumes_exactly_from_epoch_100(name: &str, optimizer: &str, engine: &str, settings: &[&str]) {
+    let dir = workspace(name, optimizer, engine);
     let dir_str = |p: &str| dir.join(p).to_str().unwrap().to_string();
-    assert!(
-        actlab(
-            &dir,
-            &[
-                "run",
-                "exp.toml",
-                "--out",
-                "whole",
-                "--set",
-                "data.n_samples=400"
-            ]
-        )
-        .status
-        .success()
-    );
-    // The state a kill after epoch 100 leaves: config and the epoch-100 checkpoint only.
+    let mut args = vec!["run", "exp.toml", "--out", "whole"];
+    for setting in settings {
+        args.extend(["--set", setting]);
+    }
+    assert!(actlab(&dir, &args).status.success());
     let stopped = dir.join("stopped");
     std::fs::create_dir_all(stopped.join("checkpoints")).unwrap();
     std::fs::copy(dir.join("whole/config.toml"), stopped.join("config.toml")).unwrap();
@@ -156,6 +147,22 @@ fn the_burn_engine_resumes_adam_exactly_from_a_mid_run_checkpoint() {
         read(stopped.join("metrics.csv")),
         read(dir.join("whole/metrics.csv"))
     );
+}
+
+#[test]
+fn the_burn_engine_resumes_adam_exactly_from_a_mid_run_checkpoint() {
+    resumes_exactly_from_epoch_100("burn-adam", "adam", "burn", &["data.n_samples=400"]);
+}
+
+#[test]
+fn programs_trained_together_resume_exactly_each_from_its_own_checkpoint() {
+    // Three data sets, so three programs (three checkpoint folders), trained as one ensemble.
+    let settings = [
+        "data.n_samples=400",
+        "train.seeds=3",
+        "train.vary_data_seed=true",
+    ];
+    resumes_exactly_from_epoch_100("programs-adam", "adam", "fused", &settings);
 }
 
 #[test]

@@ -87,7 +87,12 @@ fn ln_is_within_one_ulp_of_the_c_library() {
     // Across every binade, subnormals included.
     let binades = (-1074..1024).flat_map(|e| {
         let base = 2f64.powi(e);
-        [base, base * 1.3, base * std::f64::consts::SQRT_2, base * 1.9]
+        [
+            base,
+            base * 1.3,
+            base * std::f64::consts::SQRT_2,
+            base * 1.9,
+        ]
     });
     let (u, x) = worst(
         elementary::ln,

@@ -7,7 +7,7 @@ use actlab::{
     learner::{Engine, Learner, OptimizerKind, OptimizerSpec},
     model::{Activation, InitScheme, Mlp, MlpConfig},
     numpy_rng::NumpyRng,
-    run::train_plan,
+    run::{self, Cohort, Persistence, programs, train_plan, train_programs},
 };
 use common::seed_plan;
 use indicatif::ProgressBar;
@@ -230,5 +230,38 @@ fn every_optimizer_takes_the_same_steps_on_both_engines() {
         }
         // The optimizer did something different from plain SGD.
         assert_ne!(losses[0][39], 0.0);
+    }
+}
+
+#[test]
+fn programs_on_their_own_data_train_together_exactly_as_alone() {
+    // Five data sets (one per seed), so five programs; the fused engine trains them as one
+    // ensemble, sigmoid members in lanes beside each other whatever their data.
+    let plan = seed_plan(&[
+        "train.seeds=5".into(),
+        "train.vary_data_seed=true".into(),
+        "train.epochs=60".into(),
+        "train.engine=\"fused\"".into(),
+    ]);
+    let device = backend::device();
+    let programs = programs(&plan);
+    assert_eq!(programs.len(), 5);
+    let persist = vec![Persistence::default(); programs.len()];
+    let bar = ProgressBar::hidden();
+    let together =
+        train_programs::<Train>(&plan, &programs, 2, false, &persist, &device, &bar).unwrap();
+    for (p, program) in programs.iter().enumerate() {
+        let cohort = Cohort {
+            seeds: &program.seeds,
+            split: &program.split,
+        };
+        let alone =
+            run::train_together::<Train>(&plan, &[cohort], 1, false, &persist[..1], &device, &bar)
+                .unwrap()
+                .remove(0);
+        assert_eq!(together[p].members, alone.members);
+        for (a, b) in together[p].histories.iter().zip(&alone.histories) {
+            assert_eq!(a.epochs, b.epochs, "program {p}");
+        }
     }
 }

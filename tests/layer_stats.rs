@@ -77,7 +77,7 @@ fn histogram_and_geometry_by_hand() {
 fn loss(config: &MlpConfig, weights: &[Vec<f64>], data: &Dataset) -> f64 {
     let model = config.init::<Eval>(&[weights.to_vec()], &backend::device());
     FusedEnsemble::from_mlp(&model, OptimizerSpec::sgd(), 1)
-        .evaluate(data)
+        .evaluate(&[data])
         .0[0]
 }
 

@@ -65,7 +65,7 @@ impl<const L: usize> LaneGroup<L> {
         losses[..self.members.len()].to_vec()
     }
 
-    fn evaluate(&mut self, dims: &[usize], data: &Dataset) -> Vec<(f64, f64)> {
+    fn evaluate(&mut self, dims: &[usize], data: &[&Dataset]) -> Vec<(f64, f64)> {
         let (loss, accuracy) = simd::widest(Evaluate {
             group: self,
             dims,
@@ -90,12 +90,13 @@ impl<const L: usize> simd::Kernel for TrainEpoch<'_, L> {
     fn run<I: simd::Isa>(self) -> [f64; L] {
         let (g, job) = (self.group, self.job);
         let orders = std::array::from_fn(|q| job.orders[g.lane_member(q)].as_slice());
+        let data = std::array::from_fn(|q| job.data[g.lane_member(q)]);
         kernel::train_epoch::<I, L>(
             job.dims,
             g.activation,
             job.optimizer,
             &mut g.params,
-            job.data,
+            data,
             orders,
             job.batch_size,
             job.lr,
@@ -108,7 +109,8 @@ impl<const L: usize> simd::Kernel for TrainEpoch<'_, L> {
 struct Evaluate<'a, const L: usize> {
     group: &'a mut LaneGroup<L>,
     dims: &'a [usize],
-    data: &'a Dataset,
+    /// Each member's data set.
+    data: &'a [&'a Dataset],
 }
 
 impl<const L: usize> simd::Kernel for Evaluate<'_, L> {
@@ -117,13 +119,8 @@ impl<const L: usize> simd::Kernel for Evaluate<'_, L> {
     #[inline(always)]
     fn run<I: simd::Isa>(self) -> Self::Output {
         let g = self.group;
-        kernel::evaluate::<I, L>(
-            self.dims,
-            g.activation,
-            &g.params,
-            self.data,
-            &mut g.scratch,
-        )
+        let data = std::array::from_fn(|q| self.data[g.lane_member(q)]);
+        kernel::evaluate::<I, L>(self.dims, g.activation, &g.params, data, &mut g.scratch)
     }
 }
 
@@ -188,7 +185,8 @@ impl Group {
 struct EpochJob<'a> {
     dims: &'a [usize],
     optimizer: &'a OptimizerSpec,
-    data: &'a Dataset,
+    /// Each member's training set.
+    data: &'a [&'a Dataset],
     orders: &'a [Vec<usize>],
     batch_size: usize,
     lr: f64,
@@ -335,11 +333,12 @@ impl FusedEnsemble {
         self.lanes.iter().map(|&(g, q)| per_group[g][q]).collect()
     }
 
-    /// One epoch with learning rate `lr`: member `k` visits `data` in `orders[k]`, in batches
-    /// of `batch_size`. Returns each member's mean batch loss (each before its update).
+    /// One epoch with learning rate `lr`: member `k` visits its training set `data[k]` in
+    /// `orders[k]`, in batches of `batch_size`. Returns each member's mean batch loss (each
+    /// before its update). All the sets must have the same size.
     pub fn train_epoch(
         &mut self,
-        data: &Dataset,
+        data: &[&Dataset],
         orders: &[Vec<usize>],
         batch_size: usize,
         lr: f64,
@@ -358,8 +357,9 @@ impl FusedEnsemble {
         self.by_member(&per_group)
     }
 
-    /// Loss and accuracy of every member on all of `data`: `(loss[K], accuracy[K])`.
-    pub fn evaluate(&mut self, data: &Dataset) -> (Vec<f64>, Vec<f64>) {
+    /// Loss and accuracy of every member on all of its set `data[k]`: `(loss[K], accuracy[K])`.
+    /// All the sets must have the same size.
+    pub fn evaluate(&mut self, data: &[&Dataset]) -> (Vec<f64>, Vec<f64>) {
         let dims = self.dims.clone();
         let per_group = self.for_groups(|group| on_group!(group, g => g.evaluate(&dims, data)));
         self.by_member(&per_group).into_iter().unzip()

@@ -253,13 +253,19 @@ fn dot_products<I: Isa, const L: usize>(
     }
 }
 
-/// Loads `n` rows into the input layer and the labels: lane `q` reads `rows[q]`.
+/// Loads `n` rows into the input layer and the labels: lane `q` reads rows `rows[q]` of
+/// `data[q]`.
 #[inline(always)]
-fn load<const L: usize>(data: &Dataset, rows: [&[usize]; L], n: usize, s: &mut LaneScratch<L>) {
+fn load<const L: usize>(
+    data: [&Dataset; L],
+    rows: [&[usize]; L],
+    n: usize,
+    s: &mut LaneScratch<L>,
+) {
     let (input, y) = (&mut s.a[0][..n * 2], &mut s.y[..n]);
     for (r, (x, y)) in input.chunks_exact_mut(2).zip(y).enumerate() {
         for q in 0..L {
-            let i = rows[q][r];
+            let (data, i) = (data[q], rows[q][r]);
             x[0][q] = data.x[i][0];
             x[1][q] = data.x[i][1];
             y[q] = f64::from(data.y[i]);
@@ -394,7 +400,7 @@ fn backward<I: Isa, const L: usize>(
     }
 }
 
-/// One epoch of mini-batch training: lane `q` visits `data` in `orders[q]`, in batches of
+/// One epoch of mini-batch training: lane `q` visits `data[q]` in `orders[q]`, in batches of
 /// `batch_size`. Returns each lane's mean batch loss (each before its update).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -403,17 +409,19 @@ pub(crate) fn train_epoch<I: Isa, const L: usize>(
     activation: Activation,
     optimizer: &OptimizerSpec,
     p: &mut LaneParams<L>,
-    data: &Dataset,
+    data: [&Dataset; L],
     orders: [&[usize]; L],
     batch_size: usize,
     lr: f64,
     s: &mut LaneScratch<L>,
 ) -> [f64; L] {
-    s.reserve(dims, batch_size.min(data.len()));
+    let rows = data[0].len();
+    debug_assert!(data.iter().all(|d| d.len() == rows));
+    s.reserve(dims, batch_size.min(rows));
     let mut total = [0.0; L];
     let mut steps = 0;
-    for start in (0..data.len()).step_by(batch_size) {
-        let n = batch_size.min(data.len() - start);
+    for start in (0..rows).step_by(batch_size) {
+        let n = batch_size.min(rows - start);
         load(data, orders.map(|o| &o[start..]), n, s);
         forward::<I, L>(dims, activation, p, n, s);
         let loss = output_gradient::<I, L>(n, s);
@@ -438,16 +446,17 @@ pub(crate) fn train_epoch<I: Isa, const L: usize>(
     total.map(|t| t / steps as f64)
 }
 
-/// Each lane's loss and accuracy on all of `data`: `(loss, accuracy)`.
+/// Each lane's loss and accuracy on all of its data set `data[q]`: `(loss, accuracy)`.
 #[inline(always)]
 pub(crate) fn evaluate<I: Isa, const L: usize>(
     dims: &[usize],
     activation: Activation,
     p: &LaneParams<L>,
-    data: &Dataset,
+    data: [&Dataset; L],
     s: &mut LaneScratch<L>,
 ) -> ([f64; L], [f64; L]) {
-    let n = data.len();
+    let n = data[0].len();
+    debug_assert!(data.iter().all(|d| d.len() == n));
     let all: Vec<usize> = (0..n).collect();
     let (mut loss, mut correct) = ([0.0; L], [0.0; L]);
     // In chunks, so that every layer's buffers stay in the fastest cache; the sums run on in
@@ -483,7 +492,7 @@ pub(crate) fn gradients(
     let n = data.len();
     let all: Vec<usize> = (0..n).collect();
     let mut s = LaneScratch::new(dims, n);
-    load(data, [all.as_slice()], n, &mut s);
+    load([data], [all.as_slice()], n, &mut s);
     forward::<Portable, 1>(dims, activation, &p, n, &mut s);
     output_gradient::<Portable, 1>(n, &mut s);
     backward::<Portable, 1>(dims, activation, &p, n, &mut s);

@@ -32,7 +32,7 @@ use burn::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    data::Split,
+    data::{Dataset, Split},
     model::{Mlp, activation::sigmoid},
 };
 
@@ -48,6 +48,17 @@ pub enum Engine {
     /// The fused host kernel of [`fused`]: the same maths without per-operation overhead,
     /// always in float64 on the CPU.
     Fused,
+}
+
+impl Engine {
+    /// The engine that computes steps on backend `B`: [`Engine::Auto`] resolved.
+    pub fn resolve<B: Backend>(self) -> Engine {
+        match self {
+            Engine::Auto if fused::applies::<B>() => Engine::Fused,
+            Engine::Auto => Engine::Burn,
+            chosen => chosen,
+        }
+    }
 }
 
 /// Each member's metrics on the whole train and test sets.
@@ -69,10 +80,13 @@ enum State<B: AutodiffBackend> {
     Fused(FusedEnsemble),
 }
 
-/// Trains one [`Mlp`] ensemble on one split, whichever engine computes it.
+/// Trains one [`Mlp`] ensemble, whichever engine computes it. Members share one data split or
+/// each train on their own (of equal sizes).
 pub struct Learner<B: AutodiffBackend> {
     state: State<B>,
-    split: Split,
+    /// The distinct splits, and the one each member trains and is evaluated on.
+    splits: Vec<Split>,
+    split_of: Vec<usize>,
     lr: f64,
     batch_size: usize,
     device: B::Device,
@@ -113,23 +127,50 @@ impl<B: AutodiffBackend> Learner<B> {
         threads: usize,
         device: &B::Device,
     ) -> Self {
-        let state = match engine {
-            Engine::Fused | Engine::Auto if fused::applies::<B>() || engine == Engine::Fused => {
-                State::Fused(FusedEnsemble::from_mlp(&model, optimizer, threads))
-            }
-            _ => {
-                let k = model.members();
-                State::Burn {
-                    model,
-                    optimizer: BurnOptimizer::new(&optimizer),
-                    train_set: EvalSet::new(&split.train, k, device),
-                    test_set: EvalSet::new(&split.test, k, device),
-                }
-            }
+        let members = model.members();
+        Self::per_member(
+            model,
+            engine,
+            optimizer,
+            (lr, batch_size),
+            (vec![split.clone()], vec![0; members]),
+            threads,
+            device,
+        )
+    }
+
+    /// [`Self::new`] where member `k` trains on `splits[split_of[k]]`. The splits must have
+    /// the same train and test sizes.
+    pub fn per_member(
+        model: Mlp<B>,
+        engine: Engine,
+        optimizer: OptimizerSpec,
+        (lr, batch_size): (f64, usize),
+        (splits, split_of): (Vec<Split>, Vec<usize>),
+        threads: usize,
+        device: &B::Device,
+    ) -> Self {
+        assert_eq!(split_of.len(), model.members(), "one split per member");
+        assert!(
+            splits
+                .iter()
+                .all(|s| s.train.len() == splits[0].train.len()
+                    && s.test.len() == splits[0].test.len()),
+            "members trained together need splits of one size"
+        );
+        let state = match engine.resolve::<B>() {
+            Engine::Fused => State::Fused(FusedEnsemble::from_mlp(&model, optimizer, threads)),
+            _ => State::Burn {
+                model,
+                optimizer: BurnOptimizer::new(&optimizer),
+                train_set: EvalSet::per_member(&member_sets(&splits, &split_of, false), device),
+                test_set: EvalSet::per_member(&member_sets(&splits, &split_of, true), device),
+            },
         };
         Self {
             state,
-            split: split.clone(),
+            splits,
+            split_of,
             lr,
             batch_size,
             device: device.clone(),
@@ -152,31 +193,46 @@ impl<B: AutodiffBackend> Learner<B> {
         }
     }
 
-    /// Writes the optimizer's state into `dir`: `optimizer.json` (fused engine) or
-    /// `optimizer.mpk` (Burn's recorder, float64).
-    pub fn save_optimizer(&self, dir: &std::path::Path) -> Result<(), String> {
+    /// Writes the optimizer's state of members `members` into `dir`: `optimizer.json` (fused
+    /// engine), or `optimizer.mpk` (Burn's recorder, float64; all members only).
+    pub fn save_optimizer(
+        &self,
+        dir: &std::path::Path,
+        members: std::ops::Range<usize>,
+    ) -> Result<(), String> {
         match &self.state {
             State::Fused(fused) => {
-                let text =
-                    serde_json::to_string(&fused.optimizer_states()).map_err(|e| e.to_string())?;
+                let states = &fused.optimizer_states()[members];
+                let text = serde_json::to_string(states).map_err(|e| e.to_string())?;
                 std::fs::write(dir.join("optimizer.json"), text).map_err(|e| e.to_string())
+            }
+            State::Burn { model, .. } if members != (0..model.members()) => {
+                Err("the Burn engine saves its optimizer for all members only".into())
             }
             State::Burn { optimizer, .. } => optimizer.save(&dir.join("optimizer")),
         }
     }
 
-    /// Restores the state written by [`Self::save_optimizer`].
-    pub fn load_optimizer(&mut self, dir: &std::path::Path) -> Result<(), String> {
+    /// Restores the states written by [`Self::save_optimizer`], one folder per run of members
+    /// in order (the Burn engine: one folder for all).
+    pub fn load_optimizer(&mut self, dirs: &[&std::path::Path]) -> Result<(), String> {
         match &mut self.state {
             State::Fused(fused) => {
-                let path = dir.join("optimizer.json");
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                let states =
-                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                let mut states = Vec::new();
+                for dir in dirs {
+                    let path = dir.join("optimizer.json");
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let part: Vec<_> = serde_json::from_str(&text)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    states.extend(part);
+                }
                 fused.set_optimizer_states(states)
             }
-            State::Burn { optimizer, .. } => optimizer.load(&dir.join("optimizer"), &self.device),
+            State::Burn { optimizer, .. } => match dirs {
+                [dir] => optimizer.load(&dir.join("optimizer"), &self.device),
+                _ => Err("the Burn engine loads its optimizer from one folder".into()),
+            },
         }
     }
 
@@ -189,17 +245,17 @@ impl<B: AutodiffBackend> Learner<B> {
         }
     }
 
-    /// One epoch: member `k` visits the training set in `orders[k]`, in mini-batches.
+    /// One epoch: member `k` visits its training set in `orders[k]`, in mini-batches.
     /// Returns each member's mean batch loss, each computed before its update.
     pub fn train_epoch(&mut self, orders: &[Vec<usize>]) -> Vec<f64> {
         let (lr, batch_size) = (self.lr, self.batch_size);
+        let train = member_sets(&self.splits, &self.split_of, false);
         match &mut self.state {
-            State::Fused(fused) => fused.train_epoch(&self.split.train, orders, batch_size, lr),
+            State::Fused(fused) => fused.train_epoch(&train, orders, batch_size, lr),
             State::Burn {
                 model, optimizer, ..
             } => {
-                let batches =
-                    batches_for_epoch::<B>(&self.split.train, orders, batch_size, &self.device);
+                let batches = batches_for_epoch::<B>(&train, orders, batch_size, &self.device);
                 let losses: Vec<_> = batches
                     .iter()
                     .map(|b| burn_step(model, optimizer, lr, b))
@@ -216,10 +272,10 @@ impl<B: AutodiffBackend> Learner<B> {
     /// Every member's loss and accuracy on the train and test sets.
     pub fn evaluate(&mut self) -> Evaluation {
         let ((train_loss, train_accuracy), (test_loss, test_accuracy)) = match &mut self.state {
-            State::Fused(fused) => (
-                fused.evaluate(&self.split.train),
-                fused.evaluate(&self.split.test),
-            ),
+            State::Fused(fused) => {
+                let sets = |test| member_sets(&self.splits, &self.split_of, test);
+                (fused.evaluate(&sets(false)), fused.evaluate(&sets(true)))
+            }
             State::Burn {
                 model,
                 train_set,
@@ -237,6 +293,20 @@ impl<B: AutodiffBackend> Learner<B> {
             test_accuracy,
         }
     }
+}
+
+/// Each member's training set (or, with `test`, test set): `splits[split_of[k]]`.
+fn member_sets<'a>(splits: &'a [Split], split_of: &[usize], test: bool) -> Vec<&'a Dataset> {
+    split_of
+        .iter()
+        .map(|&i| {
+            if test {
+                &splits[i].test
+            } else {
+                &splits[i].train
+            }
+        })
+        .collect()
 }
 
 /// One update on `batch`; returns each member's loss before the update, `[K]`.

@@ -123,6 +123,54 @@ impl<B: Backend> Mlp<B> {
     }
 }
 
+impl<B: Backend> Mlp<B> {
+    /// The ensembles' members one after another, as one ensemble (new parameters, outside any
+    /// autodiff graph). One ensemble comes back as it is, parameter ids included (Burn's
+    /// optimizer state refers to them).
+    pub fn concat(mut parts: Vec<Self>) -> Self {
+        if parts.len() == 1 {
+            return parts.remove(0);
+        }
+        let layers = (0..parts[0].layers.len())
+            .map(|l| Dense {
+                weight: Param::from_tensor(
+                    Tensor::cat(parts.iter().map(|p| p.layers[l].weight.val()).collect(), 0)
+                        .detach(),
+                ),
+                bias: Param::from_tensor(
+                    Tensor::cat(parts.iter().map(|p| p.layers[l].bias.val()).collect(), 0).detach(),
+                ),
+            })
+            .collect();
+        Mlp {
+            layers,
+            activations: parts.iter().flat_map(|p| p.activations.clone()).collect(),
+        }
+    }
+
+    /// Members `range` as an ensemble of their own (new parameters, outside any autodiff graph);
+    /// all members come back as they are, parameter ids included.
+    pub fn select(&self, range: std::ops::Range<usize>) -> Self {
+        if range == (0..self.members()) {
+            return self.clone();
+        }
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| Dense {
+                weight: Param::from_tensor(
+                    l.weight.val().narrow(0, range.start, range.len()).detach(),
+                ),
+                bias: Param::from_tensor(l.bias.val().narrow(0, range.start, range.len()).detach()),
+            })
+            .collect();
+        Mlp {
+            layers,
+            activations: self.activations[range].to_vec(),
+        }
+    }
+}
+
 impl<B: Backend> Dense<B> {
     pub fn forward(&self, a: Tensor<B, 3>) -> Tensor<B, 3> {
         a.matmul(self.weight.val()) + self.bias.val() // [K, N, fan_out]

@@ -14,7 +14,10 @@ pub use programs::{Program, programs, train_programs};
 pub use record::{
     AnalysisRecord, MetricRow, RunRecord, SeedResult, SeedRun, SeedStats, Summary, VariantSummary,
 };
-pub use train::{Member, Persistence, Trained, initial_ensemble, train_plan, train_plan_probed};
+pub use train::{
+    Cohort, Member, Persistence, Trained, initial_ensemble, train_plan, train_plan_probed,
+    train_together,
+};
 
 use std::{
     path::{Path, PathBuf},

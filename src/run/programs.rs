@@ -1,14 +1,15 @@
 //! How a plan's seeds become training programs, and running them on the available cores.
 //!
 //! With a fixed data set every variant and seed trains as one ensemble program; with
-//! `train.vary_data_seed` each seed has its own data set and so its own program.
+//! `train.vary_data_seed` each seed has its own data set and so its own program (its own
+//! records and checkpoints). The fused engine still trains all programs as one ensemble.
 
 use burn::tensor::backend::AutodiffBackend;
 use indicatif::ProgressBar;
 
-use super::train::{Persistence, Trained, train_plan_probed};
+use super::train::{Cohort, Persistence, Trained, train_together};
 use crate::checkpoint::CheckpointError;
-use crate::{config::Plan, data::Split};
+use crate::{config::Plan, data::Split, learner::Engine};
 
 /// One ensemble program: a data set and the model seeds trained on it.
 pub struct Program {
@@ -49,7 +50,9 @@ pub fn programs(plan: &Plan) -> Vec<Program> {
         .collect()
 }
 
-/// Trains every program, spreading them over `threads` threads when there are several.
+/// Trains every program. On the fused engine they train together as one ensemble (members of
+/// one activation share vector lanes whatever their data set); on the Burn engine, one program
+/// per thread.
 pub fn train_programs<B: AutodiffBackend>(
     plan: &Plan,
     programs: &[Program],
@@ -62,45 +65,44 @@ pub fn train_programs<B: AutodiffBackend>(
 where
     Trained<B>: Send,
 {
-    if programs.len() == 1 || threads <= 1 {
-        return programs
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                train_plan_probed(
-                    plan,
-                    &p.seeds,
-                    &p.split,
-                    threads,
-                    probe && i == 0,
-                    &persist[i],
-                    device,
-                    progress,
-                )
+    let cohorts: Vec<Cohort<'_>> = programs
+        .iter()
+        .map(|p| Cohort {
+            seeds: &p.seeds,
+            split: &p.split,
+        })
+        .collect();
+    let together = plan.experiment.train.engine.resolve::<B>() == Engine::Fused;
+    if together || programs.len() == 1 {
+        return train_together(plan, &cohorts, threads, probe, persist, device, progress);
+    }
+    if threads <= 1 {
+        return (0..programs.len())
+            .map(|i| {
+                let alone = std::slice::from_ref(&cohorts[i]);
+                let persist = std::slice::from_ref(&persist[i]);
+                train_together(plan, alone, 1, probe && i == 0, persist, device, progress)
+                    .map(|mut t| t.remove(0))
             })
             .collect();
     }
     let chunk = programs.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = programs
+        let handles: Vec<_> = cohorts
             .chunks(chunk)
             .enumerate()
-            .map(|(c, ps)| {
+            .map(|(c, group)| {
                 scope.spawn(move || {
-                    ps.iter()
+                    group
+                        .iter()
                         .enumerate()
-                        .map(|(i, p)| {
+                        .map(|(i, cohort)| {
                             let index = c * chunk + i;
-                            train_plan_probed::<B>(
-                                plan,
-                                &p.seeds,
-                                &p.split,
-                                1,
-                                index == 0 && probe,
-                                &persist[index],
-                                device,
-                                progress,
-                            )
+                            let persist = std::slice::from_ref(&persist[index]);
+                            let probe = probe && index == 0;
+                            let alone = std::slice::from_ref(cohort);
+                            train_together::<B>(plan, alone, 1, probe, persist, device, progress)
+                                .map(|mut t| t.remove(0))
                         })
                         .collect::<Vec<_>>()
                 })

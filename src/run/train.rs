@@ -136,69 +136,148 @@ pub fn train_plan_probed<B: AutodiffBackend>(
     device: &B::Device,
     progress: &ProgressBar,
 ) -> Result<Trained<B>, CheckpointError> {
+    let cohort = Cohort { seeds, split };
+    let persist = std::slice::from_ref(persist);
+    let mut trained = train_together(plan, &[cohort], threads, probe, persist, device, progress)?;
+    Ok(trained.remove(0))
+}
+
+/// Seeds trained on one data split: one program of a run.
+#[derive(Clone, Copy)]
+pub struct Cohort<'a> {
+    pub seeds: &'a [u32],
+    pub split: &'a Split,
+}
+
+/// One cohort's part of the joint ensemble.
+struct Part {
+    members: Vec<Member>,
+    /// This cohort's members in the joint ensemble.
+    range: std::ops::Range<usize>,
+    /// This cohort's data-order streams in the joint list.
+    rngs: std::ops::Range<usize>,
+    histories: Vec<History>,
+    log: ProbeLog,
+}
+
+/// Trains several cohorts (splits of one size) as one ensemble, on at most `threads` threads,
+/// and returns each cohort's result as if trained alone: member for member the same numbers.
+/// Cohort `i` checkpoints as program `persist[i].program`; only the first is probed. The Burn
+/// engine saves its optimizer for a whole ensemble only, so it takes one cohort at a time.
+#[allow(clippy::too_many_arguments)]
+pub fn train_together<B: AutodiffBackend>(
+    plan: &Plan,
+    cohorts: &[Cohort<'_>],
+    threads: usize,
+    probe: bool,
+    persist: &[Persistence],
+    device: &B::Device,
+    progress: &ProgressBar,
+) -> Result<Vec<Trained<B>>, CheckpointError> {
     let train_cfg = &plan.experiment.train;
-
-    let (mut model, members, mut order_rngs) = initial_ensemble::<B>(plan, seeds, device);
-    let seed_index: Vec<usize> = (0..members.len()).map(|k| k % seeds.len()).collect();
-
-    let mut resumed: Option<CheckpointMeta> = None;
-    if let Some(dir) = &persist.resume_from {
-        let meta = checkpoint::load_meta(dir)?;
-        let expected: Vec<(usize, u32)> = members.iter().map(|m| (m.variant, m.seed)).collect();
-        if meta.members != expected {
-            return Err(CheckpointError::Mismatch {
-                path: dir.clone(),
-                message: format!("members {:?}, expected {expected:?}", meta.members),
-            });
+    let mut models = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
+    let mut order_rngs: Vec<NumpyRng> = Vec::new();
+    let mut resumed: Vec<CheckpointMeta> = Vec::new();
+    for (cohort, persist) in cohorts.iter().zip(persist) {
+        let (mut model, members, rngs) = initial_ensemble::<B>(plan, cohort.seeds, device);
+        if let Some(dir) = &persist.resume_from {
+            let meta = checkpoint::load_meta(dir)?;
+            let expected: Vec<(usize, u32)> = members.iter().map(|m| (m.variant, m.seed)).collect();
+            if meta.members != expected {
+                return Err(CheckpointError::Mismatch {
+                    path: dir.clone(),
+                    message: format!("members {:?}, expected {expected:?}", meta.members),
+                });
+            }
+            if let Some(first) = resumed.first().filter(|first| first.epoch != meta.epoch) {
+                return Err(CheckpointError::Mismatch {
+                    path: dir.clone(),
+                    message: format!("epoch {}, the other programs' {}", meta.epoch, first.epoch),
+                });
+            }
+            model = checkpoint::load_model(dir, model, device)?;
+            resumed.push(meta);
         }
-        model = checkpoint::load_model(dir, model, device)?;
-        resumed = Some(meta);
+        let first = parts.last().map_or(0, |p| p.range.end);
+        let first_rng = order_rngs.len();
+        order_rngs.extend(rngs);
+        parts.push(Part {
+            range: first..first + members.len(),
+            rngs: first_rng..order_rngs.len(),
+            histories: vec![History::default(); members.len()],
+            log: ProbeLog::default(),
+            members,
+        });
+        models.push(model);
     }
-    let mut learner = Learner::new(
+    let model = Mlp::concat(models);
+    // Member `k`'s split and data-order stream in the joint ensemble.
+    let split_of: Vec<usize> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(c, p)| std::iter::repeat_n(c, p.members.len()))
+        .collect();
+    let rng_of: Vec<usize> = parts
+        .iter()
+        .flat_map(|p| {
+            let seeds = p.rngs.len();
+            (0..p.members.len()).map(move |k| p.rngs.start + k % seeds)
+        })
+        .collect();
+    let mut learner = Learner::per_member(
         model,
         train_cfg.engine,
         train_cfg.optimizer_spec(),
-        train_cfg.lr,
-        train_cfg.batch_size,
-        split,
+        (train_cfg.lr, train_cfg.batch_size),
+        (cohorts.iter().map(|c| c.split.clone()).collect(), split_of),
         threads,
         device,
     );
-    let mut histories = vec![History::default(); members.len()];
     let mut seconds = 0.0;
-    let mut log = ProbeLog::default();
     let mut first_epoch = 1;
-    if let (Some(meta), Some(dir)) = (resumed, &persist.resume_from) {
-        learner
-            .load_optimizer(dir)
-            .map_err(|message| CheckpointError::Mismatch {
-                path: dir.clone(),
-                message,
-            })?;
-        histories = meta.histories;
-        order_rngs = meta.order_rngs;
-        seconds = meta.train_seconds;
-        log = meta.probes;
-        first_epoch = meta.epoch + 1;
-        progress.inc(meta.epoch as u64);
+    if !resumed.is_empty() {
+        let dirs: Vec<&std::path::Path> = persist
+            .iter()
+            .filter_map(|p| p.resume_from.as_deref())
+            .collect();
+        let fail = |message| CheckpointError::Mismatch {
+            path: dirs[0].into(),
+            message,
+        };
+        if resumed.len() != cohorts.len() {
+            return Err(fail("every program resumes together or none does".into()));
+        }
+        learner.load_optimizer(&dirs).map_err(fail)?;
+        for (part, meta) in parts.iter_mut().zip(&resumed) {
+            part.histories = meta.histories.clone();
+            part.log = meta.probes.clone();
+            order_rngs.splice(part.rngs.clone(), meta.order_rngs.clone());
+        }
+        seconds = resumed[0].train_seconds;
+        first_epoch = resumed[0].epoch + 1;
+        progress.inc((resumed[0].epoch * cohorts.len()) as u64);
     }
     let probes = &plan.experiment.probes;
     let probe = probe && probes.enabled;
+    let probed_split = cohorts[0].split;
     let probe_set = ProbeSet::new(
         if probes.set == "train" {
-            &split.train
+            &probed_split.train
         } else {
-            &split.test
+            &probed_split.test
         },
         probes.max_points,
     );
+    // Each variant's first member of the first cohort.
     let probed: Vec<(usize, String)> = plan
         .variants
         .iter()
         .enumerate()
         .map(|(v, planned)| {
             (
-                members
+                parts[0]
+                    .members
                     .iter()
                     .position(|m| m.variant == v)
                     .expect("every variant has members"),
@@ -222,73 +301,86 @@ pub fn train_plan_probed<B: AutodiffBackend>(
         }
     };
     if first_epoch == 1 {
-        observe(&learner, 0, &mut log);
+        observe(&learner, 0, &mut parts[0].log);
     }
     let save = |learner: &Learner<B>,
                 epoch: usize,
-                histories: &[History],
+                parts: &[Part],
                 rngs: &[NumpyRng],
-                seconds: f64,
-                log: &ProbeLog| {
-        let Some(root) = &persist.checkpoints else {
-            return Ok(());
-        };
-        if epoch != last && (persist.every == 0 || !epoch.is_multiple_of(persist.every)) {
-            return Ok(());
+                seconds: f64|
+     -> Result<(), CheckpointError> {
+        for (part, persist) in parts.iter().zip(persist) {
+            let Some(root) = &persist.checkpoints else {
+                continue;
+            };
+            if epoch != last && (persist.every == 0 || !epoch.is_multiple_of(persist.every)) {
+                continue;
+            }
+            let meta = CheckpointMeta {
+                format_version: checkpoint::FORMAT_VERSION,
+                actlab_version: env!("CARGO_PKG_VERSION").into(),
+                config: persist.config.clone(),
+                epoch,
+                backend: BackendInfo::current(),
+                engine: learner.engine(),
+                program: persist.program,
+                data_seed: persist.data_seed,
+                members: part.members.iter().map(|m| (m.variant, m.seed)).collect(),
+                histories: part.histories.clone(),
+                order_rngs: rngs[part.rngs.clone()].to_vec(),
+                train_seconds: seconds,
+                probes: part.log.clone(),
+            };
+            let model = learner.model().select(part.range.clone());
+            checkpoint::save(root, &meta, &model, |dir| {
+                learner.save_optimizer(dir, part.range.clone())
+            })?;
         }
-        let meta = CheckpointMeta {
-            format_version: checkpoint::FORMAT_VERSION,
-            actlab_version: env!("CARGO_PKG_VERSION").into(),
-            config: persist.config.clone(),
-            epoch,
-            backend: BackendInfo::current(),
-            engine: learner.engine(),
-            program: persist.program,
-            data_seed: persist.data_seed,
-            members: members.iter().map(|m| (m.variant, m.seed)).collect(),
-            histories: histories.to_vec(),
-            order_rngs: rngs.to_vec(),
-            train_seconds: seconds,
-            probes: log.clone(),
-        };
-        checkpoint::save(root, &meta, &learner.model(), |dir| {
-            learner.save_optimizer(dir)
-        })
-        .map(|_| ())
+        Ok(())
     };
 
     for epoch in first_epoch..=train_cfg.epochs {
-        let orders = NumpyRng::permutations(&mut order_rngs, split.train.len());
-        if !histories.iter().any(History::is_active) {
-            progress.inc(1);
+        let orders = NumpyRng::permutations(&mut order_rngs, probed_split.train.len());
+        let active = parts
+            .iter()
+            .any(|p| p.histories.iter().any(History::is_active));
+        if !active {
+            progress.inc(cohorts.len() as u64);
             continue;
         }
-        let member_orders: Vec<Vec<usize>> =
-            seed_index.iter().map(|&s| orders[s].clone()).collect();
+        let member_orders: Vec<Vec<usize>> = rng_of.iter().map(|&r| orders[r].clone()).collect();
         let started = Instant::now();
         let losses = learner.train_epoch(&member_orders);
         seconds += started.elapsed().as_secs_f64();
         let eval = learner.evaluate();
-        for (k, history) in histories.iter_mut().enumerate() {
-            let metrics = EpochMetrics {
-                epoch,
-                train_loss: losses[k],
-                train_accuracy: eval.train_accuracy[k],
-                test_loss: eval.test_loss[k],
-                test_accuracy: eval.test_accuracy[k],
-            };
-            history.push(metrics, train_cfg.diverge_above);
+        for part in &mut parts {
+            for (k, history) in part.range.clone().zip(&mut part.histories) {
+                let metrics = EpochMetrics {
+                    epoch,
+                    train_loss: losses[k],
+                    train_accuracy: eval.train_accuracy[k],
+                    test_loss: eval.test_loss[k],
+                    test_accuracy: eval.test_accuracy[k],
+                };
+                history.push(metrics, train_cfg.diverge_above);
+            }
         }
-        observe(&learner, epoch, &mut log);
-        save(&learner, epoch, &histories, &order_rngs, seconds, &log)?;
-        progress.inc(1);
+        observe(&learner, epoch, &mut parts[0].log);
+        save(&learner, epoch, &parts, &order_rngs, seconds)?;
+        progress.inc(cohorts.len() as u64);
     }
-    Ok(Trained {
-        model: learner.model(),
-        engine: learner.engine(),
-        members,
-        histories,
-        seconds,
-        probes: log,
-    })
+    let model = learner.model();
+    let total: usize = parts.iter().map(|p| p.members.len()).sum();
+    Ok(parts
+        .into_iter()
+        .map(|part| Trained {
+            model: model.select(part.range.clone()),
+            engine: learner.engine(),
+            // The joint time, shared out by members, so that the cohorts' times add up to it.
+            seconds: seconds * part.members.len() as f64 / total as f64,
+            members: part.members,
+            histories: part.histories,
+            probes: part.log,
+        })
+        .collect())
 }
