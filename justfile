@@ -20,9 +20,13 @@ analyze run_dir:
 test:
     cargo test --release
 
-# Training-speed benchmarks, printed as a table.
+# Training-speed benchmarks, printed as a table (`just bench fused` or `just bench burn`: one engine).
 bench *args:
     cargo run --release --quiet --bin actlab-bench -- {{args}}
+
+# The Burn engine's benchmarks on wgpu (builds the wgpu feature; long the first time).
+bench-wgpu *args:
+    cargo run --release --quiet --features wgpu --bin actlab-bench -- burn --backend wgpu {{args}}
 
 # Regenerate the golden fixtures from numpy / scikit-learn (needs Python with both).
 golden:

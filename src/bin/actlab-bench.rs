@@ -1,13 +1,14 @@
 //! Training-speed benchmarks, printed as a markdown table (`just bench`).
 //!
-//! Measures the seed experiment (2 networks x 4,000 SGD steps) on each engine, and model-steps
-//! per second for ensembles of K members trained as one program, beside training the same K
-//! models one after another.
+//! Measures the seed experiment (2 networks x 4,000 SGD steps) on each engine, 30 seeds x 2
+//! activations as one program beside one model after another, and model-steps per second for
+//! ensembles of K members. `actlab-bench [fused|burn] [--backend NAME]`: one engine only, or the
+//! Burn engine on another backend (e.g. `wgpu`, when built with its feature).
 
 use std::time::Instant;
 
 use actlab::{
-    backend::{self, Train},
+    backend::{self, BackendChoice, BackendInfo, BackendTask},
     config::{Plan, find_experiment, load_experiment},
     data::Split,
     learner::{Engine, Learner},
@@ -15,6 +16,7 @@ use actlab::{
     numpy_rng::NumpyRng,
     run::train_plan,
 };
+use burn::tensor::backend::AutodiffBackend;
 use indicatif::ProgressBar;
 
 /// Training allocates and frees many small and mid-sized tensors per step; mimalloc keeps
@@ -38,23 +40,55 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 /// Seconds in training steps for the seed experiment, median of `reps`.
-fn seed_experiment_seconds(engine: Engine, reps: usize) -> f64 {
+fn seed_experiment_seconds<B: AutodiffBackend>(
+    engine: Engine,
+    reps: usize,
+    device: &B::Device,
+) -> f64 {
     let plan = seed_plan(engine);
     let split = plan.experiment.data.build();
-    let device = backend::device();
-    median(
-        (0..reps)
-            .map(|_| {
-                train_plan::<Train>(&plan, &[42], &split, 1, &device, &ProgressBar::hidden())
-                    .seconds
-            })
-            .collect(),
-    )
+    let times = (0..reps)
+        .map(|_| train_plan::<B>(&plan, &[42], &split, 1, device, &ProgressBar::hidden()).seconds);
+    median(times.collect())
 }
 
-/// Model-steps per second training `k` ReLU members of the seed architecture for `epochs`.
-fn steps_per_second(engine: Engine, k: usize, epochs: usize, threads: usize, split: &Split) -> f64 {
-    let device = backend::device();
+/// Seconds to train 30 seeds x 2 variants of the seed protocol as one program on `threads`
+/// threads, or (with `alone`) each of the 60 models as its own program, one after another.
+fn thirty_seeds_seconds<B: AutodiffBackend>(
+    engine: Engine,
+    threads: usize,
+    alone: bool,
+    device: &B::Device,
+) -> f64 {
+    let plan = seed_plan(engine);
+    let split = plan.experiment.data.build();
+    let seeds: Vec<u32> = (42..72).collect();
+    let bar = ProgressBar::hidden();
+    let started = Instant::now();
+    if !alone {
+        train_plan::<B>(&plan, &seeds, &split, threads, device, &bar);
+        return started.elapsed().as_secs_f64();
+    }
+    for &seed in &seeds {
+        for variant in &plan.variants {
+            let mut single = plan.clone();
+            single.variants = vec![variant.clone()];
+            train_plan::<B>(&single, &[seed], &split, 1, device, &bar);
+        }
+    }
+    started.elapsed().as_secs_f64()
+}
+
+/// Model-steps per second training `k` ReLU members of the seed architecture for `epochs`,
+/// each with its own data order drawn every epoch.
+fn steps_per_second<B: AutodiffBackend>(
+    engine: Engine,
+    k: usize,
+    epochs: usize,
+    threads: usize,
+    split: &Split,
+    device: &B::Device,
+) -> f64 {
     let mlp = MlpConfig {
         input: 2,
         hidden: vec![8, 8],
@@ -64,15 +98,8 @@ fn steps_per_second(engine: Engine, k: usize, epochs: usize, threads: usize, spl
     let weights: Vec<_> = (0..k as u32)
         .map(|s| mlp.draw_weights(&mut NumpyRng::new(s)))
         .collect();
-    let mut learner = Learner::<Train>::sgd(
-        mlp.init(&weights, &device),
-        engine,
-        0.05,
-        64,
-        split,
-        threads,
-        &device,
-    );
+    let model = mlp.init(&weights, device);
+    let mut learner = Learner::<B>::sgd(model, engine, 0.05, 64, split, threads, device);
     let mut rngs: Vec<NumpyRng> = (0..k as u32).map(NumpyRng::new).collect();
     let started = Instant::now();
     for _ in 0..epochs {
@@ -83,99 +110,119 @@ fn steps_per_second(engine: Engine, k: usize, epochs: usize, threads: usize, spl
     (steps * k) as f64 / started.elapsed().as_secs_f64()
 }
 
-fn main() {
-    let engines: Vec<Engine> = match std::env::args().nth(1).as_deref() {
-        None => vec![Engine::Burn, Engine::Fused],
-        Some("fused") => vec![Engine::Fused],
-        Some("burn") => vec![Engine::Burn],
-        Some(other) => {
-            eprintln!("unknown engine `{other}`; allowed: fused, burn (or nothing for both)");
-            std::process::exit(2);
-        }
-    };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    println!(
-        "actlab {} benchmarks, {threads} cores, backend {} {}\n",
-        env!("CARGO_PKG_VERSION"),
-        backend::BackendInfo::current().backend,
-        backend::BackendInfo::current().precision
-    );
-    println!(
-        "| seed experiment (2 x 4,000 SGD steps, training steps only, median of 5) | seconds |\n|---|---|"
-    );
-    for &engine in &engines {
-        println!(
-            "| {engine:?} engine | {:.3} |",
-            seed_experiment_seconds(engine, 5)
-        );
-    }
+/// The benchmark tables for `engines` on one backend.
+struct Bench {
+    engines: Vec<Engine>,
+    /// Whether the backend is the default float64 ndarray one (the slow rows run only there
+    /// and on fast devices are left to the user).
+    default_backend: bool,
+}
 
-    println!(
-        "\n| 30 seeds x 2 activations of the seed protocol (240,000 member-steps) | seconds |\n|---|---|"
-    );
-    for &engine in engines.iter().rev() {
-        let plan = seed_plan(engine);
-        let split = plan.experiment.data.build();
-        let device = backend::device();
-        let seeds: Vec<u32> = (42..72).collect();
-        let started = Instant::now();
-        train_plan::<Train>(
-            &plan,
-            &seeds,
-            &split,
-            threads,
-            &device,
-            &ProgressBar::hidden(),
+impl BackendTask for Bench {
+    type Output = ();
+
+    fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        println!(
+            "actlab {} benchmarks, {threads} cores, backend {} {} ({})\n",
+            env!("CARGO_PKG_VERSION"),
+            info.backend,
+            info.precision,
+            info.device
         );
-        let together = started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        train_plan::<Train>(&plan, &seeds, &split, 1, &device, &ProgressBar::hidden());
-        let together_one = started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        for &seed in &seeds {
-            for v in 0..plan.variants.len() {
-                let mut single = plan.clone();
-                single.variants = vec![plan.variants[v].clone()];
-                train_plan::<Train>(&single, &[seed], &split, 1, &device, &ProgressBar::hidden());
+        println!(
+            "| seed experiment (2 x 4,000 SGD steps, training steps only, median of 5) | seconds |\n|---|---|"
+        );
+        for &engine in &self.engines {
+            let seconds = seed_experiment_seconds::<B>(engine, 5, &device);
+            println!("| {engine:?} engine | {seconds:.3} |");
+        }
+
+        println!(
+            "\n| 30 seeds x 2 activations of the seed protocol (240,000 member-steps) | seconds |\n|---|---|"
+        );
+        for &engine in self.engines.iter().rev() {
+            let together = thirty_seeds_seconds::<B>(engine, threads, false, &device);
+            let one = thirty_seeds_seconds::<B>(engine, 1, false, &device);
+            println!(
+                "| {engine:?} engine: the 60 models in one program ({threads} threads) | {together:.2} |"
+            );
+            println!("| {engine:?} engine: the 60 models in one program (1 thread) | {one:.2} |");
+            if self.default_backend {
+                let alone = thirty_seeds_seconds::<B>(engine, 1, true, &device);
+                println!(
+                    "| {engine:?} engine: the 60 models one after another | {alone:.2} ({:.1}x slower) |",
+                    alone / together
+                );
             }
         }
-        let alone = started.elapsed().as_secs_f64();
-        println!(
-            "| {engine:?} engine: the 60 models in one program ({threads} threads) | {together:.2} |"
-        );
-        println!(
-            "| {engine:?} engine: the 60 models in one program (1 thread) | {together_one:.2} |"
-        );
-        println!(
-            "| {engine:?} engine: the 60 models one after another | {alone:.2} ({:.1}x slower) |",
-            alone / together
-        );
-    }
 
-    let split = seed_plan(Engine::Auto).experiment.data.build();
-    println!(
-        "\n| engine | K | model-steps/s, 1 thread | model-steps/s, {threads} threads | vs K = 1 (1 thread) |\n|---|---|---|---|---|"
-    );
-    for &engine in &engines {
-        // About this many member-steps per measurement: long enough to time, short enough to wait.
-        let budget = if engine == Engine::Burn {
-            24_000
-        } else {
-            480_000
-        };
-        let epochs = |k: usize| (budget / (5 * k)).max(20);
-        let single = steps_per_second(engine, 1, epochs(1), 1, &split);
-        for k in [1, 8, 64, 256] {
-            let one = if k == 1 {
-                single
-            } else {
-                steps_per_second(engine, k, epochs(k), 1, &split)
+        let split = seed_plan(Engine::Auto).experiment.data.build();
+        println!(
+            "\n| engine | K | model-steps/s, 1 thread | model-steps/s, {threads} threads | vs K = 1 (1 thread) |\n|---|---|---|---|---|"
+        );
+        for &engine in &self.engines {
+            // About this many member-steps per measurement: long enough to time, short
+            // enough to wait for.
+            let budget = match engine {
+                Engine::Burn if self.default_backend => 24_000,
+                Engine::Burn => 4_800,
+                _ => 480_000,
             };
-            let all = steps_per_second(engine, k, epochs(k), threads, &split);
-            println!(
-                "| {engine:?} | {k} | {one:.0} | {all:.0} | {:.1}x |",
-                all / single
-            );
+            let epochs = |k: usize| (budget / (5 * k)).max(20);
+            let rate =
+                |k, threads| steps_per_second::<B>(engine, k, epochs(k), threads, &split, &device);
+            let single = rate(1, 1);
+            for k in [1, 8, 64, 256] {
+                let one = if k == 1 { single } else { rate(k, 1) };
+                let all = rate(k, threads);
+                println!(
+                    "| {engine:?} | {k} | {one:.0} | {all:.0} | {:.1}x |",
+                    all / single
+                );
+            }
         }
+    }
+}
+
+fn usage(message: &str) -> ! {
+    eprintln!("{message}\nusage: actlab-bench [fused|burn] [--backend NAME]");
+    std::process::exit(2);
+}
+
+fn main() {
+    let mut engines = vec![Engine::Burn, Engine::Fused];
+    let mut choice = BackendChoice::Ndarray;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "fused" => engines = vec![Engine::Fused],
+            "burn" => engines = vec![Engine::Burn],
+            "--backend" => {
+                let name = args
+                    .next()
+                    .unwrap_or_else(|| usage("--backend needs a name"));
+                choice = name.parse().unwrap_or_else(|e: String| usage(&e));
+            }
+            other => usage(&format!(
+                "unknown argument `{other}`; allowed: fused, burn, --backend NAME"
+            )),
+        }
+    }
+    let default_backend = choice == BackendChoice::Ndarray;
+    if !default_backend {
+        // The fused engine computes in float64 on the CPU whatever the backend.
+        engines.retain(|&e| e == Engine::Burn);
+        if engines.is_empty() {
+            usage("the fused engine runs on the CPU in float64 only; bench it without --backend");
+        }
+    }
+    let bench = Bench {
+        engines,
+        default_backend,
+    };
+    if let Err(e) = backend::dispatch(choice, bench) {
+        eprintln!("{e}");
+        std::process::exit(1);
     }
 }
