@@ -180,7 +180,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let checked = actlab::learner::InstructionSet::in_use()
+        .map_err(anyhow::Error::msg)
+        .and_then(|_| run(cli));
+    match checked {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -154,3 +154,19 @@ fn list_shows_each_experiment_with_its_question() {
         text.contains("sigmoid-vs-relu") && text.contains("does a sigmoid MLP learn two-moons")
     );
 }
+
+#[test]
+fn an_unknown_instruction_set_is_refused() {
+    let dir = workspace("simd");
+    let before = snapshot(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["run", "exp.toml"])
+        .env("ACTLAB_SIMD", "sse9")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert!(message.contains("sse9") && message.contains("portable, avx2, avx512"));
+    assert_eq!(snapshot(&dir), before);
+}

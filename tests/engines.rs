@@ -4,7 +4,7 @@ mod common;
 
 use actlab::{
     backend::{self, Train},
-    learner::{Engine, Learner, OptimizerKind, OptimizerSpec},
+    learner::{Engine, InstructionSet, Learner, OptimizerKind, OptimizerSpec},
     model::{Activation, InitScheme, Mlp, MlpConfig},
     numpy_rng::NumpyRng,
     run::{self, Cohort, Persistence, programs, train_plan, train_programs},
@@ -263,5 +263,39 @@ fn programs_on_their_own_data_train_together_exactly_as_alone() {
         for (a, b) in together[p].histories.iter().zip(&alone.histories) {
             assert_eq!(a.epochs, b.epochs, "program {p}");
         }
+    }
+}
+
+#[test]
+fn every_instruction_set_computes_the_same_bits() {
+    // 9 seeds x 2 variants: per activation, 8 members in one lane group and 1 alone.
+    let dir = common::temp_dir("simd-sets");
+    let available = InstructionSet::ALL
+        .into_iter()
+        .filter(|&set| set <= InstructionSet::detected());
+    let metrics: Vec<(InstructionSet, String)> = available
+        .map(|set| {
+            let out = dir.join(set.name());
+            let run = std::process::Command::new(env!("CARGO_BIN_EXE_actlab"))
+                .args(["run", "sigmoid-vs-relu", "--set", "train.seeds=9"])
+                .args(["--set", "train.epochs=30", "--out", out.to_str().unwrap()])
+                .env("ACTLAB_SIMD", set.name())
+                .current_dir(common::root())
+                .output()
+                .unwrap();
+            assert!(run.status.success(), "{}", set.name());
+            (
+                set,
+                std::fs::read_to_string(out.join("metrics.csv")).unwrap(),
+            )
+        })
+        .collect();
+    assert!(metrics[0].1.lines().count() > 500);
+    for (set, text) in &metrics[1..] {
+        assert!(
+            *text == metrics[0].1,
+            "{} differs from portable",
+            set.name()
+        );
     }
 }

@@ -11,7 +11,7 @@ use actlab::{
     backend::{self, BackendChoice, BackendInfo, BackendTask},
     config::{Plan, find_experiment, load_experiment},
     data::Split,
-    learner::{Engine, Learner},
+    learner::{Engine, InstructionSet, Learner},
     model::{Activation, InitScheme, MlpConfig},
     numpy_rng::NumpyRng,
     run::train_plan,
@@ -123,18 +123,22 @@ impl BackendTask for Bench {
 
     fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let simd = InstructionSet::in_use().unwrap_or_else(|e| usage(&e));
         println!(
-            "actlab {} benchmarks, {threads} cores, backend {} {} ({})\n",
+            "actlab {} benchmarks, {threads} cores, backend {} {} ({}), fused kernel: {}\n",
             env!("CARGO_PKG_VERSION"),
             info.backend,
             info.precision,
-            info.device
+            info.device,
+            simd.name()
         );
+        // Other backends may be slow software devices (lavapipe): fewer repetitions there.
+        let reps = if self.default_backend { 5 } else { 1 };
         println!(
-            "| seed experiment (2 x 4,000 SGD steps, training steps only, median of 5) | seconds |\n|---|---|"
+            "| seed experiment (2 x 4,000 SGD steps, training steps only, median of {reps}) | seconds |\n|---|---|"
         );
         for &engine in &self.engines {
-            let seconds = seed_experiment_seconds::<B>(engine, 5, &device);
+            let seconds = seed_experiment_seconds::<B>(engine, reps, &device);
             println!("| {engine:?} engine | {seconds:.3} |");
         }
 
@@ -143,12 +147,14 @@ impl BackendTask for Bench {
         );
         for &engine in self.engines.iter().rev() {
             let together = thirty_seeds_seconds::<B>(engine, threads, false, &device);
-            let one = thirty_seeds_seconds::<B>(engine, 1, false, &device);
             println!(
                 "| {engine:?} engine: the 60 models in one program ({threads} threads) | {together:.2} |"
             );
-            println!("| {engine:?} engine: the 60 models in one program (1 thread) | {one:.2} |");
             if self.default_backend {
+                let one = thirty_seeds_seconds::<B>(engine, 1, false, &device);
+                println!(
+                    "| {engine:?} engine: the 60 models in one program (1 thread) | {one:.2} |"
+                );
                 let alone = thirty_seeds_seconds::<B>(engine, 1, true, &device);
                 println!(
                     "| {engine:?} engine: the 60 models one after another | {alone:.2} ({:.1}x slower) |",

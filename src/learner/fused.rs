@@ -45,9 +45,7 @@ impl<const L: usize> LaneGroup<L> {
         members: Vec<usize>,
         all: &[MemberParams],
     ) -> Result<Self, String> {
-        let params = LaneParams::pack(std::array::from_fn(|q| {
-            &all[*members.get(q).unwrap_or(&members[0])]
-        }))?;
+        let params = LaneParams::pack(std::array::from_fn(|q| &all[occupant(&members, q)]))?;
         Ok(Self {
             activation,
             params,
@@ -57,7 +55,7 @@ impl<const L: usize> LaneGroup<L> {
     }
 
     fn lane_member(&self, q: usize) -> usize {
-        *self.members.get(q).unwrap_or(&self.members[0])
+        occupant(&self.members, q)
     }
 
     fn train_epoch(&mut self, job: &EpochJob<'_>) -> Vec<f64> {
@@ -75,6 +73,11 @@ impl<const L: usize> LaneGroup<L> {
             .map(|q| (loss[q], accuracy[q]))
             .collect()
     }
+}
+
+/// The member in lane `q` of a group of `members`: lanes past them repeat lane 0's.
+fn occupant(members: &[usize], q: usize) -> usize {
+    *members.get(q).unwrap_or(&members[0])
 }
 
 /// One group's epoch of training, as a kernel to compile per instruction set.

@@ -1,6 +1,8 @@
 //! One learner for every model: mini-batch training with recorded per-epoch metrics.
 //!
-//! The learner owns a model (an ensemble of `K` members), its optimizer and its data split. A
+//! The learner owns a model (an ensemble of `K` members), its optimizer and its data: one split
+//! for all members, or one per member (splits of one size, as programs on different data sets
+//! trained together). A
 //! training step records each member's batch loss *before* its update, as the article does; on
 //! the Burn engine the loss values stay on the device until the epoch ends, so a step never
 //! waits on the host. Two engines compute the same maths: Burn's tensors and autodiff on any
@@ -20,6 +22,7 @@ pub use history::{EpochMetrics, History};
 pub use kernel::Scratch;
 pub use loss::{EPS, bce_per_member, logit_gradient};
 pub use optim::{BurnOptimizer, OptimizerKind, OptimizerSpec};
+pub use simd::InstructionSet;
 
 use burn::{
     module::AutodiffModule,

@@ -3,7 +3,7 @@
 //! The kernel keeps `L` members' numbers side by side in lane arrays (`[f64; L]`). Its inner
 //! loops need two operations on them, `acc + x * y` and `a + b`; an [`Isa`] supplies them as
 //! AVX-512 or AVX2 instructions where the CPU has them, plain loops elsewhere. [`widest`] runs
-//! a [`Kernel`] compiled for the best instruction set found. Vector arithmetic rounds each lane
+//! a [`Kernel`] compiled for the best instruction set found (or the one `ACTLAB_SIMD` names). Vector arithmetic rounds each lane
 //! exactly as scalar arithmetic does, and nothing is fused (no FMA) or reordered, so every
 //! instruction set computes the same bits.
 
@@ -38,26 +38,88 @@ pub(crate) trait Kernel {
     fn run<I: Isa>(self) -> Self::Output;
 }
 
-/// Runs `kernel` compiled with the widest vector instructions the CPU offers.
-pub(crate) fn widest<K: Kernel>(kernel: K) -> K::Output {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, checked just above.
-            return unsafe { x86::avx512(kernel) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { x86::avx2(kernel) };
+/// The instruction sets the kernels are compiled for, narrowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InstructionSet {
+    Portable,
+    Avx2,
+    Avx512,
+}
+
+impl InstructionSet {
+    pub const ALL: [Self; 3] = [Self::Portable, Self::Avx2, Self::Avx512];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Portable => "portable",
+            Self::Avx2 => "avx2",
+            Self::Avx512 => "avx512",
         }
     }
-    kernel.run::<Portable>()
+
+    /// The widest set this CPU runs.
+    pub fn detected() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Self::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Self::Avx2;
+            }
+        }
+        Self::Portable
+    }
+
+    /// The set the kernels use: the CPU's widest, or a narrower one named by the environment
+    /// variable `ACTLAB_SIMD` (`portable`, `avx2`, `avx512`) for checks and benchmarks; every
+    /// set computes the same numbers.
+    pub fn in_use() -> Result<Self, String> {
+        static CHOSEN: std::sync::OnceLock<Result<InstructionSet, String>> =
+            std::sync::OnceLock::new();
+        CHOSEN
+            .get_or_init(|| {
+                let detected = Self::detected();
+                let Ok(name) = std::env::var("ACTLAB_SIMD") else {
+                    return Ok(detected);
+                };
+                let allowed = Self::ALL.map(Self::name).join(", ");
+                let chosen = Self::ALL
+                    .into_iter()
+                    .find(|set| set.name() == name)
+                    .ok_or_else(|| {
+                        format!("ACTLAB_SIMD=`{name}` is unknown; allowed: {allowed}")
+                    })?;
+                if chosen > detected {
+                    return Err(format!(
+                        "ACTLAB_SIMD=`{name}`: this CPU runs at most `{}`",
+                        detected.name()
+                    ));
+                }
+                Ok(chosen)
+            })
+            .clone()
+    }
+}
+
+/// Runs `kernel` compiled for [`InstructionSet::in_use`] (the CPU's widest when the
+/// environment names none or a wrong one: the command line checks it before any work).
+pub(crate) fn widest<K: Kernel>(kernel: K) -> K::Output {
+    match InstructionSet::in_use().unwrap_or_else(|_| InstructionSet::detected()) {
+        // SAFETY: `in_use` and `detected` never name a set the CPU lacks.
+        #[cfg(target_arch = "x86_64")]
+        InstructionSet::Avx512 => unsafe { x86::avx512(kernel) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        InstructionSet::Avx2 => unsafe { x86::avx2(kernel) },
+        _ => kernel.run::<Portable>(),
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     //! AVX-512 and AVX2 lane arithmetic. `Avx512` and `Avx2` are only used inside the
-    //! functions below, which run only once `widest` has found the CPU feature; that is what
+    //! functions below, which run only once the CPU feature has been found; that is what
     //! makes their intrinsics sound.
 
     use std::arch::x86_64::*;
