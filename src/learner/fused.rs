@@ -13,7 +13,8 @@ use burn::tensor::{Tensor, TensorData, backend::Backend};
 use rayon::prelude::*;
 
 use super::{
-    kernel::{self, LaneParams, LaneScratch, MemberParams, Scratch},
+    kernel,
+    lanes::{LaneParams, LaneScratch, MemberParams, Scratch},
     optim::{HostState, OptimizerSpec},
     simd, to_host,
 };
