@@ -309,6 +309,8 @@ pub fn train_together<B: AutodiffBackend>(
                 rngs: &[NumpyRng],
                 seconds: f64|
      -> Result<(), CheckpointError> {
+        // The whole model once, whichever programs save now.
+        let mut model: Option<Mlp<B>> = None;
         for (part, persist) in parts.iter().zip(persist) {
             let Some(root) = &persist.checkpoints else {
                 continue;
@@ -331,8 +333,8 @@ pub fn train_together<B: AutodiffBackend>(
                 train_seconds: seconds,
                 probes: part.log.clone(),
             };
-            let model = learner.model().select(part.range.clone());
-            checkpoint::save(root, &meta, &model, |dir| {
+            let model = model.get_or_insert_with(|| learner.model());
+            checkpoint::save(root, &meta, &model.select(part.range.clone()), |dir| {
                 learner.save_optimizer(dir, part.range.clone())
             })?;
         }
