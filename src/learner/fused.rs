@@ -36,12 +36,10 @@ struct LaneGroup<const L: usize> {
     /// Ensemble index of each occupied lane.
     members: Vec<usize>,
     params: LaneParams<L>,
-    scratch: LaneScratch<L>,
 }
 
 impl<const L: usize> LaneGroup<L> {
     fn new(
-        dims: &[usize],
         activation: Activation,
         members: Vec<usize>,
         all: &[MemberParams],
@@ -50,7 +48,6 @@ impl<const L: usize> LaneGroup<L> {
         Ok(Self {
             activation,
             params,
-            scratch: LaneScratch::new(dims, 0),
             members,
         })
     }
@@ -59,16 +56,26 @@ impl<const L: usize> LaneGroup<L> {
         occupant(&self.members, q)
     }
 
-    fn train_epoch(&mut self, job: &EpochJob<'_>) -> Vec<f64> {
-        let losses = simd::widest(TrainEpoch { group: self, job });
+    fn train_epoch(&mut self, job: &EpochJob<'_>, scratch: &mut LaneScratch<L>) -> Vec<f64> {
+        let losses = simd::widest(TrainEpoch {
+            group: self,
+            job,
+            scratch,
+        });
         losses[..self.members.len()].to_vec()
     }
 
-    fn evaluate(&mut self, dims: &[usize], data: &[&Dataset]) -> Vec<(f64, f64)> {
+    fn evaluate(
+        &mut self,
+        dims: &[usize],
+        data: &[&Dataset],
+        scratch: &mut LaneScratch<L>,
+    ) -> Vec<(f64, f64)> {
         let (loss, accuracy) = simd::widest(Evaluate {
             group: self,
             dims,
             data,
+            scratch,
         });
         (0..self.members.len())
             .map(|q| (loss[q], accuracy[q]))
@@ -85,6 +92,7 @@ fn occupant(members: &[usize], q: usize) -> usize {
 struct TrainEpoch<'a, const L: usize> {
     group: &'a mut LaneGroup<L>,
     job: &'a EpochJob<'a>,
+    scratch: &'a mut LaneScratch<L>,
 }
 
 impl<const L: usize> simd::Kernel for TrainEpoch<'_, L> {
@@ -104,7 +112,7 @@ impl<const L: usize> simd::Kernel for TrainEpoch<'_, L> {
             orders,
             job.batch_size,
             job.lr,
-            &mut g.scratch,
+            self.scratch,
         )
     }
 }
@@ -115,6 +123,7 @@ struct Evaluate<'a, const L: usize> {
     dims: &'a [usize],
     /// Each member's data set.
     data: &'a [&'a Dataset],
+    scratch: &'a mut LaneScratch<L>,
 }
 
 impl<const L: usize> simd::Kernel for Evaluate<'_, L> {
@@ -124,7 +133,7 @@ impl<const L: usize> simd::Kernel for Evaluate<'_, L> {
     fn run<I: simd::Isa>(self) -> Self::Output {
         let g = self.group;
         let data = std::array::from_fn(|q| self.data[g.lane_member(q)]);
-        kernel::evaluate::<I, L>(self.dims, g.activation, &g.params, data, &mut g.scratch)
+        kernel::evaluate::<I, L>(self.dims, g.activation, &g.params, data, self.scratch)
     }
 }
 
@@ -136,7 +145,8 @@ enum Group {
     Eight(LaneGroup<8>),
 }
 
-/// Runs `$body` on the lane group inside `$group`, whatever its width.
+/// Runs `$body` on the lane group inside `$group`, whatever its width; with `$scratch`, also
+/// binds `$s` to that width's buffers in it.
 macro_rules! on_group {
     ($group:expr, $g:ident => $body:expr) => {
         match $group {
@@ -145,16 +155,76 @@ macro_rules! on_group {
             Group::Eight($g) => $body,
         }
     };
+    ($group:expr, $scratch:expr, ($g:ident, $s:ident) => $body:expr) => {
+        match $group {
+            Group::One($g) => {
+                let $s = &mut $scratch.one;
+                $body
+            }
+            Group::Four($g) => {
+                let $s = &mut $scratch.four;
+                $body
+            }
+            Group::Eight($g) => {
+                let $s = &mut $scratch.eight;
+                $body
+            }
+        }
+    };
+}
+
+/// Working buffers for groups of each width: one set per worker thread, kept warm in that
+/// core's caches from group to group and epoch to epoch.
+struct Buffers {
+    one: LaneScratch<1>,
+    four: LaneScratch<4>,
+    eight: LaneScratch<8>,
+}
+
+/// One [`Buffers`] per worker thread (a clone starts with fresh, empty ones).
+struct WorkerBuffers {
+    dims: Vec<usize>,
+    sets: Vec<std::sync::Mutex<Buffers>>,
+}
+
+impl WorkerBuffers {
+    fn new(dims: &[usize], threads: usize) -> Self {
+        let fresh = || Buffers {
+            one: LaneScratch::new(dims, 0),
+            four: LaneScratch::new(dims, 0),
+            eight: LaneScratch::new(dims, 0),
+        };
+        Self {
+            dims: dims.to_vec(),
+            sets: (0..threads.max(1)).map(|_| fresh().into()).collect(),
+        }
+    }
+
+    /// The calling worker's buffers (uncontended: one set per worker).
+    fn mine(&self) -> std::sync::MutexGuard<'_, Buffers> {
+        let index = rayon::current_thread_index().unwrap_or(0) % self.sets.len();
+        self.sets[index]
+            .lock()
+            .expect("no worker panicked holding its buffers")
+    }
+}
+
+impl Clone for WorkerBuffers {
+    fn clone(&self) -> Self {
+        Self::new(&self.dims, self.sets.len())
+    }
+}
+
+impl std::fmt::Debug for WorkerBuffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WorkerBuffers({} sets of buffers)", self.sets.len())
+    }
 }
 
 impl Group {
     /// Groups members by activation into lanes: runs of 8, then what remains in 8 lanes (5 to
     /// 7 members), 4 lanes (2 to 4) or alone.
-    fn pack(
-        dims: &[usize],
-        activations: &[Activation],
-        all: &[MemberParams],
-    ) -> Result<Vec<Self>, String> {
+    fn pack(activations: &[Activation], all: &[MemberParams]) -> Result<Vec<Self>, String> {
         let mut kinds: Vec<Activation> = Vec::new();
         for &a in activations {
             if !kinds.contains(&a) {
@@ -167,9 +237,9 @@ impl Group {
             for chunk in same.chunks(8) {
                 let members = chunk.to_vec();
                 groups.push(match chunk.len() {
-                    5.. => Self::Eight(LaneGroup::new(dims, kind, members, all)?),
-                    2..=4 => Self::Four(LaneGroup::new(dims, kind, members, all)?),
-                    _ => Self::One(LaneGroup::new(dims, kind, members, all)?),
+                    5.. => Self::Eight(LaneGroup::new(kind, members, all)?),
+                    2..=4 => Self::Four(LaneGroup::new(kind, members, all)?),
+                    _ => Self::One(LaneGroup::new(kind, members, all)?),
                 });
             }
         }
@@ -207,6 +277,7 @@ pub struct FusedEnsemble {
     optimizer: OptimizerSpec,
     /// Worker threads for the groups; none when one thread suffices.
     pool: Option<Arc<rayon::ThreadPool>>,
+    scratch: WorkerBuffers,
 }
 
 impl FusedEnsemble {
@@ -240,6 +311,7 @@ impl FusedEnsemble {
             })
             .collect();
         let mut fused = Self {
+            scratch: WorkerBuffers::new(&dims, 1),
             dims,
             activations: mlp.activations.clone(),
             groups: Vec::new(),
@@ -258,13 +330,14 @@ impl FusedEnsemble {
                 .build()
                 .ok()
                 .map(Arc::new);
+            fused.scratch = WorkerBuffers::new(&fused.dims, threads);
         }
         fused
     }
 
     /// Packs `members` into lane groups.
     fn set_members(&mut self, members: &[MemberParams]) -> Result<(), String> {
-        self.groups = Group::pack(&self.dims, &self.activations, members)?;
+        self.groups = Group::pack(&self.activations, members)?;
         self.lanes = vec![(0, 0); members.len()];
         for (g, group) in self.groups.iter().enumerate() {
             for (q, &k) in group.members().iter().enumerate() {
@@ -324,11 +397,17 @@ impl FusedEnsemble {
         }
     }
 
-    /// Runs `f` on every group, on the pool's threads when there is one; results in group order.
-    fn for_groups<R: Send>(&mut self, f: impl Fn(&mut Group) -> R + Sync + Send) -> Vec<R> {
+    /// Runs `f` on every group with the calling worker's buffers, on the pool's threads when
+    /// there is one; results in group order.
+    fn for_groups<R: Send>(
+        &mut self,
+        f: impl Fn(&mut Group, &mut Buffers) -> R + Sync + Send,
+    ) -> Vec<R> {
+        let scratch = &self.scratch;
+        let run = |group: &mut Group| f(group, &mut scratch.mine());
         match &self.pool {
-            Some(pool) => pool.install(|| self.groups.par_iter_mut().map(f).collect()),
-            None => self.groups.iter_mut().map(f).collect(),
+            Some(pool) => pool.install(|| self.groups.par_iter_mut().map(run).collect()),
+            None => self.groups.iter_mut().map(run).collect(),
         }
     }
 
@@ -357,7 +436,9 @@ impl FusedEnsemble {
             batch_size,
             lr,
         };
-        let per_group = self.for_groups(|group| on_group!(group, g => g.train_epoch(&job)));
+        let per_group = self.for_groups(
+            |group, scratch| on_group!(group, scratch, (g, s) => g.train_epoch(&job, s)),
+        );
         self.by_member(&per_group)
     }
 
@@ -365,7 +446,9 @@ impl FusedEnsemble {
     /// All the sets must have the same size.
     pub fn evaluate(&mut self, data: &[&Dataset]) -> (Vec<f64>, Vec<f64>) {
         let dims = self.dims.clone();
-        let per_group = self.for_groups(|group| on_group!(group, g => g.evaluate(&dims, data)));
+        let per_group = self.for_groups(
+            |group, scratch| on_group!(group, scratch, (g, s) => g.evaluate(&dims, data, s)),
+        );
         self.by_member(&per_group).into_iter().unzip()
     }
 
