@@ -2,10 +2,9 @@
 //!
 //! The learner owns a model (an ensemble of `K` members), its optimizer and its data: one split
 //! for all members, or one per member (splits of one size, as programs on different data sets
-//! trained together). A
-//! training step records each member's batch loss *before* its update, as the article does; on
-//! the Burn engine the loss values stay on the device until the epoch ends, so a step never
-//! waits on the host. Two engines compute the same maths: Burn's tensors and autodiff on any
+//! trained together). A training step records each member's batch loss *before* its update, as
+//! the article does; on the Burn engine the loss values stay on the device until the epoch
+//! ends, so a step never waits on the host. Two engines compute the same maths: Burn's tensors and autodiff on any
 //! backend, and a fused host kernel that removes per-operation overhead on the CPU.
 
 mod batches;
