@@ -9,6 +9,7 @@
 
 mod batches;
 pub mod fused;
+mod groups;
 mod history;
 mod kernel;
 mod lanes;
