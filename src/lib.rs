@@ -1,20 +1,23 @@
 //! actlab: a research harness for studying how activation functions shape what a network learns.
 //!
-//! The pieces, in the order a run uses them: an experiment file ([`config`]) is validated into a
-//! plan, the data ([`data`]) is generated bit for bit as numpy/scikit-learn would, models
-//! ([`model`]) are initialised from the plan, one [`learner`] trains them all, the
-//! [`analysis`] probes observe their forward passes, and [`run`] writes a run folder from which
-//! [`report`] and [`plot`] rebuild every figure and the report.
+//! The layers, bottom up: [`numpy_rng`], [`data`] and [`model`] (the Burn model families);
+//! [`learner`] (one learner for every model) and [`fused`] (an accelerator for plain MLPs);
+//! [`config`] (experiment files, validated into a plan); [`analysis`] (probes on the forward
+//! pass); [`store`] (the run-folder format every record is written to and read from);
+//! [`checkpoint`], [`plot`] and [`report`] on top of it; and the commands, [`run`] and
+//! [`sweep`]. A lower layer never imports a higher one.
 
 pub mod analysis;
 pub mod backend;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod fused;
 pub mod learner;
 pub mod model;
 pub mod numpy_rng;
 pub mod plot;
 pub mod report;
 pub mod run;
+pub mod store;
 pub mod sweep;

@@ -4,11 +4,11 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use actlab::{
     backend::BackendChoice,
-    checkpoint::eval_checkpoint,
-    config::{Override, find_experiment, list_experiments, load_experiment},
+    config::{Override, find_experiment, list_experiments, load_experiment, pinned_axes},
     report,
-    run::{RunOptions, resume_run, run_plan},
-    sweep::{Shard, is_sweep_folder, merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
+    run::{RunOptions, eval_checkpoint, resume_run, run_plan},
+    store::{Shard, is_sweep_folder},
+    sweep::{merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
 };
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -61,16 +61,19 @@ enum Command {
     /// Evaluate a saved checkpoint: metrics, decision boundary, signal trace and per-layer
     /// statistics, written with their figures to a new folder.
     Eval {
-        /// A checkpoint folder, an `epoch-*` folder, or a run folder (its latest checkpoint).
+        /// A checkpoint folder (one program), an `epoch-*` folder or a run folder (every
+        /// program of its latest checkpoint).
         checkpoint: PathBuf,
         /// Write here instead of `artifacts/<experiment>-eval/<run-id>`; must be absent or empty.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Root folder of the default output folders.
         #[arg(long, default_value = "artifacts")]
         artifacts: PathBuf,
     },
     /// Continue a stopped run from its last checkpoint, or finish a stopped sweep.
     Resume {
+        /// The run or sweep folder to continue (as `run` printed it).
         run_dir: PathBuf,
         /// Worker threads (default: all cores).
         #[arg(long, default_value_t = 0)]
@@ -88,7 +91,10 @@ enum Command {
     /// List the experiments with their questions.
     List,
     /// Rebuild a run folder's figures and report from its files, without training.
-    Analyze { run_dir: PathBuf },
+    Analyze {
+        /// The run or sweep folder whose report and figures to rebuild.
+        run_dir: PathBuf,
+    },
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -112,6 +118,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|o| o.parse())
                 .collect::<Result<_, _>>()?;
             let plan = load_experiment(&path, &parsed)?.check()?;
+            if let Ok(unpinned) = load_experiment(&path, &[]) {
+                for axis in pinned_axes(&unpinned, &parsed) {
+                    eprintln!("note: --set pins the grid axis {axis} at every point");
+                }
+            }
             if shard.is_some() && plan.experiment.sweep.is_none() {
                 anyhow::bail!(
                     "--shard applies to sweeps; {} has no [sweep] section",
@@ -181,7 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let checked = actlab::learner::InstructionSet::in_use()
+    let checked = actlab::fused::InstructionSet::in_use()
         .map_err(anyhow::Error::msg)
         .and_then(|_| run(cli));
     match checked {

@@ -1,14 +1,19 @@
 //! The article's analysis of a trained network: hidden-space spread, signal trace, decision grid.
+//! The signal trace and the decision grid need points in the plane; the rest applies to any data.
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 use serde::{Deserialize, Serialize};
 
-use super::probe::{ForwardTrace, mean_abs, std};
+use super::trace::{ForwardTrace, mean_abs, std};
 use crate::{
     config::{AnalysisConfig, TracePoint},
     data::{Dataset, Split},
-    model::Mlp,
+    learner::{Objective, to_host},
+    model::{Family, Mode},
 };
+
+/// The most decision-grid points an analysis evaluates (a 1000 x 1000 grid).
+pub const MAX_GRID_POINTS: usize = 1_000_000;
 
 /// Everything the article's figures show about one trained network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,7 +25,9 @@ pub struct ArticleAnalysis {
     pub signal_trace: Vec<Vec<f64>>,
     /// The first two units of each hidden layer on the test set.
     pub hidden_scatter: Vec<HiddenScatter>,
-    pub grid: DecisionGrid,
+    /// `P(class 1)` over the plane (planar data with two classes only).
+    #[serde(default)]
+    pub grid: Option<DecisionGrid>,
 }
 
 /// A training point traced through the network.
@@ -84,11 +91,10 @@ impl DecisionGrid {
 
 /// The training point of `p.class` farthest from `p.farthest_from` (first on ties, as `argmax`).
 pub fn select_trace_sample(train: &Dataset, p: &TracePoint) -> Option<TraceSample> {
-    let distance = |x: &[f64; 2]| (x[0] - p.farthest_from[0]).hypot(x[1] - p.farthest_from[1]);
+    let distance = |x: [f64; 2]| (x[0] - p.farthest_from[0]).hypot(x[1] - p.farthest_from[1]);
     let mut best: Option<(usize, f64)> = None;
     for (i, x) in train
-        .x
-        .iter()
+        .points()
         .enumerate()
         .filter(|(i, _)| train.y[*i] == p.class)
     {
@@ -100,7 +106,7 @@ pub fn select_trace_sample(train: &Dataset, p: &TracePoint) -> Option<TraceSampl
     best.map(|(index, _)| TraceSample {
         index,
         class: p.class,
-        point: train.x[index],
+        point: train.point(index),
     })
 }
 
@@ -110,95 +116,116 @@ pub fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
     (0..count).map(|i| start + i as f64 * step).collect()
 }
 
-fn stacked<B: Backend>(points: &[[f64; 2]], members: usize, device: &B::Device) -> Tensor<B, 3> {
-    let values: Vec<f64> = (0..members)
-        .flat_map(|_| points.iter().flat_map(|p| *p))
-        .collect();
-    Tensor::from_data(TensorData::new(values, [members, points.len(), 2]), device)
-}
-
-/// The article's analysis of every member of `model`, in member order.
-pub fn analyze<B: Backend>(
-    model: &Mlp<B>,
-    split: &Split,
-    config: &AnalysisConfig,
-    device: &B::Device,
-) -> Vec<ArticleAnalysis> {
-    let k = model.members();
-    let test = ForwardTrace::record(model, stacked(&split.test.x, k, device));
-    let train = ForwardTrace::record(model, stacked(&split.train.x, k, device));
-    let samples: Vec<TraceSample> = config
-        .trace_points
-        .iter()
-        .filter_map(|p| select_trace_sample(&split.train, p))
-        .collect();
-
+/// The axis values of the decision grid over the test set's range plus the margin, per axis.
+pub fn grid_axes(test: &Dataset, config: &AnalysisConfig) -> (Vec<f64>, Vec<f64>) {
     let span = |axis: usize| {
-        let values = split.test.x.iter().map(|p| p[axis]);
-        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
+        let (lo, hi) = test
+            .points()
+            .map(|p| p[axis])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
         arange(
             lo - config.grid_margin,
             hi + config.grid_margin,
             config.grid_step,
         )
     };
-    let (xs, ys) = (span(0), span(1));
-    let grid_points: Vec<[f64; 2]> = ys
-        .iter()
-        .flat_map(|&y| xs.iter().map(move |&x| [x, y]))
-        .collect();
-    let grid_prob = model.predict(stacked(&grid_points, k, device));
-    let grid_prob = crate::learner::to_host(grid_prob);
+    (span(0), span(1))
+}
 
-    (0..k)
-        .map(|member| {
-            let signal_trace = samples
-                .iter()
-                .map(|s| {
-                    let mut trace: Vec<f64> = train
-                        .z
-                        .iter()
-                        .zip(&train.a)
-                        .flat_map(|(z, a)| {
-                            [
-                                mean_abs(z.row(member, s.index)),
-                                mean_abs(a.row(member, s.index)),
-                            ]
-                        })
-                        .collect();
-                    let logit = train.logit.as_ref().expect("recorded");
-                    trace.push(logit.row(member, s.index)[0].abs());
-                    trace
-                })
-                .collect();
-            let hidden_scatter = test
-                .a
-                .iter()
-                .enumerate()
-                .map(|(layer, a)| {
-                    let units = [0, 1.min(a.dims[2] - 1)];
-                    HiddenScatter {
-                        layer,
-                        units,
-                        x: a.column(member, units[0]),
-                        y: a.column(member, units[1]),
-                    }
-                })
-                .collect();
-            let per_member = grid_points.len();
-            ArticleAnalysis {
-                hidden_std: test.a.iter().map(|a| std(a.member(member))).collect(),
-                trace_samples: samples.clone(),
-                signal_trace,
-                hidden_scatter,
-                grid: DecisionGrid {
-                    xs: xs.clone(),
-                    ys: ys.clone(),
-                    prob: grid_prob[member * per_member..(member + 1) * per_member].to_vec(),
-                },
+/// How many points the decision grid of `test` would hold, computed without building it.
+pub fn grid_size(test: &Dataset, config: &AnalysisConfig) -> f64 {
+    let count = |axis: usize| {
+        let (lo, hi) = test
+            .points()
+            .map(|p| p[axis])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        ((hi - lo + 2.0 * config.grid_margin) / config.grid_step)
+            .ceil()
+            .max(0.0)
+    };
+    count(0) * count(1)
+}
+
+fn tensor<B: Backend>(x: &[f64], features: usize, device: &B::Device) -> Tensor<B, 3> {
+    Tensor::from_data(TensorData::new(x.to_vec(), [1, x.len() / features, features]), device)
+}
+
+/// The article's analysis of one trained member (`K = 1`).
+pub fn analyze<B: Backend, M: Family<B>>(
+    member: &M,
+    split: &Split,
+    config: &AnalysisConfig,
+    device: &B::Device,
+) -> ArticleAnalysis {
+    let features = split.features();
+    let test = ForwardTrace::record(member, tensor(&split.test.x, features, device));
+    let planar = split.is_planar();
+    let samples: Vec<TraceSample> = if planar {
+        config
+            .trace_points
+            .iter()
+            .filter_map(|p| select_trace_sample(&split.train, p))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let traced: Vec<f64> = samples
+        .iter()
+        .flat_map(|s| split.train.row(s.index).to_vec())
+        .collect();
+    let signal_trace = if samples.is_empty() {
+        Vec::new()
+    } else {
+        let trace = ForwardTrace::record(member, tensor(&traced, features, device));
+        (0..samples.len())
+            .map(|i| {
+                let mut values: Vec<f64> = trace
+                    .z
+                    .iter()
+                    .zip(&trace.a)
+                    .flat_map(|(z, a)| [mean_abs(z.row(0, i)), mean_abs(a.row(0, i))])
+                    .collect();
+                let logit = trace.logit.as_ref().expect("recorded");
+                values.push(logit.row(0, i)[0].abs());
+                values
+            })
+            .collect()
+    };
+    let hidden_scatter = test
+        .a
+        .iter()
+        .enumerate()
+        .map(|(layer, a)| {
+            let units = [0, 1.min(a.dims[2] - 1)];
+            HiddenScatter {
+                layer,
+                units,
+                x: a.column(0, units[0]),
+                y: a.column(0, units[1]),
             }
         })
-        .collect()
+        .collect();
+    let outputs = test.logit.as_ref().map_or(1, |l| l.dims[2]);
+    let grid = (planar && outputs == 1 && grid_size(&split.test, config) <= MAX_GRID_POINTS as f64)
+        .then(|| {
+            let (xs, ys) = grid_axes(&split.test, config);
+            let points: Vec<f64> = ys
+                .iter()
+                .flat_map(|&y| xs.iter().flat_map(move |&x| [x, y]))
+                .collect();
+            let logits = member.forward(tensor(&points, 2, device), Mode::Eval);
+            let prob = to_host(Objective::Binary.probabilities(logits));
+            DecisionGrid { xs, ys, prob }
+        });
+    ArticleAnalysis {
+        hidden_std: test.a.iter().map(|a| std(a.member(0))).collect(),
+        trace_samples: samples,
+        signal_trace,
+        hidden_scatter,
+        grid,
+    }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::probe::{mean_abs, std};
+use super::trace::{mean_abs, std};
 use crate::model::Activation;
 
 /// Distribution of a tensor's values.

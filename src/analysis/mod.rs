@@ -1,10 +1,11 @@
-//! Analysis of trained models: explicit probes on the forward pass and what they measure.
+//! Analysis of models: forward traces, per-layer probes over training, the article's analysis,
+//! and statistics over seeds.
 
 pub mod article;
 pub mod layer_stats;
 pub mod probe;
 pub mod stats;
-pub mod training;
+pub mod trace;
 
 pub use article::{ArticleAnalysis, DecisionGrid, HiddenScatter, TraceSample};
-pub use probe::{ForwardTrace, HostTensor};
+pub use trace::{ForwardTrace, HostTensor};

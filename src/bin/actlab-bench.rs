@@ -11,13 +11,13 @@ use actlab::{
     backend::{self, BackendChoice, BackendInfo, BackendTask},
     config::{Plan, find_experiment, load_experiment},
     data::Split,
-    learner::{Engine, InstructionSet, Learner},
-    model::{Activation, InitScheme, MlpConfig},
+    fused::{FusedSteps, InstructionSet},
+    learner::{Engine, Learner, MemberData, OptimizerSpec, Steps},
+    model::{Activation, InitScheme, Network},
     numpy_rng::NumpyRng,
     run::train_plan,
 };
 use burn::tensor::backend::AutodiffBackend;
-use indicatif::ProgressBar;
 
 /// Training allocates and frees many small and mid-sized tensors per step; mimalloc keeps
 /// them out of the system allocator's mmap/munmap path.
@@ -39,16 +39,30 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
+/// Trains `plan` for `seeds` on `split`; panics with the reason if the engine cannot.
+fn train<B: AutodiffBackend>(
+    plan: &Plan,
+    seeds: &[u32],
+    split: &Split,
+    threads: usize,
+    info: &BackendInfo,
+    device: &B::Device,
+) -> f64 {
+    train_plan::<B>(plan, seeds, split, threads, info, device)
+        .unwrap_or_else(|e| usage(&e.to_string()))
+        .seconds
+}
+
 /// Seconds in training steps for the seed experiment, median of `reps`.
 fn seed_experiment_seconds<B: AutodiffBackend>(
     engine: Engine,
     reps: usize,
+    info: &BackendInfo,
     device: &B::Device,
 ) -> f64 {
     let plan = seed_plan(engine);
     let split = plan.experiment.data.build();
-    let times = (0..reps)
-        .map(|_| train_plan::<B>(&plan, &[42], &split, 1, device, &ProgressBar::hidden()).seconds);
+    let times = (0..reps).map(|_| train::<B>(&plan, &[42], &split, 1, info, device));
     median(times.collect())
 }
 
@@ -58,22 +72,22 @@ fn thirty_seeds_seconds<B: AutodiffBackend>(
     engine: Engine,
     threads: usize,
     alone: bool,
+    info: &BackendInfo,
     device: &B::Device,
 ) -> f64 {
     let plan = seed_plan(engine);
     let split = plan.experiment.data.build();
     let seeds: Vec<u32> = (42..72).collect();
-    let bar = ProgressBar::hidden();
     let started = Instant::now();
     if !alone {
-        train_plan::<B>(&plan, &seeds, &split, threads, device, &bar);
+        train::<B>(&plan, &seeds, &split, threads, info, device);
         return started.elapsed().as_secs_f64();
     }
     for &seed in &seeds {
         for variant in &plan.variants {
             let mut single = plan.clone();
             single.variants = vec![variant.clone()];
-            train_plan::<B>(&single, &[seed], &split, 1, device, &bar);
+            train::<B>(&single, &[seed], &split, 1, info, device);
         }
     }
     started.elapsed().as_secs_f64()
@@ -89,22 +103,29 @@ fn steps_per_second<B: AutodiffBackend>(
     split: &Split,
     device: &B::Device,
 ) -> f64 {
-    let mlp = MlpConfig {
-        input: 2,
-        hidden: vec![8, 8],
-        activation: Activation::Relu,
-        init: InitScheme::HeNormal,
-    };
+    let arch = seed_plan(engine).architecture;
     let weights: Vec<_> = (0..k as u32)
-        .map(|s| mlp.draw_weights(&mut NumpyRng::new(s)))
+        .map(|s| arch.family.draw(&arch, InitScheme::HeNormal, &mut NumpyRng::new(s)))
         .collect();
-    let model = mlp.init(&weights, device);
-    let mut learner = Learner::<B>::sgd(model, engine, 0.05, 64, split, threads, device);
+    let members: Vec<(Activation, &[Vec<f64>])> = weights
+        .iter()
+        .map(|w| (Activation::Relu, w.as_slice()))
+        .collect();
+    let model = Network::<B>::init(&arch, &members, device);
+    let data = MemberData::shared(split, k);
+    let rates = (0.05, 64);
+    let mut steps: Box<dyn Steps<Network<B>>> = match engine {
+        Engine::Fused => Box::new(
+            FusedSteps::new(&model, OptimizerSpec::sgd(), rates, data, threads, device)
+                .expect("a plain MLP"),
+        ),
+        _ => Box::new(Learner::new(model, OptimizerSpec::sgd(), rates, data, 1, device)),
+    };
     let mut rngs: Vec<NumpyRng> = (0..k as u32).map(NumpyRng::new).collect();
     let started = Instant::now();
     for _ in 0..epochs {
         let orders = NumpyRng::permutations(&mut rngs, split.train.len());
-        learner.train_epoch(&orders);
+        steps.train_epoch(&orders);
     }
     let steps = epochs * split.train.len().div_ceil(64);
     (steps * k) as f64 / started.elapsed().as_secs_f64()
@@ -123,7 +144,7 @@ impl BackendTask for Bench {
 
     fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let simd = InstructionSet::in_use().unwrap_or_else(|e| usage(&e));
+        let simd = InstructionSet::in_use().unwrap_or_else(|e: String| usage(&e));
         println!(
             "actlab {} benchmarks, {threads} cores, backend {} {} ({}), fused kernel: {}\n",
             env!("CARGO_PKG_VERSION"),
@@ -138,7 +159,7 @@ impl BackendTask for Bench {
             "| seed experiment (2 x 4,000 SGD steps, training steps only, median of {reps}) | seconds |\n|---|---|"
         );
         for &engine in &self.engines {
-            let seconds = seed_experiment_seconds::<B>(engine, reps, &device);
+            let seconds = seed_experiment_seconds::<B>(engine, reps, &info, &device);
             println!("| {engine:?} engine | {seconds:.3} |");
         }
 
@@ -146,16 +167,16 @@ impl BackendTask for Bench {
             "\n| 30 seeds x 2 activations of the seed protocol (240,000 member-steps) | seconds |\n|---|---|"
         );
         for &engine in self.engines.iter().rev() {
-            let together = thirty_seeds_seconds::<B>(engine, threads, false, &device);
+            let together = thirty_seeds_seconds::<B>(engine, threads, false, &info, &device);
             println!(
                 "| {engine:?} engine: the 60 models in one program ({threads} threads) | {together:.2} |"
             );
             if self.default_backend {
-                let one = thirty_seeds_seconds::<B>(engine, 1, false, &device);
+                let one = thirty_seeds_seconds::<B>(engine, 1, false, &info, &device);
                 println!(
                     "| {engine:?} engine: the 60 models in one program (1 thread) | {one:.2} |"
                 );
-                let alone = thirty_seeds_seconds::<B>(engine, 1, true, &device);
+                let alone = thirty_seeds_seconds::<B>(engine, 1, true, &info, &device);
                 println!(
                     "| {engine:?} engine: the 60 models one after another | {alone:.2} ({:.1}x slower) |",
                     alone / together

@@ -1,66 +1,36 @@
-//! Checkpoints: a program's models, optimizer and schedule state, saved whole or not at all.
+//! Checkpoints: a program's models, optimizer and schedule state, saved whole or not at all,
+//! and verified when loaded.
 //!
-//! Layout: `checkpoints/epoch-000100/program-0/` holds `model.mpk` (the ensemble, written by
-//! Burn's `NamedMpkFileRecorder` with `DoublePrecisionSettings`: Burn's "full" precision is
-//! float32, which would lose float64 weights and break exact resume), the optimizer state (`optimizer.json` for
-//! the fused engine, `optimizer.mpk` for Burn's) and `meta.json`: the format version, the
-//! experiment as run, the epoch, backend and precision, the metrics so far and the data-order
-//! RNG state, everything an exact resume needs. A checkpoint is written into a hidden
-//! `.tmp-*` folder and renamed into place, so a run killed at any moment leaves its last
-//! checkpoint readable.
+//! Layout: `checkpoints/epoch-000100/program-0/` holds `model.mpk` (the ensemble, any model
+//! family, written by Burn's `NamedMpkFileRecorder` with `DoublePrecisionSettings`: Burn's
+//! "full" precision is float32, which would lose float64 weights and break exact resume), the
+//! optimizer state (`optimizer.json` for the fused engine, `optimizer.mpk` for Burn's) and
+//! `meta.json`: the format version, the experiment as run, the epoch, the backend and precision
+//! it trained on, the optimizer and architecture, the metrics so far, the data-order RNG state,
+//! and the SHA-256 of every file beside it. A checkpoint is written into a hidden `.tmp-*`
+//! folder and renamed into place, so a run killed at any moment leaves its last checkpoint
+//! readable; a file changed or truncated since is refused on load.
 //!
 //! Format choice: Burn 0.21 offers its recorders and the newer `burn-store`; the recorders are
 //! the stable, documented path in 0.21 and keep float64 exactly with `DoublePrecisionSettings`.
 
-mod eval;
+mod meta;
 
-pub use eval::{EvalError, eval_checkpoint};
+pub use meta::{CheckpointMeta, FORMAT_VERSION};
 
 use std::{
+    collections::BTreeMap,
+    io::Read as _,
     panic::AssertUnwindSafe,
     path::{Path, PathBuf},
 };
 
 use burn::{
-    module::Module,
+    module::{Module, ModuleVisitor, Param},
     record::{DoublePrecisionSettings, NamedMpkFileRecorder},
-    tensor::backend::Backend,
+    tensor::{Tensor, backend::Backend},
 };
-use serde::{Deserialize, Serialize};
-
-use crate::{
-    analysis::training::ProbeLog,
-    backend::BackendInfo,
-    learner::{Engine, History},
-    model::Mlp,
-    numpy_rng::NumpyRng,
-};
-
-/// Bumped whenever `meta.json` or the files beside it change meaning.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// `meta.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CheckpointMeta {
-    pub format_version: u32,
-    pub actlab_version: String,
-    /// The experiment as run (TOML), from which the model is rebuilt.
-    pub config: String,
-    pub epoch: usize,
-    pub backend: BackendInfo,
-    pub engine: Engine,
-    /// Which program of the run this is, and its data set's seed.
-    pub program: usize,
-    pub data_seed: u32,
-    /// `(variant index, seed)` of each ensemble member.
-    pub members: Vec<(usize, u32)>,
-    /// Each member's metrics so far.
-    pub histories: Vec<History>,
-    /// The data-order streams, one per seed, after this epoch's permutation.
-    pub order_rngs: Vec<NumpyRng>,
-    pub train_seconds: f64,
-    pub probes: ProbeLog,
-}
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
@@ -76,7 +46,9 @@ pub enum CheckpointError {
         found: u32,
         writer: String,
     },
-    #[error("{path}: the saved model does not match its metadata: {message}")]
+    #[error("{path} is corrupted: {message}")]
+    Corrupted { path: PathBuf, message: String },
+    #[error("{path} does not belong to this run: {message}")]
     Mismatch { path: PathBuf, message: String },
 }
 
@@ -91,6 +63,25 @@ fn recorder() -> NamedMpkFileRecorder<DoublePrecisionSettings> {
     NamedMpkFileRecorder::new()
 }
 
+/// The SHA-256 of a file, as lowercase hex.
+pub fn sha256(path: &Path) -> Result<String, std::io::Error> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// The folder of program `program`'s checkpoint at `epoch` under `root` (`.../checkpoints`).
 pub fn checkpoint_dir(root: &Path, epoch: usize, program: usize) -> PathBuf {
     root.join(format!("epoch-{epoch:06}"))
@@ -98,12 +89,13 @@ pub fn checkpoint_dir(root: &Path, epoch: usize, program: usize) -> PathBuf {
 }
 
 /// Writes a checkpoint atomically: everything goes into a temporary folder that is renamed
-/// into place last. `write_optimizer` adds the optimizer's files to the folder it is given.
-pub fn save<B: Backend>(
+/// into place last. `write_optimizer` adds the optimizer's files to the folder it is given and
+/// names them; the SHA-256 of every file is recorded in `meta.json`.
+pub fn save<B: Backend, M: Module<B>>(
     root: &Path,
     meta: &CheckpointMeta,
-    model: &Mlp<B>,
-    write_optimizer: impl FnOnce(&Path) -> Result<(), String>,
+    model: &M,
+    write_optimizer: impl FnOnce(&Path) -> Result<Vec<String>, String>,
 ) -> Result<PathBuf, CheckpointError> {
     let target = checkpoint_dir(root, meta.epoch, meta.program);
     let parent = target.parent().expect("a checkpoint folder has a parent");
@@ -111,19 +103,38 @@ pub fn save<B: Backend>(
     let tmp = parent.join(format!(".tmp-program-{}", meta.program));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    model
-        .clone()
-        .save_file(tmp.join("model"), &recorder())
-        .map_err(|e| CheckpointError::Io {
-            path: tmp.join("model.mpk"),
+    let written = (|| {
+        model
+            .clone()
+            .save_file(tmp.join("model"), &recorder())
+            .map_err(|e| CheckpointError::Io {
+                path: tmp.join("model.mpk"),
+                message: e.to_string(),
+            })?;
+        let mut files = vec!["model.mpk".to_string()];
+        files.extend(write_optimizer(&tmp).map_err(|message| CheckpointError::Io {
+            path: tmp.clone(),
+            message,
+        })?);
+        let mut checksums = BTreeMap::new();
+        for file in files {
+            let path = tmp.join(&file);
+            checksums.insert(file, sha256(&path).map_err(io(&path))?);
+        }
+        let meta = CheckpointMeta {
+            checksums,
+            ..meta.clone()
+        };
+        let path = tmp.join("meta.json");
+        crate::store::write_json(&path, &meta).map_err(|e| CheckpointError::Io {
+            path,
             message: e.to_string(),
-        })?;
-    write_optimizer(&tmp).map_err(|message| CheckpointError::Io {
-        path: tmp.clone(),
-        message,
-    })?;
-    let text = serde_json::to_string(meta).expect("checkpoint metadata serialises");
-    std::fs::write(tmp.join("meta.json"), text).map_err(io(&tmp))?;
+        })
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
     let _ = std::fs::remove_dir_all(&target);
     std::fs::rename(&tmp, &target).map_err(io(&target))?;
     Ok(target)
@@ -143,7 +154,7 @@ pub fn load_meta(dir: &Path) -> Result<CheckpointMeta, CheckpointError> {
         message: format!("cannot read meta.json: {e}"),
     })?;
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| CheckpointError::NotACheckpoint {
+        serde_json::from_str(&text).map_err(|e| CheckpointError::Corrupted {
             path: path.clone(),
             message: format!("meta.json is not valid JSON: {e}"),
         })?;
@@ -163,48 +174,94 @@ pub fn load_meta(dir: &Path) -> Result<CheckpointMeta, CheckpointError> {
             writer,
         });
     }
-    serde_json::from_value(value).map_err(|e| CheckpointError::NotACheckpoint {
+    serde_json::from_value(value).map_err(|e| CheckpointError::Corrupted {
         path,
         message: format!("meta.json: {e}"),
     })
 }
 
-/// Loads the saved parameters into `model` (built from the metadata's config), checking that
-/// every parameter has the shape the metadata implies.
-pub fn load_model<B: Backend>(
-    dir: &Path,
-    model: Mlp<B>,
-    device: &B::Device,
-) -> Result<Mlp<B>, CheckpointError> {
-    let path = dir.join("model.mpk");
+/// Checks that the checkpoint file `name` in `dir` is present and has the SHA-256 its
+/// `meta.json` records.
+pub fn verify(dir: &Path, meta: &CheckpointMeta, name: &str) -> Result<(), CheckpointError> {
+    let path = dir.join(name);
+    let Some(expected) = meta.checksums.get(name) else {
+        return Err(CheckpointError::NotACheckpoint {
+            path: dir.into(),
+            message: format!("meta.json records no {name}"),
+        });
+    };
     if !path.is_file() {
         return Err(CheckpointError::NotACheckpoint {
             path: dir.into(),
-            message: "model.mpk is missing".into(),
+            message: format!("{name} is missing: the checkpoint is incomplete"),
         });
     }
-    let expected: Vec<[usize; 3]> = model.layers.iter().map(|l| l.weight.dims()).collect();
+    let found = sha256(&path).map_err(io(&path))?;
+    if &found != expected {
+        return Err(CheckpointError::Corrupted {
+            path,
+            message: format!(
+                "its SHA-256 is {found}, but meta.json records {expected}: the file was changed or truncated after it was saved"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Verifies every optimizer file the checkpoint records (all but the model).
+pub fn verify_optimizer(dir: &Path, meta: &CheckpointMeta) -> Result<(), CheckpointError> {
+    let files: Vec<&String> = meta.checksums.keys().filter(|f| *f != "model.mpk").collect();
+    if files.is_empty() {
+        return Err(CheckpointError::NotACheckpoint {
+            path: dir.into(),
+            message: "meta.json records no optimizer state".into(),
+        });
+    }
+    files.into_iter().try_for_each(|f| verify(dir, meta, f))
+}
+
+/// Every parameter's shape, in visiting order.
+struct Shapes(Vec<Vec<usize>>);
+
+impl<B: Backend> ModuleVisitor<B> for Shapes {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        self.0.push(param.val().dims().to_vec());
+    }
+}
+
+fn shapes<B: Backend, M: Module<B>>(model: &M) -> Vec<Vec<usize>> {
+    let mut shapes = Shapes(Vec::new());
+    model.visit(&mut shapes);
+    shapes.0
+}
+
+/// Loads the saved parameters into `model` (built from the metadata's config), after checking
+/// the file's checksum, and checks that every parameter has the shape the metadata implies.
+pub fn load_model<B: Backend, M: Module<B>>(
+    dir: &Path,
+    meta: &CheckpointMeta,
+    model: M,
+    device: &B::Device,
+) -> Result<M, CheckpointError> {
+    verify(dir, meta, "model.mpk")?;
+    let path = dir.join("model.mpk");
+    let expected = shapes(&model);
     let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| {
         model.load_file(dir.join("model"), &recorder(), device)
     }))
     .map_err(|_| CheckpointError::Mismatch {
         path: path.clone(),
-        message: "the parameters could not be loaded into the model".into(),
+        message: "its parameters do not fit the model its config describes".into(),
     })?
-    .map_err(|e| CheckpointError::NotACheckpoint {
+    .map_err(|e| CheckpointError::Corrupted {
         path: path.clone(),
-        message: format!("model.mpk is unreadable or corrupted: {e}"),
+        message: format!("model.mpk cannot be decoded: {e}"),
     })?;
-    let found: Vec<[usize; 3]> = loaded.layers.iter().map(|l| l.weight.dims()).collect();
-    let biases_fit = loaded
-        .layers
-        .iter()
-        .zip(&found)
-        .all(|(l, w)| l.bias.dims() == [w[0], 1, w[2]]);
-    if found != expected || !biases_fit {
+    let found = shapes(&loaded);
+    if found != expected {
         return Err(CheckpointError::Mismatch {
             path,
-            message: format!("weights {found:?}, expected {expected:?}"),
+            message: format!("parameter shapes {found:?}, expected {expected:?}"),
         });
     }
     Ok(loaded)

@@ -6,24 +6,33 @@ use toml::{Table, Value};
 
 use super::{ConfigError, Experiment};
 
-/// The folder of experiment files: `./experiments` if it exists, else the crate's own.
-pub fn experiments_dir() -> PathBuf {
+/// The folders searched for experiment files, first match winning: `./experiments` when it
+/// exists, then the built-in experiments shipped with actlab.
+pub fn experiment_dirs() -> Vec<PathBuf> {
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
     let local = PathBuf::from("experiments");
-    if local.is_dir() {
-        local
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if local.is_dir() && !same(&local, &builtin) {
+        vec![local, builtin]
     } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments")
+        vec![builtin]
     }
 }
 
-/// Resolves `name_or_path`: an existing file, or the name of a file in [`experiments_dir`].
+/// Resolves `name_or_path`: an existing file, or the name of a file in [`experiment_dirs`].
 pub fn find_experiment(name_or_path: &str) -> Result<PathBuf, ConfigError> {
     let as_path = PathBuf::from(name_or_path);
     if as_path.is_file() {
         return Ok(as_path);
     }
-    let named = experiments_dir().join(format!("{name_or_path}.toml"));
-    if named.is_file() {
+    if let Some(named) = experiment_dirs()
+        .into_iter()
+        .map(|d| d.join(format!("{name_or_path}.toml")))
+        .find(|p| p.is_file())
+    {
         return Ok(named);
     }
     let available = list_experiments()
@@ -37,12 +46,13 @@ pub fn find_experiment(name_or_path: &str) -> Result<PathBuf, ConfigError> {
     })
 }
 
-/// Every experiment in [`experiments_dir`] with its question, sorted by name.
+/// Every experiment in [`experiment_dirs`] with its question, sorted by name; a local file
+/// hides a built-in one of the same name.
 pub fn list_experiments() -> Vec<(String, String)> {
-    let Ok(entries) = std::fs::read_dir(experiments_dir()) else {
-        return Vec::new();
-    };
-    let mut found: Vec<(String, String)> = entries
+    let mut found: Vec<(String, String)> = experiment_dirs()
+        .into_iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
         .filter_map(|entry| {
             let path = entry.ok()?.path();
             (path.extension()? == "toml").then_some(())?;
@@ -60,6 +70,7 @@ pub fn list_experiments() -> Vec<(String, String)> {
         })
         .collect();
     found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
     found
 }
 
@@ -191,18 +202,49 @@ pub fn experiment_from_table(
     } else {
         format!("{origin} (with --set overrides)")
     };
-    serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| ConfigError::Schema {
-        origin,
-        key: e.path().to_string(),
-        // The TOML deserialiser appends "in `key`" lines; the key is already named.
-        message: e
-            .into_inner()
-            .to_string()
-            .lines()
-            .filter(|l| !l.starts_with("in `"))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .trim()
-            .to_string(),
-    })
+    let mut experiment: Experiment =
+        serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| ConfigError::Schema {
+            origin,
+            key: e.path().to_string(),
+            // The TOML deserialiser appends "in `key`" lines; the key is already named.
+            message: e
+                .into_inner()
+                .to_string()
+                .lines()
+                .filter(|l| !l.starts_with("in `"))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim()
+                .to_string(),
+        })?;
+    pin_grid_axes(&mut experiment, overrides);
+    Ok(experiment)
+}
+
+/// A `--set` on a key the sweep's grid varies replaces that axis with the one value given, so
+/// that the override holds at every grid point (the grid would otherwise set its own values
+/// there, and the override would reach the baseline only).
+fn pin_grid_axes(experiment: &mut Experiment, overrides: &[Override]) {
+    if let Some(sweep) = &mut experiment.sweep {
+        for o in overrides {
+            if let Some(axis) = sweep.grid.get_mut(&o.key) {
+                *axis = vec![o.value.clone()];
+            }
+        }
+    }
+}
+
+/// The grid axes that `overrides` pin to one value, as `key: [old values] -> value`.
+pub fn pinned_axes(experiment: &Experiment, overrides: &[Override]) -> Vec<String> {
+    let Some(sweep) = &experiment.sweep else {
+        return Vec::new();
+    };
+    overrides
+        .iter()
+        .filter_map(|o| {
+            let values = sweep.grid.get(&o.key)?;
+            let shown: Vec<String> = values.iter().map(ToString::to_string).collect();
+            Some(format!("{} = [{}] -> {}", o.key, shown.join(", "), o.value))
+        })
+        .collect()
 }

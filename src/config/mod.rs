@@ -6,16 +6,18 @@
 
 mod error;
 mod load;
+mod probes;
 mod schema;
 mod validate;
 
 pub use error::ConfigError;
 pub use load::{
-    Override, experiment_from_table, find_experiment, list_experiments, load_experiment,
-    parse_experiment,
+    Override, experiment_dirs, experiment_from_table, find_experiment, list_experiments,
+    load_experiment, parse_experiment, pinned_axes,
 };
+pub use probes::ProbeConfig;
 pub use schema::{
-    AnalysisConfig, Experiment, ModelSection, Reference, SweepConfig, TracePoint, TrainConfig,
+    AnalysisConfig, CheckpointConfig, Experiment, ModelSection, Reference, SweepConfig, TracePoint, TrainConfig,
     Variant, VariantReference,
 };
 pub use validate::{Plan, PlannedVariant};

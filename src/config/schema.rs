@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::ProbeConfig;
 use crate::{
-    analysis::training::ProbeConfig,
     data::DataConfig,
     learner::{Engine, OptimizerKind, OptimizerSpec},
-    model::{Activation, InitScheme},
+    model::{Activation, ConvLayer, FamilyKind, InitScheme, NormKind},
 };
 
 /// One experiment: a question, the data, the model, the training, and the variants compared.
@@ -86,7 +86,16 @@ pub struct SweepConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSection {
-    /// Hidden layer widths, input to output.
+    /// `mlp` (default), `residual-mlp` or `cnn`.
+    #[serde(default)]
+    pub family: FamilyKind,
+    /// `none` (default), `layer` or `batch`: normalization before each activation.
+    #[serde(default)]
+    pub norm: NormKind,
+    /// Convolution layers of the `cnn` family, input to output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conv: Vec<ConvLayer>,
+    /// Fully connected hidden layer widths, input to output.
     pub hidden: Vec<usize>,
     /// Seeds the initial weights (`np.random.seed`) and then the data order.
     pub seed: u32,

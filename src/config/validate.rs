@@ -5,24 +5,30 @@ use std::collections::BTreeSet;
 use super::{ConfigError, Experiment};
 use crate::{
     data::preprocess::test_count,
-    model::{Activation, InitScheme, MlpConfig},
+    learner::Objective,
+    model::{Activation, Architecture, InitScheme},
 };
 
-/// Largest hidden width accepted: far beyond what these toy problems need.
+/// Largest hidden width accepted: far beyond what these problems need.
 pub const MAX_WIDTH: usize = 4096;
+/// Most hidden layers accepted.
+pub const MAX_DEPTH: usize = 1000;
 
 /// A validated experiment: what the runner executes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub experiment: Experiment,
+    /// The layer layout every variant shares.
+    pub architecture: Architecture,
     pub variants: Vec<PlannedVariant>,
 }
 
-/// One variant with its architecture fully resolved.
+/// One variant with its activation and init resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedVariant {
     pub name: String,
-    pub mlp: MlpConfig,
+    pub activation: Activation,
+    pub init: InitScheme,
 }
 
 fn positive_finite(key: &str, value: f64) -> Result<(), ConfigError> {
@@ -44,11 +50,13 @@ impl Experiment {
         self.check_data()?;
         self.check_model_and_training()?;
         self.check_analysis()?;
+        let architecture = self.architecture()?;
         let variants = self.plan_variants()?;
         self.check_reference()?;
         self.check_sweep()?;
         Ok(Plan {
             experiment: self,
+            architecture,
             variants,
         })
     }
@@ -94,13 +102,41 @@ impl Experiment {
         Ok(())
     }
 
+    /// The layer layout from `[model]` and the data's shape, checked by its family.
+    fn architecture(&self) -> Result<Architecture, ConfigError> {
+        let m = &self.model;
+        let arch = Architecture {
+            family: m.family,
+            input: self.data.shape(),
+            hidden: m.hidden.clone(),
+            norm: m.norm,
+            conv: m.conv.clone(),
+            outputs: Objective::outputs(self.data.classes()),
+        };
+        arch.family
+            .check(&arch)
+            .map_err(|e| ConfigError::invalid(e.key, e.value, e.allowed))?;
+        Ok(arch)
+    }
+
     fn check_model_and_training(&self) -> Result<(), ConfigError> {
         let hidden = &self.model.hidden;
-        if hidden.is_empty() || hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
+        let needs_hidden = self.model.family != crate::model::FamilyKind::Cnn;
+        if (needs_hidden && hidden.is_empty()) || hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
             return Err(ConfigError::invalid(
                 "model.hidden",
                 format!("{hidden:?}"),
-                format!("must list at least one hidden layer, each of width 1 to {MAX_WIDTH}"),
+                format!(
+                    "must list {}hidden layers, each of width 1 to {MAX_WIDTH}",
+                    if needs_hidden { "at least one of the " } else { "the " }
+                ),
+            ));
+        }
+        if hidden.len() > MAX_DEPTH {
+            return Err(ConfigError::invalid(
+                "model.hidden",
+                format!("{} layers", hidden.len()),
+                format!("at most {MAX_DEPTH} hidden layers"),
             ));
         }
         let t = &self.train;
@@ -249,15 +285,10 @@ impl Experiment {
                         ),
                     )
                 })?;
-                let mlp = MlpConfig {
-                    input: 2,
-                    hidden: self.model.hidden.clone(),
-                    activation,
-                    init,
-                };
                 Ok(PlannedVariant {
                     name: v.name.clone(),
-                    mlp,
+                    activation,
+                    init,
                 })
             })
             .collect()
@@ -310,6 +341,19 @@ impl Experiment {
                 "[]",
                 "give at least one value",
             ));
+        }
+        for (key, values) in &sweep.grid {
+            if let Some((i, repeated)) = values
+                .iter()
+                .enumerate()
+                .find(|(i, v)| values[..*i].contains(v))
+            {
+                return Err(ConfigError::invalid(
+                    format!("sweep.grid.\"{key}\""),
+                    repeated,
+                    format!("value {} repeats an earlier one: list each value once", i + 1),
+                ));
+            }
         }
         let points: usize = sweep.grid.values().map(Vec::len).product();
         if points > 100_000 {

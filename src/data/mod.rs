@@ -8,18 +8,46 @@ use serde::{Deserialize, Serialize};
 
 use crate::numpy_rng::NumpyRng;
 
-/// Labelled points in the plane.
+/// Labelled samples of `features` values each.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dataset {
-    pub x: Vec<[f64; 2]>,
+    /// Row-major `[n, features]`: sample `i` is `x[i * features..(i + 1) * features]`.
+    pub x: Vec<f64>,
+    /// Class index of each sample.
     pub y: Vec<u8>,
+    pub features: usize,
 }
 
-/// A train/test split of one data set.
+/// A train/test split of one data set, with the shape of one sample and the number of classes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {
     pub train: Dataset,
     pub test: Dataset,
+    /// One sample's shape: `[features]`, `[channels, length]` or `[channels, height, width]`.
+    pub shape: Vec<usize>,
+    pub classes: usize,
+}
+
+impl Split {
+    /// Values per sample.
+    pub fn features(&self) -> usize {
+        self.train.features
+    }
+
+    /// Whether samples are points in the plane (the article's figures apply).
+    pub fn is_planar(&self) -> bool {
+        self.features() == 2
+    }
+
+    /// The first value that is not finite, as `(set, sample, feature)`.
+    pub fn first_non_finite(&self) -> Option<(&'static str, usize, usize)> {
+        [("train", &self.train), ("test", &self.test)]
+            .into_iter()
+            .find_map(|(name, set)| {
+                let i = set.x.iter().position(|v| !v.is_finite())?;
+                Some((name, i / set.features, i % set.features))
+            })
+    }
 }
 
 /// The data section of an experiment.
@@ -120,6 +148,15 @@ fn default_true() -> bool {
 }
 
 impl Dataset {
+    /// Points in the plane.
+    pub fn planar(points: Vec<[f64; 2]>, y: Vec<u8>) -> Self {
+        Self {
+            x: points.into_iter().flatten().collect(),
+            y,
+            features: 2,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.y.len()
     }
@@ -128,23 +165,59 @@ impl Dataset {
         self.y.is_empty()
     }
 
-    /// The points at `indices`, in that order.
+    /// Sample `i`'s values.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.x[i * self.features..(i + 1) * self.features]
+    }
+
+    /// Sample `i` of a planar set as a point.
+    pub fn point(&self, i: usize) -> [f64; 2] {
+        let row = self.row(i);
+        [row[0], row.get(1).copied().unwrap_or(0.0)]
+    }
+
+    /// Every sample of a planar set as a point.
+    pub fn points(&self) -> impl Iterator<Item = [f64; 2]> + '_ {
+        (0..self.len()).map(|i| self.point(i))
+    }
+
+    /// The samples at `indices`, in that order.
     pub fn select(&self, indices: &[usize]) -> Dataset {
         Dataset {
-            x: indices.iter().map(|&i| self.x[i]).collect(),
+            x: indices
+                .iter()
+                .flat_map(|&i| self.row(i).iter().copied())
+                .collect(),
             y: indices.iter().map(|&i| self.y[i]).collect(),
+            features: self.features,
         }
     }
 }
 
 impl DataConfig {
+    /// One sample's shape.
+    pub fn shape(&self) -> Vec<usize> {
+        vec![2]
+    }
+
+    /// The number of classes.
+    pub fn classes(&self) -> usize {
+        2
+    }
+
     /// Generates, standardises and splits the data set.
     pub fn build(&self) -> Split {
         let mut rng = NumpyRng::new(self.seed);
         let mut data = self.kind.generate(self.n_samples, self.noise, &mut rng);
         if self.standardize {
-            preprocess::standardize(&mut data.x);
+            preprocess::standardize(&mut data);
         }
-        preprocess::train_test_split(&data, self.test_fraction, self.seed)
+        let (train, test) = preprocess::train_test_split(&data, self.test_fraction, self.seed);
+        Split {
+            train,
+            test,
+            shape: vec![2],
+            classes: 2,
+        }
     }
 }

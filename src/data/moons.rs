@@ -32,14 +32,12 @@ pub fn make_moons(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
         .into_iter()
         .map(|t| ([1.0 - t.cos(), 1.0 - t.sin() - 0.5], 1));
     let (x, y): (Vec<[f64; 2]>, Vec<u8>) = outer.chain(inner).unzip();
-    let ordered = Dataset { x, y };
+    let ordered = Dataset::planar(x, y);
 
     let order = rng.permutation(n_samples);
     let mut data = ordered.select(&order);
-    for point in &mut data.x {
-        for coordinate in point.iter_mut() {
-            *coordinate += rng.normal(0.0, noise);
-        }
+    for coordinate in &mut data.x {
+        *coordinate += rng.normal(0.0, noise);
     }
     data
 }

@@ -1,17 +1,18 @@
 //! scikit-learn's `StandardScaler` and `train_test_split`, with their exact arithmetic.
 
-use super::{Dataset, Split};
+use super::Dataset;
 use crate::numpy_rng::NumpyRng;
 
 /// `StandardScaler().fit_transform(x)`: per column, subtract the mean and divide by the
 /// population std, computed as sklearn's `_incremental_mean_and_var` does (with its
 /// correction term); a zero std leaves the column unscaled.
-pub fn standardize(x: &mut [[f64; 2]]) {
-    let n = x.len() as f64;
-    for column in 0..2 {
-        let mean = x.iter().map(|p| p[column]).sum::<f64>() / n;
-        let correction: f64 = x.iter().map(|p| p[column] - mean).sum();
-        let squares: f64 = x.iter().map(|p| (p[column] - mean).powi(2)).sum();
+pub fn standardize(data: &mut Dataset) {
+    let (n, features) = (data.len() as f64, data.features);
+    for column in 0..features {
+        let values = || data.x.iter().skip(column).step_by(features);
+        let mean = values().sum::<f64>() / n;
+        let correction: f64 = values().map(|v| v - mean).sum();
+        let squares: f64 = values().map(|v| (v - mean).powi(2)).sum();
         let variance = (squares - correction * correction / n) / n;
         let scale = variance.sqrt();
         let scale = if scale < 10.0 * f64::EPSILON {
@@ -19,8 +20,8 @@ pub fn standardize(x: &mut [[f64; 2]]) {
         } else {
             scale
         };
-        for p in x.iter_mut() {
-            p[column] = (p[column] - mean) / scale;
+        for v in data.x.iter_mut().skip(column).step_by(features) {
+            *v = (*v - mean) / scale;
         }
     }
 }
@@ -32,11 +33,9 @@ pub fn test_count(n: usize, test_fraction: f64) -> usize {
 
 /// `train_test_split(x, y, test_size, random_state=seed)`: one `RandomState(seed).permutation(n)`;
 /// its first `ceil(test_size * n)` indices are the test set, the rest the train set.
-pub fn train_test_split(data: &Dataset, test_fraction: f64, seed: u32) -> Split {
+/// Returns `(train, test)`.
+pub fn train_test_split(data: &Dataset, test_fraction: f64, seed: u32) -> (Dataset, Dataset) {
     let order = NumpyRng::new(seed).permutation(data.len());
     let (test, train) = order.split_at(test_count(data.len(), test_fraction));
-    Split {
-        train: data.select(train),
-        test: data.select(test),
-    }
+    (data.select(train), data.select(test))
 }

@@ -19,10 +19,8 @@ fn linspace_open(start: f64, stop: f64, num: usize) -> Vec<f64> {
 fn shuffle_and_noise(ordered: Dataset, noise: f64, rng: &mut NumpyRng) -> Dataset {
     let order = rng.permutation(ordered.len());
     let mut data = ordered.select(&order);
-    for point in &mut data.x {
-        for c in point.iter_mut() {
-            *c += rng.normal(0.0, noise);
-        }
+    for c in &mut data.x {
+        *c += rng.normal(0.0, noise);
     }
     data
 }
@@ -40,21 +38,22 @@ pub fn make_circles(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset
         .into_iter()
         .map(|t| ([t.cos() * FACTOR, t.sin() * FACTOR], 1));
     let (x, y) = outer.chain(inner).unzip();
-    shuffle_and_noise(Dataset { x, y }, noise, rng)
+    shuffle_and_noise(Dataset::planar(x, y), noise, rng)
 }
 
 /// XOR: points uniform in `[-1, 1]^2`, class 1 where the coordinates' signs differ; then noise.
 pub fn make_xor(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
-    let mut data = Dataset::default();
+    let mut data = Dataset {
+        features: 2,
+        ..Dataset::default()
+    };
     for _ in 0..n_samples {
         let p = [rng.uniform() * 2.0 - 1.0, rng.uniform() * 2.0 - 1.0];
         data.y.push(u8::from((p[0] > 0.0) != (p[1] > 0.0)));
-        data.x.push(p);
+        data.x.extend(p);
     }
-    for point in &mut data.x {
-        for c in point.iter_mut() {
-            *c += rng.normal(0.0, noise);
-        }
+    for c in &mut data.x {
+        *c += rng.normal(0.0, noise);
     }
     data
 }
@@ -71,7 +70,7 @@ pub fn make_blobs(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
         }
     });
     let (x, y) = centres.unzip();
-    shuffle_and_noise(Dataset { x, y }, noise, rng)
+    shuffle_and_noise(Dataset::planar(x, y), noise, rng)
 }
 
 /// Two interleaved spirals of 1.5 turns, class 1 the point reflection of class 0; then noise.
@@ -91,5 +90,5 @@ pub fn make_spirals(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset
         })
     };
     let (x, y) = arm(n0, 0).chain(arm(n_samples - n0, 1)).unzip();
-    shuffle_and_noise(Dataset { x, y }, noise, rng)
+    shuffle_and_noise(Dataset::planar(x, y), noise, rng)
 }

@@ -1,81 +1,115 @@
-//! Mini-batches for an epoch, gathered once from each member's data set and data order.
+//! Mini-batches and evaluation chunks, gathered from each member's data set and data order.
+
+use std::ops::Range;
 
 use burn::tensor::{
     Tensor, TensorData,
     backend::{AutodiffBackend, Backend},
 };
 
+use super::Objective;
 use crate::data::Dataset;
 
 /// One mini-batch for all `K` members.
 pub struct Batch<B: AutodiffBackend> {
-    /// `[K, n, 2]`
+    /// `[K, n, features]`
     pub x: Tensor<B, 3>,
-    /// `[K, n, 1]`, 0 or 1.
+    /// `[K, n, outputs]`: the label, or one-hot classes.
     pub y: Tensor<B::InnerBackend, 3>,
 }
 
-/// A whole data set, the same for all `K` members, for evaluation.
-pub struct EvalSet<B: Backend> {
-    /// `[K, n, 2]`
-    pub x: Tensor<B, 3>,
-    /// `[K, n, 1]`
-    pub y: Tensor<B, 3>,
-}
-
-/// Member `k`'s rows `orders[k]` of its data set `data[k]`, stacked as `[K, n, 2]` and `[K, n, 1]`.
-fn gather(data: &[&Dataset], orders: &[&[usize]]) -> (TensorData, TensorData) {
-    let (k, n) = (orders.len(), orders[0].len());
-    let x: Vec<f64> = orders
+/// Member `k`'s rows `rows[k]` of its data set `data[k]`, stacked as `[K, n, features]` and
+/// `[K, n, outputs]`.
+pub fn gather(data: &[&Dataset], rows: &[&[usize]], outputs: usize) -> (TensorData, TensorData) {
+    let (k, n, features) = (rows.len(), rows[0].len(), data[0].features);
+    let x: Vec<f64> = rows
         .iter()
         .zip(data)
-        .flat_map(|(o, d)| o.iter().flat_map(|&i| d.x[i]))
+        .flat_map(|(r, d)| r.iter().flat_map(|&i| d.row(i).iter().copied()))
         .collect();
-    let y: Vec<f64> = orders
+    let y: Vec<f64> = rows
         .iter()
         .zip(data)
-        .flat_map(|(o, d)| o.iter().map(|&i| f64::from(d.y[i])))
+        .flat_map(|(r, d)| r.iter().flat_map(|&i| Objective::target(outputs, d.y[i])))
         .collect();
-    (TensorData::new(x, [k, n, 2]), TensorData::new(y, [k, n, 1]))
+    (
+        TensorData::new(x, [k, n, features]),
+        TensorData::new(y, [k, n, outputs]),
+    )
 }
 
-/// Splits each member's permutation of its data set into consecutive batches of `batch_size`
-/// (the last one shorter), member `k` reading `orders[k]` of `data[k]`. The sets must have the
-/// same size.
-pub fn batches_for_epoch<B: AutodiffBackend>(
-    data: &[&Dataset],
-    orders: &[Vec<usize>],
-    batch_size: usize,
-    device: &B::Device,
-) -> Vec<Batch<B>> {
-    let rows = data[0].len();
+/// The batches of one epoch: member `k` reads `orders[k]` of `data[k]` in consecutive slices
+/// of `batch_size` (the last one shorter). The sets must have the same size.
+pub fn batch_ranges(rows: usize, batch_size: usize) -> impl Iterator<Item = Range<usize>> {
     (0..rows)
         .step_by(batch_size)
-        .map(|start| {
-            let end = (start + batch_size).min(rows);
-            let slices: Vec<&[usize]> = orders.iter().map(|o| &o[start..end]).collect();
-            let (x, y) = gather(data, &slices);
-            Batch {
-                x: Tensor::from_data(x, device),
-                y: Tensor::from_data(y, device),
-            }
-        })
-        .collect()
+        .map(move |start| start..(start + batch_size).min(rows))
+}
+
+/// Batch `range` of the epoch's orders as tensors on `device`.
+pub fn batch<B: AutodiffBackend>(
+    data: &[&Dataset],
+    orders: &[Vec<usize>],
+    range: Range<usize>,
+    outputs: usize,
+    device: &B::Device,
+) -> Batch<B> {
+    let slices: Vec<&[usize]> = orders.iter().map(|o| &o[range.clone()]).collect();
+    let (x, y) = gather(data, &slices, outputs);
+    Batch {
+        x: Tensor::from_data(x, device),
+        y: Tensor::from_data(y, device),
+    }
+}
+
+/// Values a chunk of evaluation rows may hold across all members, so that evaluating a large
+/// data set never needs the whole set (times `K`) on the device at once.
+const CHUNK_VALUES: usize = 1 << 23;
+
+/// Rows of evaluation per chunk for `members` members whose widest layer is `width` values.
+pub fn chunk_rows(members: usize, width: usize) -> usize {
+    (CHUNK_VALUES / (members * width).max(1)).max(1)
+}
+
+/// Evaluation inputs and targets, all members at once, in chunks of rows; kept on the device
+/// when they are small, gathered anew at each evaluation when they are not.
+pub struct EvalSet<B: Backend> {
+    chunks: Vec<Range<usize>>,
+    cached: Option<Vec<(Tensor<B, 3>, Tensor<B, 3>)>>,
+    outputs: usize,
 }
 
 impl<B: Backend> EvalSet<B> {
-    /// `data` repeated for `members` members.
-    pub fn new(data: &Dataset, members: usize, device: &B::Device) -> Self {
-        Self::per_member(&vec![data; members], device)
+    /// Member `k` is evaluated on `data[k]`; the sets must have the same size.
+    pub fn new(data: &[&Dataset], outputs: usize, width: usize, device: &B::Device) -> Self {
+        let rows = data[0].len();
+        let per_chunk = chunk_rows(data.len(), width.max(data[0].features));
+        let chunks: Vec<Range<usize>> = batch_ranges(rows, per_chunk).collect();
+        let mut set = Self {
+            chunks,
+            cached: None,
+            outputs,
+        };
+        if set.chunks.len() == 1 {
+            set.cached = Some(set.tensors(data, device).collect());
+        }
+        set
     }
 
-    /// Member `k` evaluated on `data[k]`; the sets must have the same size.
-    pub fn per_member(data: &[&Dataset], device: &B::Device) -> Self {
-        let all: Vec<usize> = (0..data[0].len()).collect();
-        let (x, y) = gather(data, &vec![all.as_slice(); data.len()]);
-        Self {
-            x: Tensor::from_data(x, device),
-            y: Tensor::from_data(y, device),
+    /// Every chunk as `(x [K, rows, features], y [K, rows, outputs])`.
+    pub fn tensors<'a>(
+        &'a self,
+        data: &'a [&'a Dataset],
+        device: &'a B::Device,
+    ) -> Box<dyn Iterator<Item = (Tensor<B, 3>, Tensor<B, 3>)> + 'a> {
+        if let Some(cached) = &self.cached {
+            return Box::new(cached.iter().cloned());
         }
+        Box::new(self.chunks.iter().map(move |range| {
+            let rows: Vec<usize> = range.clone().collect();
+            let slices = vec![rows.as_slice(); data.len()];
+            let (x, y) = gather(data, &slices, self.outputs);
+            (Tensor::from_data(x, device), Tensor::from_data(y, device))
+        }))
     }
 }

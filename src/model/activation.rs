@@ -24,13 +24,18 @@ pub enum Activation {
     Silu,
     Softplus,
     Identity,
+    Selu,
+    Softsign,
 }
 
 /// Slope of the leaky ReLU for negative inputs.
 pub const LEAKY_SLOPE: f64 = 0.01;
+/// SELU's scale and negative saturation (Klambauer et al. 2017), as PyTorch writes them.
+pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
+pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
 
 impl Activation {
-    pub const ALL: [Activation; 9] = [
+    pub const ALL: [Activation; 11] = [
         Self::Sigmoid,
         Self::Tanh,
         Self::Relu,
@@ -40,6 +45,8 @@ impl Activation {
         Self::Silu,
         Self::Softplus,
         Self::Identity,
+        Self::Selu,
+        Self::Softsign,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +60,8 @@ impl Activation {
             Self::Silu => "silu",
             Self::Softplus => "softplus",
             Self::Identity => "identity",
+            Self::Selu => "selu",
+            Self::Softsign => "softsign",
         }
     }
 
@@ -65,7 +74,7 @@ impl Activation {
     pub fn bounds(self) -> Option<(f64, f64)> {
         match self {
             Self::Sigmoid => Some((0.0, 1.0)),
-            Self::Tanh => Some((-1.0, 1.0)),
+            Self::Tanh | Self::Softsign => Some((-1.0, 1.0)),
             _ => None,
         }
     }
@@ -98,6 +107,14 @@ impl Activation {
             // relu(z) + log(1 + exp(-|z|)): stable for large |z|.
             Self::Softplus => activation::relu(z.clone()) + z.abs().neg().exp().log1p(),
             Self::Identity => z,
+            Self::Selu => {
+                activation::relu(z.clone()).mul_scalar(SELU_LAMBDA)
+                    + z.clamp_max(0.0)
+                        .exp()
+                        .sub_scalar(1.0)
+                        .mul_scalar(SELU_LAMBDA * SELU_ALPHA)
+            }
+            Self::Softsign => z.clone() / z.abs().add_scalar(1.0),
         }
     }
 
@@ -115,6 +132,8 @@ impl Activation {
             Self::Silu => z * sigmoid_value(z),
             Self::Softplus => relu(z) + (-z.abs()).exp().ln_1p(),
             Self::Identity => z,
+            Self::Selu => relu(z) * SELU_LAMBDA + (z.min(0.0).exp() - 1.0) * (SELU_LAMBDA * SELU_ALPHA),
+            Self::Softsign => z / (z.abs() + 1.0),
         }
     }
 
@@ -183,8 +202,50 @@ impl Activation {
             }
             Self::Softplus => sigmoid_value(z),
             Self::Identity => 1.0,
+            Self::Selu => {
+                if z > 0.0 {
+                    SELU_LAMBDA
+                } else {
+                    a + SELU_LAMBDA * SELU_ALPHA
+                }
+            }
+            Self::Softsign => {
+                let d = z.abs() + 1.0;
+                1.0 / (d * d)
+            }
         }
     }
+}
+
+/// Each member's activation applied to its slice of `z`, `[K, ...]`. With mixed activations
+/// every one is computed on all members and selected per member, so a member's values are
+/// exactly those of its own activation.
+pub fn apply_per_member<B: Backend, const D: usize>(
+    activations: &[Activation],
+    z: Tensor<B, D>,
+) -> Tensor<B, D> {
+    let first = activations[0];
+    if activations.iter().all(|&a| a == first) {
+        return first.apply(z);
+    }
+    let mut distinct = activations.to_vec();
+    distinct.sort_by_key(|a| a.name());
+    distinct.dedup();
+    let dims = z.dims();
+    let device = z.device();
+    let mut out = first.apply(z.clone());
+    for activation in distinct.into_iter().filter(|&a| a != first) {
+        let chosen: Vec<bool> = activations.iter().map(|&a| a == activation).collect();
+        let mut mask_shape = [1; D];
+        mask_shape[0] = dims[0];
+        let mask = Tensor::<B, D, burn::tensor::Bool>::from_bool(
+            burn::tensor::TensorData::new(chosen, mask_shape),
+            &device,
+        )
+        .expand(dims);
+        out = out.mask_where(mask, activation.apply(z.clone()));
+    }
+    out
 }
 
 /// numpy's `1 / (1 + exp(-clip(z, -500, 500)))` for one value.

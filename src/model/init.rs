@@ -60,9 +60,14 @@ impl InitScheme {
 
     /// Draws one weight matrix, row-major `[fan_in][fan_out]`.
     pub fn draw(self, rng: &mut NumpyRng, fan_in: usize, fan_out: usize) -> Vec<f64> {
+        self.draw_count(rng, fan_in * fan_out, fan_in, fan_out)
+    }
+
+    /// Draws `count` weights scaled for a layer of `fan_in` inputs and `fan_out` outputs per
+    /// weight (a convolution's fans count its kernel too).
+    pub fn draw_count(self, rng: &mut NumpyRng, count: usize, fan_in: usize, fan_out: usize) -> Vec<f64> {
         let (gain, fan) = self.gain_and_fan(fan_in, fan_out);
         let std = (gain / fan).sqrt();
-        let count = fan_in * fan_out;
         match self {
             Self::LecunNormal | Self::HeNormal | Self::XavierNormal => {
                 rng.randn(count).into_iter().map(|g| g * std).collect()

@@ -1,10 +1,25 @@
-//! Models: the MLP ensemble, its activations and its initialisation schemes, kept separable.
+//! Models: the [`Family`] trait every model family implements, the families themselves, and
+//! the activations and initialisation schemes they are built from.
 
 pub mod activation;
+mod architecture;
+pub mod cnn;
+mod dense;
 pub mod elementary;
+mod ensemble;
+mod family;
 pub mod init;
 pub mod mlp;
+mod network;
+pub mod norm;
+pub mod residual;
 
 pub use activation::Activation;
+pub use architecture::{Architecture, ArchitectureError, ConvLayer};
+pub use dense::Dense;
+pub use ensemble::{concat, select};
+pub use family::{Family, LayerInfo, LayerObserver, Mode};
 pub use init::InitScheme;
-pub use mlp::{Dense, LayerObserver, Mlp, MlpConfig};
+pub use mlp::Mlp;
+pub use network::{Blueprint, FamilyKind, Network};
+pub use norm::{Norm, NormKind};

@@ -8,7 +8,7 @@ use super::{
     DrawResult,
     style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, probability_color},
 };
-use crate::{data::Split, run::RunRecord};
+use crate::{data::Split, store::RunRecord};
 
 /// Number of colour bands, as the article's `contourf(..., levels=50)`.
 const LEVELS: usize = 50;
@@ -29,7 +29,9 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
             )?;
             continue;
         };
-        let grid = &analysis.grid;
+        let Some(grid) = &analysis.grid else {
+            continue;
+        };
         let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (
             grid.xs.first(),
             grid.xs.last(),
@@ -84,8 +86,7 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
                 .draw_series(
                     split
                         .test
-                        .x
-                        .iter()
+                        .points()
                         .zip(&split.test.y)
                         .filter(|(_, y)| **y == class)
                         .map(|(p, _)| {

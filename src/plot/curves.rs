@@ -2,7 +2,7 @@
 
 use crate::{
     analysis::stats::Stat,
-    run::{MetricRow, RunRecord},
+    store::{MetricRow, RunRecord},
 };
 
 /// `(epoch, mean, mean - std, mean + std)` of `metric` over a variant's seeds, for epochs where

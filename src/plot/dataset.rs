@@ -13,7 +13,8 @@ use crate::data::Split;
 pub fn draw(path: &Path, split: &Split) -> DrawResult {
     let root = BitMapBackend::new(path, (900, 700)).into_drawing_area();
     root.fill(&WHITE)?;
-    let all = split.train.x.iter().chain(&split.test.x);
+    let all: Vec<[f64; 2]> = split.train.points().chain(split.test.points()).collect();
+    let all = all.iter();
     let (x0, x1) = padded_range(all.clone().map(|p| p[0]), 0.05);
     let (y0, y1) = padded_range(all.map(|p| p[1]), 0.05);
     let title = format!(
@@ -39,8 +40,7 @@ pub fn draw(path: &Path, split: &Split) -> DrawResult {
         let color = CLASS_COLORS[class as usize];
         let train = split
             .train
-            .x
-            .iter()
+            .points()
             .zip(&split.train.y)
             .filter(|(_, y)| **y == class);
         chart
@@ -51,8 +51,7 @@ pub fn draw(path: &Path, split: &Split) -> DrawResult {
             .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
         let test = split
             .test
-            .x
-            .iter()
+            .points()
             .zip(&split.test.y)
             .filter(|(_, y)| **y == class);
         chart

@@ -12,7 +12,7 @@ use super::{
     DrawResult,
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, register_fonts},
 };
-use crate::sweep::{SweepRecord, plain};
+use crate::{store::{PointResult, SweepRecord}, sweep::plain};
 
 /// White (low) to deep blue (high).
 fn shade(t: f64) -> RGBColor {
@@ -23,7 +23,9 @@ fn shade(t: f64) -> RGBColor {
 
 pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
     register_fonts();
-    let sweep = record.experiment.sweep.as_ref().expect("a sweep");
+    let Some(sweep) = record.experiment.sweep.as_ref() else {
+        return Err("the sweep's config has no [sweep] section".into());
+    };
     let keys: Vec<&String> = if sweep.heatmap.is_empty() {
         sweep.grid.keys().take(2).collect()
     } else {
@@ -47,7 +49,7 @@ pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
     let root = BitMapBackend::new(path, (width * n as u32, 90 * y_values.len() as u32 + 240))
         .into_drawing_area();
     root.fill(&WHITE)?;
-    let value_of = |point: &crate::sweep::PointResult, key: &str| {
+    let value_of = |point: &PointResult, key: &str| {
         point
             .settings
             .iter()
@@ -159,7 +161,9 @@ fn label_at(values: &[String], at: f64) -> String {
 
 /// One swept key: a single panel, the key's values across and the variants down.
 fn draw_one_key(path: &Path, record: &SweepRecord, key: &str) -> DrawResult {
-    let sweep = record.experiment.sweep.as_ref().expect("a sweep");
+    let Some(sweep) = record.experiment.sweep.as_ref() else {
+        return Err("the sweep's config has no [sweep] section".into());
+    };
     let x_values: Vec<String> = sweep.grid[key]
         .iter()
         .map(|v| plain(&v.to_string()))

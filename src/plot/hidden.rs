@@ -8,7 +8,7 @@ use super::{
     DrawResult,
     style::{CLASS_COLORS, FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, padded_range},
 };
-use crate::{data::Split, run::RunRecord};
+use crate::{data::Split, store::RunRecord};
 
 pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
     let rows = record.analyses.len().max(1);

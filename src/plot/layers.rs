@@ -8,7 +8,7 @@ use super::{
     DrawResult,
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, band_polygon, legend, variant_color},
 };
-use crate::run::RunRecord;
+use crate::store::RunRecord;
 
 /// The figures of this module, by file name.
 pub const LAYER_FIGURES: [(&str, &str); 5] = [

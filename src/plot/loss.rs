@@ -13,7 +13,7 @@ use super::{
     curves::{band, seed_count},
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, band_polygon, legend, variant_color},
 };
-use crate::run::RunRecord;
+use crate::store::RunRecord;
 
 pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
     let root = BitMapBackend::new(path, (1000, 650)).into_drawing_area();

@@ -14,11 +14,10 @@ mod loss;
 mod style;
 mod trace;
 
-use std::path::{Path, PathBuf};
 
 use crate::{
     data::Split,
-    run::{RunError, RunRecord},
+    store::{RunRecord, StoreError, write_figure},
 };
 
 pub use style::{CLASS_COLORS, variant_color};
@@ -33,45 +32,58 @@ pub const FIGURES: [(&str, &str); 6] = [
     ("hidden_space.png", "Hidden space"),
 ];
 
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
-
-fn draw(path: PathBuf, f: impl FnOnce(&Path) -> DrawResult) -> Result<(), RunError> {
-    f(&path).map_err(|e| RunError::Plot {
-        path,
-        message: e.to_string(),
-    })
+/// Which of [`FIGURES`] a run has: the data set, the decision boundaries and the signal trace
+/// need points in the plane.
+pub fn figures(record: &RunRecord, split: &Split) -> Vec<(&'static str, &'static str)> {
+    let planar = split.is_planar();
+    let traced = record
+        .analyses
+        .iter()
+        .any(|a| a.analysis.as_ref().is_some_and(|a| !a.signal_trace.is_empty()));
+    let gridded = record
+        .analyses
+        .iter()
+        .any(|a| a.analysis.as_ref().is_some_and(|a| a.grid.is_some()));
+    FIGURES
+        .into_iter()
+        .filter(|(file, _)| match *file {
+            "dataset.png" => planar,
+            "decision_boundary.png" => planar && gridded,
+            "signal_trace.png" => traced,
+            _ => true,
+        })
+        .collect()
 }
 
-/// Draws every figure of the run into its folder.
-pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), RunError> {
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws every figure of the run into its folder, each written whole or not at all.
+pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), StoreError> {
     style::register_fonts();
     let dir = &record.dir;
-    draw(dir.join("dataset.png"), |p| dataset::draw(p, split))?;
-    draw(dir.join("loss.png"), |p| loss::draw(p, record))?;
-    draw(dir.join("accuracy.png"), |p| accuracy::draw(p, record))?;
-    draw(dir.join("decision_boundary.png"), |p| {
-        boundary::draw(p, record, split)
-    })?;
-    draw(dir.join("signal_trace.png"), |p| trace::draw(p, record))?;
-    draw(dir.join("hidden_space.png"), |p| {
-        hidden::draw(p, record, split)
-    })?;
+    for (file, _) in figures(record, split) {
+        let path = dir.join(file);
+        match file {
+            "dataset.png" => write_figure(&path, |p| dataset::draw(p, split))?,
+            "loss.png" => write_figure(&path, |p| loss::draw(p, record))?,
+            "accuracy.png" => write_figure(&path, |p| accuracy::draw(p, record))?,
+            "decision_boundary.png" => {
+                write_figure(&path, |p| boundary::draw(p, record, split))?
+            }
+            "signal_trace.png" => write_figure(&path, |p| trace::draw(p, record))?,
+            _ => write_figure(&path, |p| hidden::draw(p, record, split))?,
+        }
+    }
     if !record.layer_stats.is_empty() {
-        draw(dir.join("layer_activity.png"), |p| {
-            layers::activity(p, record)
-        })?;
-        draw(dir.join("layer_histograms.png"), |p| {
+        write_figure(&dir.join("layer_activity.png"), |p| layers::activity(p, record))?;
+        write_figure(&dir.join("layer_histograms.png"), |p| {
             layers::histograms(p, record)
         })?;
-        draw(dir.join("layer_gradients.png"), |p| {
-            layers::gradients(p, record)
-        })?;
-        draw(dir.join("layer_saturation.png"), |p| {
+        write_figure(&dir.join("layer_gradients.png"), |p| layers::gradients(p, record))?;
+        write_figure(&dir.join("layer_saturation.png"), |p| {
             layers::saturation(p, record)
         })?;
-        draw(dir.join("layer_geometry.png"), |p| {
-            layers::geometry(p, record)
-        })?;
+        write_figure(&dir.join("layer_geometry.png"), |p| layers::geometry(p, record))?;
     }
     Ok(())
 }

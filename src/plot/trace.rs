@@ -11,7 +11,7 @@ use super::{
     DrawResult,
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend, variant_color},
 };
-use crate::run::RunRecord;
+use crate::store::RunRecord;
 
 /// Stage names along the x axis: `|z1|, |a1|, ..., |z_out|`.
 pub fn stage_labels(hidden_layers: usize) -> Vec<String> {
@@ -40,7 +40,9 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
         let Some((_, _, first)) = traced.first() else {
             break;
         };
-        let sample = &first.trace_samples[s];
+        let Some(sample) = first.trace_samples.get(s) else {
+            break;
+        };
         let top = traced
             .iter()
             .flat_map(|(_, _, a)| a.signal_trace[s].iter().copied())

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::run::RunRecord;
+use crate::store::RunRecord;
 
 /// One statistic at one epoch, if probed.
 fn stat(

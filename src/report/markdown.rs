@@ -7,7 +7,7 @@ use crate::{
     analysis::stats::Stat,
     config::VariantReference,
     plot::FIGURES,
-    run::{RunRecord, VariantSummary},
+    store::{RunRecord, VariantSummary},
 };
 
 /// One published value set beside the measured one, rounded to the published digits.

@@ -3,16 +3,16 @@
 mod layers;
 mod markdown;
 
+pub use markdown::{Comparison, compare, comparisons};
+
 use std::path::Path;
 
-use crate::run::{RunError, RunRecord};
+use crate::store::{RunRecord, StoreError, write_text};
 
 /// Re-creates every figure and `report.md` in `dir` from the files there.
-pub fn rebuild(dir: &Path) -> Result<(), RunError> {
+pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     let record = RunRecord::load(dir)?;
     let split = record.experiment.data.build();
     crate::plot::draw_all(&record, &split)?;
-    let text = markdown::render(&record);
-    let path = dir.join("report.md");
-    std::fs::write(&path, text).map_err(|source| RunError::Write { path, source })
+    write_text(&dir.join("report.md"), &markdown::render(&record))
 }

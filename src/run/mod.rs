@@ -1,37 +1,40 @@
-//! Running an experiment: a fresh run folder, training every variant, and what is written to disk.
+//! Running an experiment: a fresh run folder, training every variant, and what is written to
+//! disk. Also `resume` (continue a stopped run from its checkpoints) and `eval` (re-evaluate a
+//! saved checkpoint into a new folder).
 //!
-//! The folder holds the resolved `config.toml`, `metrics.csv`, `summary.json` and
-//! `analysis.json`; the report and figures are then rebuilt from those files alone.
+//! The folder holds `run.json` (how the run was started), the resolved `config.toml`,
+//! `metrics.csv`, `summary.json` and `analysis.json`; the report and figures are then rebuilt
+//! from those files alone.
 
-mod folder;
+mod budget;
+mod eval;
+mod finish;
+mod policies;
 mod programs;
-pub mod record;
-mod summary;
-mod train;
+mod progress;
+mod schedule;
 
-pub use folder::{RunFolderError, create_run_folder, run_id_now};
-pub use programs::{Program, programs, train_programs};
-pub use record::{
-    AnalysisRecord, MetricRow, RunRecord, SeedResult, SeedRun, SeedStats, Summary, VariantSummary,
+pub use budget::{BudgetError, human, limit};
+pub use eval::{EvalError, eval_checkpoint};
+pub use finish::{Records, analyze_variants, metric_rows, seed_runs, variant_summaries, write};
+pub use programs::{
+    Member, Program, Trained, initial_ensemble, order_streams, program_seeds, programs,
 };
-pub use train::{
-    Cohort, Member, Persistence, Trained, initial_ensemble, train_plan, train_plan_probed,
-    train_together,
-};
+pub use progress::Progress;
+pub use schedule::{CheckpointPlan, Schedule, TrainError, train};
 
-use std::{
-    path::{Path, PathBuf},
-    time::Instant,
-};
+use std::path::{Path, PathBuf};
 
-use burn::{module::AutodiffModule, tensor::backend::AutodiffBackend};
-use indicatif::{ProgressBar, ProgressStyle};
+use burn::tensor::backend::AutodiffBackend;
 
 use crate::{
-    analysis::{self, article},
     backend::{self, BackendChoice, BackendInfo, BackendTask},
     checkpoint,
-    config::Plan,
+    config::{Plan, parse_experiment},
+    fused,
+    learner::Engine,
+    model::Network,
+    store::{self, Manifest, StoreError, Summary},
 };
 
 /// Where a run writes and how it reports progress.
@@ -75,70 +78,92 @@ pub fn available_threads(threads: usize) -> usize {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
-    Folder(#[from] RunFolderError),
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot read run folder {path}: {message}")]
-    Read { path: PathBuf, message: String },
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
     #[error("{0}")]
     Backend(String),
-    #[error("checkpoint: {0}")]
-    Checkpoint(String),
-    #[error("cannot draw figure {path}: {message}")]
-    Plot { path: PathBuf, message: String },
+    #[error("cannot resume {path}: {message}")]
+    Resume { path: PathBuf, message: String },
+    #[error(
+        "the {set} set holds a value that is not finite (sample {sample}, feature {feature}); check data.noise and the data's scale"
+    )]
+    NonFinite {
+        set: &'static str,
+        sample: usize,
+        feature: usize,
+    },
 }
 
-fn progress_bar(epochs: usize, visible: bool) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
+/// Validates what can be checked before training: memory, the data's values, the engine.
+pub fn preflight(plan: &Plan, programs: &[Program], backend: &BackendInfo) -> Result<(), RunError> {
+    for program in programs {
+        if let Some((set, sample, feature)) = program.split.first_non_finite() {
+            return Err(RunError::NonFinite {
+                set,
+                sample,
+                feature,
+            });
+        }
+        budget::check_data(plan, &program.split)?;
     }
-    let bar = ProgressBar::new(epochs as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] epoch {pos}/{len} {elapsed_precise} {msg}",
-        )
-        .expect("a valid template")
-        .progress_chars("=> "),
-    );
-    bar
+    fused::resolve(plan.experiment.train.engine, &plan.architecture, backend)
+        .map_err(TrainError::from)?;
+    Ok(())
 }
 
-/// Runs a validated plan on the default backend and writes its run folder; returns the folder.
+/// Runs a validated plan and writes its run folder; returns the folder.
 pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> {
+    budget::check_plan(plan)?;
     let experiment = &plan.experiment;
-    let dir = create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
-    record::write_config(&dir, experiment)?;
+    let dir = store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
+        .map_err(StoreError::from)?;
+    Manifest {
+        experiment: experiment.name.clone(),
+        actlab_version: env!("CARGO_PKG_VERSION").into(),
+        overrides: options.overrides.clone(),
+        backend: options.backend.name().into(),
+    }
+    .write(&dir)?;
+    store::write_config(&dir, experiment)?;
     execute(plan, &dir, options, None)?;
     Ok(dir)
 }
 
 /// Continues a stopped run from its last complete checkpoint to the configured number of
-/// epochs; returns the epoch it resumed from.
+/// epochs, on the backend it started on; returns the epoch it resumed from.
 pub fn resume_run(dir: &Path, options: &RunOptions) -> Result<usize, RunError> {
-    let config = dir.join("config.toml");
-    let read_err = |message: String| RunError::Read {
+    let fail = |message: String| RunError::Resume {
         path: dir.into(),
         message,
     };
+    let config = dir.join("config.toml");
     if !config.is_file() {
-        return Err(read_err("not a run folder (no config.toml)".into()));
+        return Err(fail("not a run folder (no config.toml)".into()));
     }
-    let text = std::fs::read_to_string(&config).map_err(|e| read_err(e.to_string()))?;
-    let plan = crate::config::parse_experiment(&text, &config.display().to_string(), &[])
+    let text = std::fs::read_to_string(&config).map_err(|e| fail(e.to_string()))?;
+    let plan = parse_experiment(&text, &config.display().to_string(), &[])
         .and_then(|e| e.check())
-        .map_err(|e| read_err(e.to_string()))?;
+        .map_err(|e| fail(e.to_string()))?;
+    let manifest = Manifest::read(dir).ok();
+    let backend = match &manifest {
+        Some(m) => m.backend.parse::<BackendChoice>().map_err(fail)?,
+        None => BackendChoice::available()[0],
+    };
     let count = programs(&plan).len();
     let epoch = checkpoint::latest_complete(&dir.join("checkpoints"), count)
-        .ok_or_else(|| read_err("it has no complete checkpoint to resume from".into()))?;
-    if epoch >= plan.experiment.train.epochs && is_run_folder(dir) {
-        return Err(read_err(format!(
-            "the run is already complete ({epoch} epochs)"
-        )));
+        .ok_or_else(|| fail("it has no complete checkpoint to resume from".into()))?;
+    if epoch >= plan.experiment.train.epochs && store::is_run_folder(dir) {
+        return Err(fail(format!("the run is already complete ({epoch} epochs)")));
     }
-    execute(&plan, dir, options, Some(epoch))?;
+    let options = RunOptions {
+        overrides: manifest.map(|m| m.overrides).unwrap_or_default(),
+        backend,
+        ..options.clone()
+    };
+    execute(&plan, dir, &options, Some(epoch))?;
     Ok(epoch)
 }
 
@@ -158,7 +183,7 @@ fn execute(
     impl BackendTask for Execute<'_> {
         type Output = Result<(), RunError>;
         fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) -> Self::Output {
-            execute_on::<B>(self.plan, self.dir, self.options, self.resume, device, info)
+            execute_on::<B>(self.plan, self.dir, self.options, self.resume, &device, &info)
         }
     }
     backend::dispatch(
@@ -173,92 +198,120 @@ fn execute(
     .map_err(|e| RunError::Backend(e.to_string()))?
 }
 
+/// Trains every program of `plan` and returns them as trained; programs train together on
+/// the fused engine, and one per thread on Burn (whose optimizer state is per ensemble).
+pub fn train_programs<B: AutodiffBackend>(
+    schedule: &Schedule,
+    device: &B::Device,
+    progress: &Progress,
+) -> Result<Vec<Trained<Network<B>>>, TrainError> {
+    let plan = schedule.plan;
+    let engine = fused::resolve(plan.experiment.train.engine, &plan.architecture, schedule.backend)?;
+    let programs = schedule.programs;
+    if engine == Engine::Fused || programs.len() == 1 {
+        return train::<B>(schedule, device, progress);
+    }
+    let threads = available_threads(schedule.threads).min(programs.len());
+    let alone = |i: usize| {
+        let one = Schedule {
+            programs: std::slice::from_ref(&programs[i]),
+            threads: 1,
+            probe: schedule.probe && i == 0,
+            ..schedule.clone()
+        };
+        train::<B>(&one, device, progress).map(|mut t| t.remove(0))
+    };
+    if threads <= 1 {
+        return (0..programs.len()).map(alone).collect();
+    }
+    let chunk = programs.len().div_ceil(threads);
+    let results: Vec<Result<Trained<Network<B>>, TrainError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..programs.len())
+            .collect::<Vec<_>>()
+            .chunks(chunk)
+            .map(|indices| {
+                let indices = indices.to_vec();
+                let alone = &alone;
+                scope.spawn(move || indices.into_iter().map(alone).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a training thread panicked"))
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+/// Trains every variant of `plan` for `seeds` on `split` as one program on `backend`, without
+/// probes or checkpoints: for benchmarks and tests.
+pub fn train_plan<B: AutodiffBackend>(
+    plan: &Plan,
+    seeds: &[u32],
+    split: &crate::data::Split,
+    threads: usize,
+    backend: &BackendInfo,
+    device: &B::Device,
+) -> Result<Trained<Network<B>>, TrainError> {
+    let program = Program {
+        index: 0,
+        data_seed: plan.experiment.data.seed,
+        seeds: seeds.to_vec(),
+        split: split.clone(),
+    };
+    let variants: Vec<usize> = (0..plan.variants.len()).collect();
+    let schedule = Schedule {
+        plan,
+        programs: std::slice::from_ref(&program),
+        variants: &variants,
+        threads,
+        probe: false,
+        checkpoints: None,
+        resume: None,
+        backend,
+    };
+    train::<B>(&schedule, device, &Progress::hidden()).map(|mut t| t.remove(0))
+}
+
 fn execute_on<B: AutodiffBackend>(
     plan: &Plan,
     dir: &Path,
     options: &RunOptions,
     resume: Option<usize>,
-    device: B::Device,
-    info: BackendInfo,
+    device: &B::Device,
+    info: &BackendInfo,
 ) -> Result<(), RunError> {
     let experiment = &plan.experiment;
     let programs = programs(plan);
-    let config_text = toml::to_string_pretty(experiment).expect("an experiment serialises to TOML");
-    let root = dir.join("checkpoints");
-    let persist: Vec<Persistence> = programs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| Persistence {
-            program: i,
-            data_seed: p.data_seed,
-            checkpoints: experiment.checkpoint.enabled.then(|| root.clone()),
+    preflight(plan, &programs, info)?;
+    let variants: Vec<usize> = (0..plan.variants.len()).collect();
+    let schedule = Schedule {
+        plan,
+        programs: &programs,
+        variants: &variants,
+        threads: available_threads(options.threads),
+        probe: true,
+        checkpoints: experiment.checkpoint.enabled.then(|| CheckpointPlan {
+            root: dir.join("checkpoints"),
             every: experiment.checkpoint.every,
-            resume_from: resume.map(|epoch| checkpoint::checkpoint_dir(&root, epoch, i)),
-            config: config_text.clone(),
-        })
-        .collect();
-    let bar = progress_bar(
-        experiment.train.epochs * programs.len(),
+            config: toml::to_string_pretty(experiment).expect("an experiment serialises to TOML"),
+        }),
+        resume,
+        backend: info,
+    };
+    let progress = Progress::new(
+        &experiment.name,
+        "epochs",
+        (experiment.train.epochs * programs.len()) as u64,
         options.show_progress,
     );
-    bar.set_prefix(experiment.name.clone());
-    let started = Instant::now();
-    let trained = train_programs::<B>(
-        plan,
-        &programs,
-        available_threads(options.threads),
-        true,
-        &persist,
-        &device,
-        &bar,
-    )
-    .map_err(|e| RunError::Checkpoint(e.to_string()))?;
-    bar.finish_and_clear();
+    let started = std::time::Instant::now();
+    let trained = train_programs::<B>(&schedule, device, &progress)?;
+    progress.finish();
     let wall_seconds = started.elapsed().as_secs_f64();
 
-    // The article's analysis of each variant's first seed that did not diverge.
-    let analyses: Vec<AnalysisRecord> = plan
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(v, planned)| {
-            let found = programs.iter().zip(&trained).find_map(|(program, t)| {
-                let k = t
-                    .members_of(v)
-                    .into_iter()
-                    .find(|&k| t.histories[k].is_active())?;
-                Some((program, t, k))
-            });
-            let analysis = found.map(|(program, t, k)| {
-                article::analyze(
-                    &t.model.valid(),
-                    &program.split,
-                    &experiment.analysis,
-                    &device,
-                )
-                .swap_remove(k)
-            });
-            AnalysisRecord {
-                variant: planned.name.clone(),
-                analysis,
-            }
-        })
-        .collect();
+    let analyses = analyze_variants(plan, &programs, &trained, device);
     let train_seconds = trained.iter().map(|t| t.seconds).sum();
-    let variants = plan
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(v, planned)| {
-            let seeds = seed_runs(&programs, &trained, v);
-            VariantSummary::new(
-                planned,
-                &seeds,
-                analyses[v].analysis.as_ref(),
-                train_seconds,
-            )
-        })
-        .collect();
     let summary = Summary {
         experiment: experiment.name.clone(),
         run_id: dir
@@ -266,48 +319,21 @@ fn execute_on<B: AutodiffBackend>(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         actlab_version: env!("CARGO_PKG_VERSION").into(),
-        backend: info,
+        backend: info.clone(),
         engine: trained[0].engine,
         overrides: options.overrides.clone(),
+        evaluated: None,
         wall_seconds,
         train_seconds,
-        variants,
+        variants: variant_summaries(plan, &programs, &trained, &analyses, train_seconds),
     };
-    record::write_metrics(dir, plan, &programs, &trained)?;
-    if experiment.probes.enabled {
-        let log = &trained[0].probes;
-        record::write_text(
-            &dir.join("activations.csv"),
-            &analysis::training::activations_csv(&log.rows),
-        )?;
-        record::write_json(&dir.join("histograms.json"), &log.histograms)?;
-    }
-    record::write_json(&dir.join("analysis.json"), &analyses)?;
-    record::write_json(&dir.join("summary.json"), &summary)?;
-    crate::report::rebuild(dir)?;
+    let metrics = metric_rows(plan, &programs, &trained);
+    let records = Records {
+        summary: &summary,
+        metrics: &metrics,
+        analyses: &analyses,
+        probes: experiment.probes.enabled.then_some(&trained[0].probes),
+    };
+    write(dir, &records)?;
     Ok(())
-}
-
-/// Every seed of variant `v` across the programs, as trained.
-pub fn seed_runs<'a, B: burn::tensor::backend::AutodiffBackend>(
-    programs: &[Program],
-    trained: &'a [Trained<B>],
-    v: usize,
-) -> Vec<SeedRun<'a>> {
-    programs
-        .iter()
-        .zip(trained)
-        .flat_map(|(program, t)| {
-            t.members_of(v).into_iter().map(move |k| SeedRun {
-                seed: t.members[k].seed,
-                data_seed: program.data_seed,
-                history: &t.histories[k],
-            })
-        })
-        .collect()
-}
-
-/// Whether `dir` looks like a run folder.
-pub fn is_run_folder(dir: &Path) -> bool {
-    dir.join("summary.json").is_file() && dir.join("config.toml").is_file()
 }

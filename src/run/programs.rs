@@ -1,25 +1,36 @@
-//! How a plan's seeds become training programs, and running them on the available cores.
+//! What a run trains: its programs (a data set and the seeds trained on it), the members of
+//! each program's ensemble, and their initial weights.
 //!
-//! With a fixed data set every variant and seed trains as one ensemble program; with
-//! `train.vary_data_seed` each seed has its own data set and so its own program (its own
-//! records and checkpoints). The fused engine still trains all programs as one ensemble.
+//! The article's initialisation and data-order semantics: for each seed, numpy's global RNG is
+//! re-seeded before each variant draws its weights (`np.random.seed(seed)` in every network's
+//! constructor); the data order then continues from that global state, one
+//! `permutation(n_train)` per epoch shared by every variant of the seed.
 
-use burn::tensor::backend::AutodiffBackend;
-use indicatif::ProgressBar;
+use burn::tensor::backend::Backend;
 
-use super::train::{Cohort, Persistence, Trained, train_together};
-use crate::checkpoint::CheckpointError;
-use crate::{config::Plan, data::Split, learner::Engine};
+use crate::{
+    analysis::probe::ProbeLog,
+    config::Plan,
+    data::Split,
+    learner::{Engine, History},
+    model::Network,
+    numpy_rng::NumpyRng,
+};
 
-/// One ensemble program: a data set and the model seeds trained on it.
+/// One ensemble program: a data set and the model seeds trained on it. With a fixed data set
+/// every variant and seed of a run is one program; with `train.vary_data_seed` each seed has
+/// its own data set and so its own program (its own records and checkpoints).
+#[derive(Clone, Debug)]
 pub struct Program {
+    /// The program's index in the run (its checkpoint folder `program-<index>`).
+    pub index: usize,
     pub data_seed: u32,
     pub seeds: Vec<u32>,
     pub split: Split,
 }
 
-/// The programs of `plan`, in seed order.
-pub fn programs(plan: &Plan) -> Vec<Program> {
+/// Each program's data seed and model seeds, in seed order, without building any data.
+pub fn program_seeds(plan: &Plan) -> Vec<(u32, Vec<u32>)> {
     let (data, model, train) = (
         &plan.experiment.data,
         &plan.experiment.model,
@@ -29,88 +40,108 @@ pub fn programs(plan: &Plan) -> Vec<Program> {
         .map(|i| model.seed.wrapping_add(i))
         .collect();
     if !train.vary_data_seed {
-        return vec![Program {
-            data_seed: data.seed,
-            seeds,
-            split: data.build(),
-        }];
+        return vec![(data.seed, seeds)];
     }
     seeds
         .into_iter()
         .enumerate()
-        .map(|(i, seed)| {
-            let mut data = data.clone();
-            data.seed = data.seed.wrapping_add(i as u32);
+        .map(|(i, seed)| (data.seed.wrapping_add(i as u32), vec![seed]))
+        .collect()
+}
+
+/// The programs of `plan`, in seed order, with their data built.
+pub fn programs(plan: &Plan) -> Vec<Program> {
+    program_seeds(plan)
+        .into_iter()
+        .enumerate()
+        .map(|(index, (data_seed, seeds))| {
+            let mut data = plan.experiment.data.clone();
+            data.seed = data_seed;
             Program {
-                data_seed: data.seed,
-                seeds: vec![seed],
+                index,
+                data_seed,
+                seeds,
                 split: data.build(),
             }
         })
         .collect()
 }
 
-/// Trains every program. On the fused engine they train together as one ensemble (members of
-/// one activation share vector lanes whatever their data set); on the Burn engine, one program
-/// per thread.
-pub fn train_programs<B: AutodiffBackend>(
+/// Which variant and seed a member of an ensemble is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub variant: usize,
+    pub seed: u32,
+}
+
+/// The untrained ensemble of `variants` (indices into the plan's) for `seeds`, variant-major
+/// (member `k` is variant `variants[k / seeds.len()]`, seed `k % seeds.len()`), its members,
+/// and the data-order stream of each seed as the article leaves it after drawing the weights
+/// of every variant of the plan, trained here or not.
+pub fn initial_ensemble<B: Backend>(
     plan: &Plan,
-    programs: &[Program],
-    threads: usize,
-    probe: bool,
-    persist: &[Persistence],
+    seeds: &[u32],
+    variants: &[usize],
     device: &B::Device,
-    progress: &ProgressBar,
-) -> Result<Vec<Trained<B>>, CheckpointError>
-where
-    Trained<B>: Send,
-{
-    let cohorts: Vec<Cohort<'_>> = programs
+) -> (Network<B>, Vec<Member>, Vec<NumpyRng>) {
+    let (draws, order_rngs) = draw(plan, seeds);
+    let mut members = Vec::new();
+    let mut stacked = Vec::new();
+    for &v in variants {
+        for (s, &seed) in seeds.iter().enumerate() {
+            members.push(Member { variant: v, seed });
+            stacked.push((plan.variants[v].activation, draws[v][s].as_slice()));
+        }
+    }
+    (
+        Network::init(&plan.architecture, &stacked, device),
+        members,
+        order_rngs,
+    )
+}
+
+/// Every variant's weights for every seed (`[variant][seed]`), and each seed's data-order
+/// stream after all the draws.
+fn draw(plan: &Plan, seeds: &[u32]) -> (Vec<Vec<Vec<Vec<f64>>>>, Vec<NumpyRng>) {
+    let arch = &plan.architecture;
+    let mut draws: Vec<Vec<Vec<Vec<f64>>>> = vec![Vec::new(); plan.variants.len()];
+    let order_rngs = seeds
         .iter()
-        .map(|p| Cohort {
-            seeds: &p.seeds,
-            split: &p.split,
+        .map(|&seed| {
+            let mut global = NumpyRng::new(seed);
+            for (variant_draws, variant) in draws.iter_mut().zip(&plan.variants) {
+                global.seed(seed);
+                variant_draws.push(arch.family.draw(arch, variant.init, &mut global));
+            }
+            global
         })
         .collect();
-    let together = plan.experiment.train.engine.resolve::<B>() == Engine::Fused;
-    if together || programs.len() == 1 {
-        return train_together(plan, &cohorts, threads, probe, persist, device, progress);
-    }
-    if threads <= 1 {
-        return (0..programs.len())
-            .map(|i| {
-                let alone = std::slice::from_ref(&cohorts[i]);
-                let persist = std::slice::from_ref(&persist[i]);
-                train_together(plan, alone, 1, probe && i == 0, persist, device, progress)
-                    .map(|mut t| t.remove(0))
-            })
-            .collect();
-    }
-    let chunk = programs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = cohorts
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, group)| {
-                scope.spawn(move || {
-                    group
-                        .iter()
-                        .enumerate()
-                        .map(|(i, cohort)| {
-                            let index = c * chunk + i;
-                            let persist = std::slice::from_ref(&persist[index]);
-                            let probe = probe && index == 0;
-                            let alone = std::slice::from_ref(cohort);
-                            train_together::<B>(plan, alone, 1, probe, persist, device, progress)
-                                .map(|mut t| t.remove(0))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a training thread panicked"))
+    (draws, order_rngs)
+}
+
+/// Each seed's data-order stream as training starts.
+pub fn order_streams(plan: &Plan, seeds: &[u32]) -> Vec<NumpyRng> {
+    draw(plan, seeds).1
+}
+
+/// A program's ensemble after training: member `k` is `members[k]`, with its own history.
+pub struct Trained<M> {
+    pub model: M,
+    pub members: Vec<Member>,
+    pub histories: Vec<History>,
+    /// The engine that computed the steps.
+    pub engine: Engine,
+    /// This program's share of the time spent in training steps (evaluation excluded).
+    pub seconds: f64,
+    /// Per-layer statistics over training, when probed.
+    pub probes: ProbeLog,
+}
+
+impl<M> Trained<M> {
+    /// Member indices of `variant`, in seed order.
+    pub fn members_of(&self, variant: usize) -> Vec<usize> {
+        (0..self.members.len())
+            .filter(|&k| self.members[k].variant == variant)
             .collect()
-    })
+    }
 }

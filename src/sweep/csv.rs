@@ -1,19 +1,7 @@
 //! `sweep.csv`: one row per grid point and variant, without timings, so merged shards equal a
-//! single host's file.
+//! single host's file. Written with the `csv` crate (grid keys become columns).
 
-use std::fmt::Write as _;
-
-use super::{PointResult, SweepMeta, SweepRecord};
-use crate::run::VariantSummary;
-
-/// Quotes a CSV field when it holds a comma, a quote or a newline.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use crate::store::{PointResult, SweepMeta, SweepRecord, VariantSummary};
 
 /// A swept value for display: strings without their TOML quotes, the rest as TOML.
 pub fn plain(toml_text: &str) -> String {
@@ -27,11 +15,36 @@ pub fn plain(toml_text: &str) -> String {
     }
 }
 
+/// The columns after the point id and the grid keys.
+pub const VALUE_COLUMNS: [&str; 12] = [
+    "variant",
+    "runs",
+    "diverged",
+    "status",
+    "final_train_loss_mean",
+    "final_train_loss_std",
+    "train_accuracy_mean",
+    "test_accuracy_mean",
+    "test_accuracy_std",
+    "test_accuracy_ci_low",
+    "test_accuracy_ci_high",
+    "architecture",
+];
+
+fn record(fields: impl IntoIterator<Item = String>) -> String {
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    let fields: Vec<String> = fields.into_iter().collect();
+    // Writing strings to memory cannot fail.
+    let _ = writer.write_record(&fields);
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 pub fn csv_header(meta: &SweepMeta) -> String {
-    let keys: Vec<String> = meta.keys.iter().map(|k| field(k)).collect();
-    format!(
-        "point,{},variant,runs,diverged,status,final_train_loss_mean,final_train_loss_std,train_accuracy_mean,test_accuracy_mean,test_accuracy_std,test_accuracy_ci_low,test_accuracy_ci_high\n",
-        keys.join(",")
+    record(
+        std::iter::once("point".to_string())
+            .chain(meta.keys.iter().cloned())
+            .chain(VALUE_COLUMNS.iter().map(|c| c.to_string())),
     )
 }
 
@@ -55,35 +68,39 @@ pub fn csv_rows(meta: &SweepMeta, point: &PointResult) -> String {
                 .settings
                 .iter()
                 .find(|(key, _)| key == k)
-                .map_or(String::new(), |(_, v)| field(&plain(v)))
+                .map_or(String::new(), |(_, v)| plain(v))
         })
         .collect();
     let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:?}"));
-    let mut out = String::new();
-    for v in &point.variants {
-        let (loss, acc, train) = (
-            v.stats.final_train_loss,
-            v.stats.test_accuracy,
-            v.stats.train_accuracy,
-        );
-        let _ = writeln!(
-            out,
-            "{id},{},{},{},{},{},{},{},{},{},{},{},{}",
-            values.join(","),
-            v.name,
-            v.stats.runs,
-            v.stats.diverged,
-            status(v),
-            num(loss.map(|s| s.mean)),
-            num(loss.map(|s| s.std)),
-            num(train.map(|s| s.mean)),
-            num(acc.map(|s| s.mean)),
-            num(acc.map(|s| s.std)),
-            num(acc.map(|s| s.ci95[0])),
-            num(acc.map(|s| s.ci95[1])),
-        );
-    }
-    out
+    point
+        .variants
+        .iter()
+        .map(|v| {
+            let (loss, acc, train) = (
+                v.stats.final_train_loss,
+                v.stats.test_accuracy,
+                v.stats.train_accuracy,
+            );
+            record(
+                std::iter::once(id.clone())
+                    .chain(values.iter().cloned())
+                    .chain([
+                        v.name.clone(),
+                        v.stats.runs.to_string(),
+                        v.stats.diverged.to_string(),
+                        status(v).into(),
+                        num(loss.map(|s| s.mean)),
+                        num(loss.map(|s| s.std)),
+                        num(train.map(|s| s.mean)),
+                        num(acc.map(|s| s.mean)),
+                        num(acc.map(|s| s.std)),
+                        num(acc.map(|s| s.ci95[0])),
+                        num(acc.map(|s| s.ci95[1])),
+                        v.architecture.clone(),
+                    ]),
+            )
+        })
+        .collect()
 }
 
 /// The whole `sweep.csv`, baseline first, then points in id order.

@@ -9,38 +9,6 @@ pub struct Point {
     pub overrides: Vec<Override>,
 }
 
-/// `--shard i/n`: this host runs the points whose `id % n == i`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("shard `{s}` must be i/n with 0 <= i < n, e.g. 0/3");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count) = (
-            i.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Self { index, count })
-    }
-}
-
-impl Shard {
-    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
-
-    pub fn owns(&self, point: usize) -> bool {
-        point % self.count == self.index
-    }
-}
-
 /// Every point of the grid, in id order.
 pub fn grid_points(sweep: &SweepConfig) -> Vec<Point> {
     let axes: Vec<(&String, &Vec<toml::Value>)> = sweep.grid.iter().collect();

@@ -8,19 +8,12 @@
 
 mod csv;
 mod grid;
-mod record;
 mod report;
 mod runner;
+mod units;
 
-pub use csv::{plain, sweep_csv};
-pub use grid::{Point, Shard, grid_points, point_plan};
-pub use record::{PointResult, SweepMeta, SweepRecord};
+pub use csv::{VALUE_COLUMNS, plain, sweep_csv};
+pub use grid::{Point, describe, grid_points, point_plan};
 pub use report::rebuild_sweep;
 pub use runner::{SweepError, merge_sweeps, resume_sweep, run_sweep};
-
-use std::path::Path;
-
-/// Whether `dir` holds a sweep.
-pub fn is_sweep_folder(dir: &Path) -> bool {
-    dir.join("sweep.json").is_file()
-}
+pub use units::{key as unit_key, units};

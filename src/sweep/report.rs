@@ -3,12 +3,25 @@
 use std::{fmt::Write as _, path::Path};
 
 use super::{
-    PointResult, SweepRecord,
     csv::{plain, sweep_csv},
     grid::point_plan,
-    runner::{SweepError, write_atomic},
+    runner::SweepError,
 };
-use crate::{analysis::stats::Stat, config::Override, run::VariantSummary};
+use burn::module::Module;
+
+use crate::{
+    analysis::stats::Stat,
+    config::Override,
+    store::{PointResult, SweepRecord, VariantSummary, write_figure, write_text},
+};
+
+/// Trained parameters of one member of `plan`'s architecture (running statistics excluded).
+fn parameter_count(plan: &crate::config::Plan) -> Option<usize> {
+    let device = Default::default();
+    let (model, _, _) =
+        crate::run::initial_ensemble::<crate::backend::Eval>(plan, &[0], &[0], &device);
+    Some(model.num_params() - plan.architecture.running_values())
+}
 
 /// Training cost of a point's configuration: epochs x parameters per member.
 fn cost(record: &SweepRecord, point: &PointResult) -> Option<(usize, usize)> {
@@ -19,7 +32,7 @@ fn cost(record: &SweepRecord, point: &PointResult) -> Option<(usize, usize)> {
         .collect::<Result<_, _>>()
         .ok()?;
     let plan = point_plan(&record.experiment, &overrides).ok()?;
-    let params = plan.variants.first()?.mlp.parameter_count();
+    let params = parameter_count(&plan)?;
     Some((
         plan.experiment.train.epochs * params,
         plan.experiment.train.epochs,
@@ -210,7 +223,10 @@ fn render(record: &SweepRecord) -> String {
             e.expected.trim().replace('\n', " ")
         );
     }
-    let sweep = e.sweep.as_ref().expect("a sweep");
+    let Some(sweep) = e.sweep.as_ref() else {
+        let _ = writeln!(md, "This folder's experiment has no `[sweep]` section.");
+        return md;
+    };
     let grid: Vec<String> = sweep
         .grid
         .iter()
@@ -306,11 +322,14 @@ fn render(record: &SweepRecord) -> String {
 /// Rewrites `sweep.csv` in point order, the heatmap and `report.md` from `points/`.
 pub fn rebuild_sweep(dir: &Path) -> Result<(), SweepError> {
     let record = SweepRecord::load(dir)?;
-    write_atomic(&dir.join("sweep.csv"), &sweep_csv(&record))?;
-    let path = dir.join("heatmap.png");
-    crate::plot::heatmap::draw(&path, &record).map_err(|e| SweepError::Plot {
-        path,
-        message: e.to_string(),
-    })?;
-    write_atomic(&dir.join("report.md"), &render(&record))
+    if record.experiment.sweep.is_none() {
+        return Err(SweepError::Invalid(format!(
+            "{} holds sweep.json, but its config.toml has no [sweep] section",
+            dir.display()
+        )));
+    }
+    write_text(&dir.join("sweep.csv"), &sweep_csv(&record))?;
+    write_figure(&dir.join("heatmap.png"), |p| crate::plot::heatmap::draw(p, &record))?;
+    write_text(&dir.join("report.md"), &render(&record))?;
+    Ok(())
 }

@@ -1,7 +1,9 @@
-//! Executing a sweep: validate every point first, then run the pending points on all cores, one
-//! point per worker, each written whole (write aside, then rename) as soon as it finishes.
+//! Executing a sweep: validate every point first, then train its distinct units (one variant
+//! of one point, each trained once) on all cores, and write each point whole (write aside,
+//! then rename) as soon as its last unit finishes.
 
 use std::{
+    collections::BTreeSet,
     io::Write as _,
     path::{Path, PathBuf},
     sync::{
@@ -10,80 +12,59 @@ use std::{
     },
 };
 
-use indicatif::{ProgressBar, ProgressStyle};
-
-use crate::run::Persistence;
-
 use super::{
-    Point, PointResult, Shard, SweepMeta, SweepRecord,
+    Point,
     csv::{csv_header, csv_rows, sweep_csv},
     grid::{grid_points, point_plan},
     report::rebuild_sweep,
+    units::{LAYER_SUMMARY, Unit, UnitResult, units},
 };
 use crate::{
     backend,
     config::{ConfigError, Experiment, Override, Plan},
     run::{
-        RunFolderError, RunOptions, VariantSummary, available_threads, create_run_folder, programs,
-        seed_runs, train_programs,
+        Progress, RunError, RunOptions, Schedule, available_threads, preflight, programs,
+        train_programs, variant_summaries,
+    },
+    store::{
+        self, FolderError, PointResult, Shard, StoreError, SweepMeta, SweepRecord, write_text,
     },
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    #[error("sweep point {point}: {source}")]
-    Point { point: String, source: ConfigError },
+    #[error("sweep point {point}: {error}")]
+    Point { point: String, error: ConfigError },
+    #[error("sweep point {point}: {error}")]
+    Train { point: String, error: RunError },
     #[error(transparent)]
-    Folder(#[from] RunFolderError),
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot read {path}: {message}")]
-    Read { path: PathBuf, message: String },
+    Store(#[from] StoreError),
     #[error("cannot merge: {0}")]
     Merge(String),
-    #[error("cannot draw {path}: {message}")]
-    Plot { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
 }
 
-fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
-    move |source| SweepError::Write {
-        path: path.into(),
-        source,
+impl From<FolderError> for SweepError {
+    fn from(e: FolderError) -> Self {
+        Self::Store(e.into())
     }
 }
 
-/// Writes `contents` to `path` so that it appears whole or not at all.
-pub(crate) fn write_atomic(path: &Path, contents: &str) -> Result<(), SweepError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, contents).map_err(write_err(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(write_err(path))
-}
-
-/// The per-layer statistics a point keeps, at its last epoch and first seed.
-const LAYER_SUMMARY: [(&str, &str); 5] = [
-    ("a", "std"),
-    ("a", "saturated_fraction"),
-    ("a", "dead_units"),
-    ("a", "mean_derivative"),
-    ("dz", "norm"),
-];
-
 /// A validated point, ready to train.
-struct Job {
-    id: Option<usize>,
-    overrides: Vec<Override>,
-    plan: Plan,
+pub struct Job {
+    pub id: Option<usize>,
+    pub overrides: Vec<Override>,
+    pub plan: Plan,
 }
 
-fn jobs(
-    experiment: &Experiment,
-    meta: &SweepMeta,
-    done: &[Option<usize>],
-) -> Result<Vec<Job>, SweepError> {
-    let sweep = experiment.sweep.as_ref().expect("a sweep experiment");
+fn jobs(experiment: &Experiment, meta: &SweepMeta, done: &[Option<usize>]) -> Result<Vec<Job>, SweepError> {
+    let Some(sweep) = experiment.sweep.as_ref() else {
+        return Err(SweepError::Invalid(format!(
+            "{} has no [sweep] section",
+            experiment.name
+        )));
+    };
     let mut points: Vec<(Option<usize>, Vec<Override>)> = Vec::new();
     if meta.baseline && meta.shard.index == 0 {
         points.push((None, Vec::new()));
@@ -98,52 +79,41 @@ fn jobs(
         .into_iter()
         .filter(|(id, _)| !done.contains(id))
         .map(|(id, overrides)| {
-            let plan = point_plan(experiment, &overrides).map_err(|source| SweepError::Point {
+            let plan = point_plan(experiment, &overrides).map_err(|error| SweepError::Point {
                 point: super::grid::describe(&overrides),
-                source,
+                error,
             })?;
-            Ok(Job {
-                id,
-                overrides,
-                plan,
-            })
+            Ok(Job { id, overrides, plan })
         })
         .collect()
 }
 
-fn train_point(job: &Job) -> PointResult {
+/// Trains one unit: one variant of a point, all its seeds, probed before training and at
+/// the end (enough for the per-layer summary).
+fn train_unit(unit: &Unit) -> Result<UnitResult, RunError> {
     let device = backend::device();
-    let programs = programs(&job.plan);
-    // Probe only before training and at the end: enough for the per-layer summary.
-    let mut plan = job.plan.clone();
+    let info = backend::BackendInfo::current();
+    let mut plan = unit.plan.clone();
     plan.experiment.probes.every = 0;
-    let trained = train_programs::<backend::Train>(
-        &plan,
-        &programs,
-        1,
-        true,
-        &vec![Persistence::default(); programs.len()],
-        &device,
-        &ProgressBar::hidden(),
-    )
-    .expect("sweep points write no checkpoints");
-    let train_seconds = trained.iter().map(|t| t.seconds).sum();
-    let variants = job
-        .plan
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(v, planned)| {
-            let seeds = seed_runs(&programs, &trained, v);
-            VariantSummary::new(planned, &seeds, None, train_seconds)
-        })
-        .collect();
-    let settings = job
-        .overrides
-        .iter()
-        .map(|o| (o.key.clone(), o.value.to_string()))
-        .collect();
-    let last = job.plan.experiment.train.epochs;
+    let programs = programs(&plan);
+    preflight(&plan, &programs, &info)?;
+    let variants = [unit.variant];
+    let schedule = Schedule {
+        plan: &plan,
+        programs: &programs,
+        variants: &variants,
+        threads: 1,
+        probe: true,
+        checkpoints: None,
+        resume: None,
+        backend: &info,
+    };
+    let trained = train_programs::<backend::Train>(&schedule, &device, &Progress::hidden())?;
+    let seconds: f64 = trained.iter().map(|t| t.seconds).sum();
+    let summary = variant_summaries(&plan, &programs, &trained, &[], seconds)
+        .pop()
+        .expect("the unit's variant trained");
+    let last = plan.experiment.train.epochs;
     let layers = trained[0]
         .probes
         .rows
@@ -153,109 +123,143 @@ fn train_point(job: &Job) -> PointResult {
         })
         .cloned()
         .collect();
+    Ok(UnitResult {
+        summary,
+        seconds,
+        layers,
+    })
+}
+
+/// A point's result from its units' results.
+fn point_result(job: &Job, results: &[&UnitResult]) -> PointResult {
     PointResult {
         id: job.id,
-        settings,
-        variants,
-        train_seconds,
-        layers,
+        settings: job
+            .overrides
+            .iter()
+            .map(|o| (o.key.clone(), o.value.to_string()))
+            .collect(),
+        variants: results.iter().map(|r| r.summary.clone()).collect(),
+        train_seconds: results.iter().map(|r| r.seconds).sum(),
+        layers: results.iter().flat_map(|r| r.layers.clone()).collect(),
     }
 }
 
-/// Runs `jobs` on `threads` workers; each result is written to `points/` and appended to `sweep.csv`.
-fn execute(
-    dir: &Path,
-    meta: &SweepMeta,
-    jobs: Vec<Job>,
-    threads: usize,
-    show_progress: bool,
-) -> Result<(), SweepError> {
+/// Trains the distinct units of `jobs` on `threads` workers; each point is written to
+/// `points/` and appended to `sweep.csv` as soon as its last unit is done.
+fn execute(dir: &Path, meta: &SweepMeta, jobs: Vec<Job>, threads: usize, show_progress: bool) -> Result<(), SweepError> {
     let points_dir = dir.join("points");
-    std::fs::create_dir_all(&points_dir).map_err(write_err(&points_dir))?;
+    std::fs::create_dir_all(&points_dir).map_err(|error| StoreError::Write {
+        path: points_dir.clone(),
+        error,
+    })?;
     let csv_path = dir.join("sweep.csv");
     let csv = Mutex::new(
         std::fs::OpenOptions::new()
             .append(true)
             .open(&csv_path)
-            .map_err(write_err(&csv_path))?,
+            .map_err(|error| StoreError::Write {
+                path: csv_path.clone(),
+                error,
+            })?,
     );
-    let bar = if show_progress {
-        ProgressBar::new(jobs.len() as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] point {pos}/{len} {elapsed_precise} eta {eta}",
-        )
-        .expect("a valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(meta.experiment.clone());
+    let (units, per_job) = units(&jobs);
+    let progress = Progress::new(&meta.experiment, "units", units.len() as u64, show_progress);
+    let results: Mutex<Vec<Option<UnitResult>>> = Mutex::new(vec![None; units.len()]);
+    let written: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<SweepError>> = Mutex::new(None);
+    let write_finished = || -> Result<(), SweepError> {
+        let results = results.lock().expect("no worker panicked holding the lock");
+        let mut written = written.lock().expect("not poisoned");
+        for (j, job) in jobs.iter().enumerate() {
+            if written.contains(&j) {
+                continue;
+            }
+            let Some(done): Option<Vec<&UnitResult>> =
+                per_job[j].iter().map(|&u| results[u].as_ref()).collect()
+            else {
+                continue;
+            };
+            let result = point_result(job, &done);
+            let text = serde_json::to_string_pretty(&result).expect("a point serialises") + "\n";
+            write_text(&points_dir.join(PointResult::file_name(job.id)), &text)?;
+            let mut file = csv.lock().expect("not poisoned");
+            file.write_all(csv_rows(meta, &result).as_bytes())
+                .map_err(|error| StoreError::Write {
+                    path: csv_path.clone(),
+                    error,
+                })?;
+            written.insert(j);
+        }
+        Ok(())
+    };
     std::thread::scope(|scope| {
-        for _ in 0..threads.min(jobs.len()).max(1) {
+        for _ in 0..threads.min(units.len()).max(1) {
             scope.spawn(|| {
-                while let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let result = train_point(job);
-                    let path = points_dir.join(PointResult::file_name(job.id));
-                    let text =
-                        serde_json::to_string_pretty(&result).expect("a point serialises") + "\n";
-                    let written = write_atomic(&path, &text).and_then(|()| {
-                        let mut file = csv.lock().expect("no worker panicked holding the lock");
-                        file.write_all(csv_rows(meta, &result).as_bytes())
-                            .map_err(write_err(&csv_path))
-                    });
-                    if let Err(e) = written {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(unit) = units.get(index) else {
+                        return;
+                    };
+                    if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
+                        return;
+                    }
+                    let outcome = train_unit(unit)
+                        .map_err(|error| SweepError::Train {
+                            point: unit.plan.experiment.name.clone(),
+                            error,
+                        })
+                        .and_then(|result| {
+                            results.lock().expect("not poisoned")[index] = Some(result);
+                            write_finished()
+                        });
+                    if let Err(e) = outcome {
                         failure.lock().expect("not poisoned").get_or_insert(e);
                         return;
                     }
-                    bar.inc(1);
+                    progress.inc(1);
                 }
             });
         }
     });
-    bar.finish_and_clear();
+    progress.finish();
     match failure.into_inner().expect("not poisoned") {
         Some(e) => Err(e),
         None => Ok(()),
     }
 }
 
+fn meta_of(experiment: &Experiment, shard: Shard) -> Result<SweepMeta, SweepError> {
+    let sweep = experiment.sweep.as_ref().ok_or_else(|| {
+        SweepError::Invalid(format!("{} has no [sweep] section", experiment.name))
+    })?;
+    let points: usize = sweep.grid.values().map(Vec::len).product();
+    if shard.index >= points {
+        return Err(SweepError::Invalid(format!(
+            "shard {}/{} owns no point: the grid has {points} points, so at most {points} shards are useful",
+            shard.index, shard.count
+        )));
+    }
+    Ok(SweepMeta {
+        experiment: experiment.name.clone(),
+        keys: sweep.grid.keys().cloned().collect(),
+        points,
+        shard,
+        baseline: sweep.target.is_some(),
+    })
+}
+
 /// Starts a sweep (or the `shard` of it) into a fresh folder; returns the folder.
 pub fn run_sweep(plan: &Plan, shard: Shard, options: &RunOptions) -> Result<PathBuf, SweepError> {
     let experiment = &plan.experiment;
-    let sweep = experiment
-        .sweep
-        .as_ref()
-        .expect("run_sweep needs a [sweep]");
-    let meta = SweepMeta {
-        experiment: experiment.name.clone(),
-        keys: sweep.grid.keys().cloned().collect(),
-        points: sweep.grid.values().map(Vec::len).product(),
-        shard,
-        baseline: sweep.target.is_some(),
-    };
+    let meta = meta_of(experiment, shard)?;
     let jobs = jobs(experiment, &meta, &[])?;
-    let dir = create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
-    let config = toml::to_string_pretty(experiment).expect("an experiment serialises to TOML");
-    write_atomic(
-        &dir.join("config.toml"),
-        &format!("# The experiment as run, with every override applied.\n{config}"),
-    )?;
-    write_atomic(
-        &dir.join("sweep.json"),
-        &(serde_json::to_string_pretty(&meta).expect("serialises") + "\n"),
-    )?;
-    write_atomic(&dir.join("sweep.csv"), &csv_header(&meta))?;
-    execute(
-        &dir,
-        &meta,
-        jobs,
-        available_threads(options.threads),
-        options.show_progress,
-    )?;
+    let dir = store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
+    store::write_config(&dir, experiment)?;
+    store::write_json(&dir.join("sweep.json"), &meta)?;
+    write_text(&dir.join("sweep.csv"), &csv_header(&meta))?;
+    execute(&dir, &meta, jobs, available_threads(options.threads), options.show_progress)?;
     rebuild_sweep(&dir)?;
     Ok(dir)
 }
@@ -270,14 +274,8 @@ pub fn resume_sweep(dir: &Path, options: &RunOptions) -> Result<usize, SweepErro
     let jobs = jobs(&record.experiment, &record.meta, &done)?;
     let pending = jobs.len();
     // Drop rows of points that were cut short, then carry on appending.
-    write_atomic(&dir.join("sweep.csv"), &sweep_csv(&record))?;
-    execute(
-        dir,
-        &record.meta,
-        jobs,
-        available_threads(options.threads),
-        options.show_progress,
-    )?;
+    write_text(&dir.join("sweep.csv"), &sweep_csv(&record))?;
+    execute(dir, &record.meta, jobs, available_threads(options.threads), options.show_progress)?;
     rebuild_sweep(dir)?;
     Ok(pending)
 }
@@ -303,26 +301,24 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
             )));
         }
     }
-    let dir = create_run_folder(Some(out), Path::new(""), "")?;
-    std::fs::copy(first.dir.join("config.toml"), dir.join("config.toml"))
-        .map_err(write_err(&dir))?;
+    let dir = store::create_run_folder(Some(out), Path::new(""), "")?;
+    store::write_config(&dir, &first.experiment)?;
     let meta = SweepMeta {
         shard: Shard::WHOLE,
         ..first.meta.clone()
     };
-    write_atomic(
-        &dir.join("sweep.json"),
-        &(serde_json::to_string_pretty(&meta).expect("serialises") + "\n"),
-    )?;
+    store::write_json(&dir.join("sweep.json"), &meta)?;
     let points_dir = dir.join("points");
-    std::fs::create_dir_all(&points_dir).map_err(write_err(&points_dir))?;
+    std::fs::create_dir_all(&points_dir).map_err(|error| StoreError::Write {
+        path: points_dir.clone(),
+        error,
+    })?;
     for r in &records {
         for point in r.points.iter().chain(&r.baseline) {
-            let name = PointResult::file_name(point.id);
-            let target = points_dir.join(&name);
+            let text = serde_json::to_string_pretty(point).expect("a point serialises") + "\n";
+            let target = points_dir.join(PointResult::file_name(point.id));
             if !target.exists() {
-                std::fs::copy(r.dir.join("points").join(&name), &target)
-                    .map_err(write_err(&target))?;
+                write_text(&target, &text)?;
             }
         }
     }

@@ -4,10 +4,10 @@
 use super::{
     kernel,
     lanes::{LaneParams, LaneScratch, MemberParams},
-    optim::OptimizerSpec,
+
     simd,
 };
-use crate::{data::Dataset, model::Activation};
+use crate::{data::Dataset, learner::OptimizerSpec, model::Activation};
 
 /// Members of one activation in the `L` lanes of one kernel. Lanes past `members.len()` repeat
 /// lane 0's member and data order; their results are dropped.

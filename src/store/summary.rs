@@ -7,6 +7,7 @@ use crate::{
     backend::BackendInfo,
     config::PlannedVariant,
     learner::{Engine, EpochMetrics, History},
+    model::Architecture,
 };
 
 /// `summary.json`: the stable, machine-readable result of a run.
@@ -20,6 +21,10 @@ pub struct Summary {
     pub engine: Engine,
     /// The `--set key=value` overrides applied to the experiment file.
     pub overrides: Vec<String>,
+    /// For `actlab eval`: the checkpoint evaluated. Its metrics are recomputed from the loaded
+    /// weights, not copied from training.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluated: Option<EvaluatedCheckpoint>,
     /// Whole training loop including per-epoch evaluation.
     pub wall_seconds: f64,
     /// Time in training steps; all variants train together as one ensemble program.
@@ -27,11 +32,21 @@ pub struct Summary {
     pub variants: Vec<VariantSummary>,
 }
 
+/// The checkpoint an eval folder evaluated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluatedCheckpoint {
+    pub checkpoint: String,
+    pub epoch: usize,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantSummary {
     pub name: String,
     pub activation: String,
     pub init: String,
+    /// The model family and its layer layout.
+    #[serde(default)]
+    pub architecture: String,
     pub hidden: Vec<usize>,
     /// The first seed; every seed is listed in `seeds`.
     pub seed: u32,
@@ -100,6 +115,7 @@ fn mean_curve(histories: &[&History], metric: impl Fn(&EpochMetrics) -> f64) -> 
 impl VariantSummary {
     pub fn new(
         variant: &PlannedVariant,
+        architecture: &Architecture,
         seeds: &[SeedRun],
         analysis: Option<&ArticleAnalysis>,
         train_seconds: f64,
@@ -158,9 +174,10 @@ impl VariantSummary {
         };
         Self {
             name: variant.name.clone(),
-            activation: variant.mlp.activation.to_string(),
-            init: variant.mlp.init.to_string(),
-            hidden: variant.mlp.hidden.clone(),
+            activation: variant.activation.to_string(),
+            init: variant.init.to_string(),
+            architecture: architecture.describe(),
+            hidden: architecture.hidden.clone(),
             seed: seeds.first().map_or(0, |s| s.seed),
             epochs_completed,
             diverged: active.is_empty(),

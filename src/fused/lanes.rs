@@ -1,7 +1,7 @@
 //! How the fused kernel lays out `L` members' numbers: every quantity is a lane vector
 //! `[f64; L]`, member `q` in lane `q`; per-member parameters pack into lanes and unpack again.
 
-use super::optim::HostState;
+use super::update::HostState;
 
 /// One member's parameters on the host: per layer, `[fan_in * fan_out]` row-major weights and
 /// `[fan_out]` biases, with the optimizer's state.

@@ -1,4 +1,5 @@
-//! The fused CPU engine: forward, backward and optimizer steps for MLP ensembles over host f64.
+//! The fused ensemble: an MLP ensemble's parameters and optimizer state on the host, trained in
+//! lane groups.
 //!
 //! actlab's networks are tiny (a seed-protocol step is ~45 thousand flops), so a tensor
 //! framework spends nearly all its time in per-operation overhead. This engine runs the same
@@ -16,18 +17,13 @@ use super::{
     groups::{Buffers, EpochJob, Group, WorkerBuffers, on_group},
     kernel,
     lanes::{MemberParams, Scratch},
-    optim::{HostState, OptimizerSpec},
-    to_host,
+    update::HostState,
 };
 use crate::{
     data::Dataset,
+    learner::{OptimizerSpec, to_host},
     model::{Activation, Dense, Mlp},
 };
-
-/// Whether the fused engine computes what backend `B` would: float64 on the CPU.
-pub fn applies<B: Backend>() -> bool {
-    std::any::TypeId::of::<B::FloatElem>() == std::any::TypeId::of::<f64>()
-}
 
 /// A whole ensemble on the host with its optimizer.
 #[derive(Clone, Debug)]
@@ -45,10 +41,10 @@ pub struct FusedEnsemble {
 
 impl FusedEnsemble {
     /// Copies `mlp`'s parameters to the host, to train with `optimizer` on up to `threads` threads.
+    /// The MLP must have no normalization (see [`super::supports`]).
     pub fn from_mlp<B: Backend>(mlp: &Mlp<B>, optimizer: OptimizerSpec, threads: usize) -> Self {
-        let k = mlp.members();
-        let mut dims = vec![mlp.layers[0].weight.dims()[1]];
-        dims.extend(mlp.layers.iter().map(|l| l.weight.dims()[2]));
+        let k = mlp.activations.len();
+        let dims = mlp.dims();
         let host: Vec<(Vec<f64>, Vec<f64>)> = mlp
             .layers
             .iter()
@@ -156,6 +152,7 @@ impl FusedEnsemble {
             .collect();
         Mlp {
             layers,
+            norms: Vec::new(),
             activations: self.activations.clone(),
         }
     }
@@ -216,8 +213,9 @@ impl FusedEnsemble {
     }
 
     /// Member `k`'s forward and backward pass on all of `data` without changing anything:
-    /// every layer's `z`, `a`, `dL/dz` and parameter gradients of the mean loss.
-    pub fn probe(&self, k: usize, data: &Dataset) -> Scratch {
+    /// every layer's `z`, `a`, `dL/dz` and parameter gradients of the mean loss. Probes observe
+    /// the Burn model; this host pass is kept as an independent reference for them (tests).
+    pub fn reference_pass(&self, k: usize, data: &Dataset) -> Scratch {
         kernel::gradients(&self.dims, self.activations[k], &self.member(k), data)
     }
 

@@ -1,15 +1,51 @@
-//! The files of a sweep folder and reading them back.
+//! The files of a sweep folder (`sweep.json`, `points/<id>.json`) and reading them back.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Shard, runner::SweepError};
+use super::{StoreError, VariantSummary};
 use crate::{
-    analysis::training::StatRow,
+    analysis::probe::StatRow,
     config::{Experiment, parse_experiment},
-    run::VariantSummary,
 };
+
+/// `--shard i/n`: this host runs the points whose `id % n == i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("shard `{s}` must be i/n with 0 <= i < n, e.g. 0/3");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    pub fn owns(&self, point: usize) -> bool {
+        point % self.count == self.index
+    }
+}
+
+/// Whether `dir` holds a sweep.
+pub fn is_sweep_folder(dir: &Path) -> bool {
+    dir.join("sweep.json").is_file()
+}
 
 /// `sweep.json`: what was swept and which part of it this folder runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,30 +89,30 @@ pub struct SweepRecord {
     pub baseline: Option<PointResult>,
 }
 
-fn read(path: &Path) -> Result<String, SweepError> {
-    std::fs::read_to_string(path).map_err(|e| SweepError::Read {
+fn read(path: &Path) -> Result<String, StoreError> {
+    std::fs::read_to_string(path).map_err(|e| StoreError::Read {
         path: path.into(),
         message: e.to_string(),
     })
 }
 
 impl SweepRecord {
-    pub fn load(dir: &Path) -> Result<Self, SweepError> {
-        if !super::is_sweep_folder(dir) {
-            return Err(SweepError::Read {
+    pub fn load(dir: &Path) -> Result<Self, StoreError> {
+        if !is_sweep_folder(dir) {
+            return Err(StoreError::Read {
                 path: dir.into(),
                 message: "not a sweep folder (no sweep.json)".into(),
             });
         }
         let config = dir.join("config.toml");
         let experiment = parse_experiment(&read(&config)?, &config.display().to_string(), &[])
-            .map_err(|e| SweepError::Read {
+            .map_err(|e| StoreError::Read {
                 path: config.clone(),
                 message: e.to_string(),
             })?;
         let meta_path = dir.join("sweep.json");
         let meta: SweepMeta =
-            serde_json::from_str(&read(&meta_path)?).map_err(|e| SweepError::Read {
+            serde_json::from_str(&read(&meta_path)?).map_err(|e| StoreError::Read {
                 path: meta_path.clone(),
                 message: e.to_string(),
             })?;
@@ -85,7 +121,7 @@ impl SweepRecord {
         let points_dir = dir.join("points");
         if points_dir.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&points_dir)
-                .map_err(|e| SweepError::Read {
+                .map_err(|e| StoreError::Read {
                     path: points_dir.clone(),
                     message: e.to_string(),
                 })?
@@ -95,7 +131,7 @@ impl SweepRecord {
             files.sort();
             for file in files {
                 let point: PointResult =
-                    serde_json::from_str(&read(&file)?).map_err(|e| SweepError::Read {
+                    serde_json::from_str(&read(&file)?).map_err(|e| StoreError::Read {
                         path: file.clone(),
                         message: e.to_string(),
                     })?;

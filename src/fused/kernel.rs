@@ -9,12 +9,13 @@
 
 use super::{
     lanes::{LaneParams, LaneScratch, MemberParams, Scratch},
-    loss::EPS,
-    optim::OptimizerSpec,
+    
+
     simd::{Isa, Portable},
 };
 use crate::{
     data::Dataset,
+    learner::{EPS, OptimizerSpec},
     model::{Activation, activation::sigmoid_value, elementary},
 };
 
@@ -120,12 +121,14 @@ fn load<const L: usize>(
     n: usize,
     s: &mut LaneScratch<L>,
 ) {
-    let (input, y) = (&mut s.a[0][..n * 2], &mut s.y[..n]);
-    for (r, (x, y)) in input.chunks_exact_mut(2).zip(y).enumerate() {
+    let features = data[0].features;
+    let (input, y) = (&mut s.a[0][..n * features], &mut s.y[..n]);
+    for (r, (x, y)) in input.chunks_exact_mut(features).zip(y).enumerate() {
         for q in 0..L {
             let (data, i) = (data[q], rows[q][r]);
-            x[0][q] = data.x[i][0];
-            x[1][q] = data.x[i][1];
+            for (xf, &v) in x.iter_mut().zip(data.row(i)) {
+                xf[q] = v;
+            }
             y[q] = f64::from(data.y[i]);
         }
     }

@@ -1,4 +1,9 @@
-//! Fresh run folders: a new one per run, never an existing one that holds anything.
+//! Fresh run folders: a new one per run, claimed atomically, never an existing one that holds
+//! anything.
+//!
+//! A folder is claimed by creating its `.actlab-claim` file exclusively (`O_CREAT | O_EXCL`):
+//! of two runs started on the same empty `--out`, exactly one wins and the other is refused
+//! before it writes anything.
 
 use std::{
     io::ErrorKind,
@@ -6,18 +11,23 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
+/// The claim file every run folder holds from its first moment.
+pub const CLAIM: &str = ".actlab-claim";
+
 #[derive(Debug, thiserror::Error)]
-pub enum RunFolderError {
+pub enum FolderError {
     #[error(
         "output folder {0} already exists and is not empty; choose a new folder so earlier results are kept"
     )]
     NotEmpty(PathBuf),
+    #[error("output folder {0} was claimed by another actlab run that started at the same time")]
+    Claimed(PathBuf),
     #[error("output path {0} exists and is not a folder")]
     NotAFolder(PathBuf),
-    #[error("cannot create output folder {path}: {source}")]
+    #[error("cannot create output folder {path}: {error}")]
     Create {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -46,39 +56,50 @@ pub fn run_id_now() -> String {
     )
 }
 
-fn create(path: &Path) -> Result<(), RunFolderError> {
-    std::fs::create_dir_all(path).map_err(|source| RunFolderError::Create {
+fn create_err(path: &Path) -> impl FnOnce(std::io::Error) -> FolderError + '_ {
+    move |error| FolderError::Create {
         path: path.into(),
-        source,
-    })
+        error,
+    }
 }
 
-/// Creates the run folder: `out` if given (absent or empty), else a new
+/// Claims `dir`, which must exist and hold nothing else.
+fn claim(dir: &Path) -> Result<(), FolderError> {
+    let mut entries = std::fs::read_dir(dir).map_err(create_err(dir))?;
+    if entries.next().is_some() {
+        return Err(FolderError::NotEmpty(dir.into()));
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join(CLAIM))
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            return Err(FolderError::Claimed(dir.into()));
+        }
+        Err(e) => return Err(create_err(dir)(e)),
+    }
+    Ok(())
+}
+
+/// Creates and claims the run folder: `out` if given (absent or empty), else a new
 /// `artifacts/<experiment>/<run-id>` (with a `-2`, `-3`... suffix if that id is taken).
 pub fn create_run_folder(
     out: Option<&Path>,
     artifacts: &Path,
     experiment: &str,
-) -> Result<PathBuf, RunFolderError> {
+) -> Result<PathBuf, FolderError> {
     if let Some(out) = out {
-        if out.exists() {
-            if !out.is_dir() {
-                return Err(RunFolderError::NotAFolder(out.into()));
-            }
-            let mut entries = std::fs::read_dir(out).map_err(|source| RunFolderError::Create {
-                path: out.into(),
-                source,
-            })?;
-            if entries.next().is_some() {
-                return Err(RunFolderError::NotEmpty(out.into()));
-            }
-            return Ok(out.into());
+        if out.exists() && !out.is_dir() {
+            return Err(FolderError::NotAFolder(out.into()));
         }
-        create(out)?;
+        std::fs::create_dir_all(out).map_err(create_err(out))?;
+        claim(out)?;
         return Ok(out.into());
     }
     let parent = artifacts.join(experiment);
-    create(&parent)?;
+    std::fs::create_dir_all(&parent).map_err(create_err(&parent))?;
     let id = run_id_now();
     for attempt in 1.. {
         let name = if attempt == 1 {
@@ -89,14 +110,12 @@ pub fn create_run_folder(
         let candidate = parent.join(name);
         // `create_dir` fails if the folder exists, so two runs never share one.
         match std::fs::create_dir(&candidate) {
-            Ok(()) => return Ok(candidate),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(source) => {
-                return Err(RunFolderError::Create {
-                    path: candidate,
-                    source,
-                });
+            Ok(()) => {
+                claim(&candidate)?;
+                return Ok(candidate);
             }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(create_err(&candidate)(e)),
         }
     }
     unreachable!("the loop returns")

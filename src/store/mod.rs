@@ -1,0 +1,43 @@
+//! The run-folder format, the layer every other part of actlab builds on: claiming a fresh
+//! folder, writing files atomically, and the typed records a run or a sweep leaves on disk
+//! (`summary.json`, `metrics.csv`, `activations.csv`, `analysis.json`, `run.json`, and a
+//! sweep's `sweep.json` and `points/`), read back by the reports, figures and commands.
+
+mod atomic;
+mod folder;
+mod manifest;
+mod record;
+mod summary;
+mod sweep;
+mod table;
+
+pub use atomic::{write_bytes, write_figure, write_json, write_text};
+pub use folder::{CLAIM, FolderError, create_run_folder, run_id_now};
+pub use manifest::Manifest;
+pub use record::{
+    ACTIVATIONS_COLUMNS, AnalysisRecord, METRICS_COLUMNS, MetricRow, RunRecord, is_run_folder,
+    read_json, write_activations, write_config, write_metrics,
+};
+pub use summary::{EvaluatedCheckpoint, SeedResult, SeedRun, SeedStats, Summary, VariantSummary};
+pub use sweep::{PointResult, Shard, SweepMeta, SweepRecord, is_sweep_folder};
+pub use table::{read_rows, to_text, write_rows, write_rows_with};
+
+use std::path::PathBuf;
+
+/// What can go wrong reading or writing a run folder.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    #[error("cannot write {path}: {error}")]
+    Write {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("cannot encode {path}: {message}")]
+    Encode { path: PathBuf, message: String },
+    #[error("cannot read {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("cannot draw figure {path}: {message}")]
+    Figure { path: PathBuf, message: String },
+}
