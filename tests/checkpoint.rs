@@ -132,7 +132,9 @@ fn resumes_exactly_from_epoch_100(name: &str, optimizer: &str, engine: &str, set
     assert!(actlab(&dir, &args).status.success());
     let stopped = dir.join("stopped");
     std::fs::create_dir_all(stopped.join("checkpoints")).unwrap();
-    std::fs::copy(dir.join("whole/config.toml"), stopped.join("config.toml")).unwrap();
+    for file in ["config.toml", "run.json"] {
+        std::fs::copy(dir.join("whole").join(file), stopped.join(file)).unwrap();
+    }
     let copy = Command::new("cp")
         .args([
             "-r",
@@ -142,10 +144,26 @@ fn resumes_exactly_from_epoch_100(name: &str, optimizer: &str, engine: &str, set
         .status()
         .unwrap();
     assert!(copy.success());
-    assert!(actlab(&dir, &["resume", "stopped"]).status.success());
+    let resumed = actlab(&dir, &["resume", "stopped"]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     assert_eq!(
         read(stopped.join("metrics.csv")),
         read(dir.join("whole/metrics.csv"))
+    );
+    // The record of the `--set` overrides survives the resume.
+    let overrides = |run: &str| {
+        let summary: serde_json::Value =
+            serde_json::from_str(&read(dir.join(run).join("summary.json"))).unwrap();
+        summary["overrides"].clone()
+    };
+    assert_eq!(overrides("stopped"), overrides("whole"));
+    assert_eq!(
+        overrides("stopped").as_array().unwrap().len(),
+        settings.len()
     );
 }
 
@@ -194,26 +212,30 @@ fn eval_of_the_final_checkpoint_reproduces_the_run() {
         String::from_utf8_lossy(&eval.stderr)
     );
 
-    let summary: serde_json::Value = serde_json::from_str(&read(run.join("summary.json"))).unwrap();
-    let recomputed: serde_json::Value = serde_json::from_str(&read(out.join("eval.json"))).unwrap();
+    let json = |path: PathBuf| -> serde_json::Value { serde_json::from_str(&read(path)).unwrap() };
+    let summary = json(run.join("summary.json"));
+    let evaluated = json(out.join("summary.json"));
+    let recomputed = json(out.join("eval.json"));
     assert_eq!(recomputed["epoch"], 800);
-    for (v, m) in summary["variants"]
+    assert_eq!(evaluated["evaluated"]["epoch"], 800);
+    for ((v, e), m) in summary["variants"]
         .as_array()
         .unwrap()
         .iter()
+        .zip(evaluated["variants"].as_array().unwrap())
         .zip(recomputed["members"].as_array().unwrap())
     {
         assert_eq!(v["name"], m["variant"]);
         assert_eq!(
-            v["test_accuracy"], m["test_accuracy"],
+            v["test_accuracy"], m["evaluated"]["test_accuracy"],
             "recomputed test accuracy equals the run's"
         );
+        assert_eq!(e["test_accuracy"], m["evaluated"]["test_accuracy"]);
     }
     for figure in [
         "decision_boundary.png",
         "signal_trace.png",
         "hidden_space.png",
-        "loss.png",
         "layer_activity.png",
     ] {
         assert_eq!(
@@ -294,21 +316,122 @@ fn bad_checkpoints_are_refused_and_change_nothing() {
     std::fs::write(corrupted.join("meta.json"), "{ not json").unwrap();
     refused(&dir, &["eval", "corrupted"], "meta.json is not valid JSON");
 
+    // A bit flipped in the middle of the weights: the file still decodes, the checksum does not.
+    let flipped = copy("flipped");
+    let mut bytes = std::fs::read(flipped.join("model.mpk")).unwrap();
+    let middle = bytes.len() - 20;
+    bytes[middle] ^= 0x10;
+    std::fs::write(flipped.join("model.mpk"), &bytes).unwrap();
+    refused(&dir, &["eval", "flipped"], "SHA-256");
+
+    // Another architecture's weights, with a checksum that matches them.
+    let wide = dir.join("wide/checkpoints/epoch-000200/program-0");
     let mismatched = copy("mismatched");
-    std::fs::copy(
-        dir.join("wide/checkpoints/epoch-000200/program-0/model.mpk"),
-        mismatched.join("model.mpk"),
-    )
-    .unwrap();
-    refused(&dir, &["eval", "mismatched"], "does not match its metadata");
+    std::fs::copy(wide.join("model.mpk"), mismatched.join("model.mpk")).unwrap();
+    let wide_meta: serde_json::Value = serde_json::from_str(&read(wide.join("meta.json"))).unwrap();
+    let edit_meta = |dir: &Path, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut meta: serde_json::Value =
+            serde_json::from_str(&read(dir.join("meta.json"))).unwrap();
+        f(&mut meta);
+        std::fs::write(dir.join("meta.json"), meta.to_string()).unwrap();
+    };
+    edit_meta(&mismatched, &|m| {
+        m["checksums"]["model.mpk"] = wide_meta["checksums"]["model.mpk"].clone()
+    });
+    refused(&dir, &["eval", "mismatched"], "do not fit the model");
 
     let future = copy("future");
-    let meta =
-        read(future.join("meta.json")).replacen("\"format_version\":1", "\"format_version\":99", 1);
-    std::fs::write(future.join("meta.json"), meta).unwrap();
+    edit_meta(&future, &|m| m["format_version"] = 99.into());
     refused(&dir, &["eval", "future"], "format version 99");
 
     std::fs::create_dir_all(dir.join("not-a-run")).unwrap();
     refused(&dir, &["resume", "not-a-run"], "not a run folder");
     refused(&dir, &["resume", "run"], "already complete");
+}
+
+/// A run stopped after its epoch-100 checkpoint: the folder as a kill after epoch 100 leaves it.
+fn stopped_run(dir: &Path, name: &str, source: &str) -> PathBuf {
+    let stopped = dir.join(name);
+    std::fs::create_dir_all(stopped.join("checkpoints")).unwrap();
+    for file in ["config.toml", "run.json"] {
+        std::fs::copy(dir.join(source).join(file), stopped.join(file)).unwrap();
+    }
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(dir.join(source).join("checkpoints/epoch-000100"))
+        .arg(stopped.join("checkpoints"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    stopped
+}
+
+#[test]
+fn resume_refuses_state_that_is_not_the_runs_own() {
+    let dir = workspace("foreign", "momentum", "fused");
+    let settings = ["--set", "data.n_samples=400"];
+    for (out, extra) in [
+        ("run", vec![]),
+        ("adam", vec!["--set", "train.optimizer=\"adam\""]),
+        ("wide", vec!["--set", "model.hidden=[5]"]),
+    ] {
+        let mut args = vec!["run", "exp.toml", "--out", out];
+        args.extend(settings);
+        args.extend(extra);
+        assert!(actlab(&dir, &args).status.success(), "{out}");
+    }
+    let program = "checkpoints/epoch-000100/program-0";
+
+    // An optimizer state of another kind, checksummed as its own run recorded it.
+    let other_kind = stopped_run(&dir, "other-kind", "run");
+    let adam = dir.join("adam").join(program);
+    std::fs::copy(
+        adam.join("optimizer.json"),
+        other_kind.join(program).join("optimizer.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        adam.join("meta.json"),
+        other_kind.join(program).join("meta.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        adam.join("model.mpk"),
+        other_kind.join(program).join("model.mpk"),
+    )
+    .unwrap();
+    refused(&dir, &["resume", "other-kind"], "optimizer state is adam's");
+
+    // Another architecture's checkpoint.
+    let other_shape = stopped_run(&dir, "other-shape", "run");
+    let wide = dir.join("wide").join(program);
+    for file in ["optimizer.json", "meta.json", "model.mpk"] {
+        std::fs::copy(wide.join(file), other_shape.join(program).join(file)).unwrap();
+    }
+    refused(&dir, &["resume", "other-shape"], "mlp 2 -> 5 -> 1");
+
+    // config.toml edited after the run started.
+    let edited = stopped_run(&dir, "edited", "run");
+    let config = read(edited.join("config.toml")).replace("epochs = 200", "epochs = 300");
+    std::fs::write(edited.join("config.toml"), config).unwrap();
+    refused(&dir, &["resume", "edited"], "config.toml differs");
+
+    // The optimizer state missing: an incomplete checkpoint, named as such.
+    let incomplete = stopped_run(&dir, "incomplete", "run");
+    std::fs::remove_file(incomplete.join(program).join("optimizer.json")).unwrap();
+    refused(&dir, &["resume", "incomplete"], "optimizer.json is missing");
+
+    // A truncated summary does not count as a finished run: resume finishes it.
+    let finished = dir.join("run");
+    let summary = read(finished.join("summary.json"));
+    std::fs::write(finished.join("summary.json"), &summary[..summary.len() / 2]).unwrap();
+    let resumed = actlab(&dir, &["resume", "run"]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let repaired: serde_json::Value =
+        serde_json::from_str(&read(finished.join("summary.json"))).unwrap();
+    assert_eq!(repaired["variants"].as_array().unwrap().len(), 2);
 }

@@ -142,7 +142,7 @@ fn a_non_empty_out_folder_is_refused_and_kept() {
 #[test]
 fn analyze_refuses_a_folder_that_is_not_a_run() {
     let dir = workspace("analyze");
-    assert_refused(&dir, &["analyze", "."], &["not a run folder"]);
+    assert_refused(&dir, &["analyze", "."], &["not a finished run folder"]);
 }
 
 #[test]

@@ -3,14 +3,14 @@
 mod common;
 
 use actlab::{
-    backend::{self, Train},
-    learner::{Engine, InstructionSet, Learner, OptimizerKind, OptimizerSpec},
-    model::{Activation, InitScheme, Mlp, MlpConfig},
+    backend::{self, BackendInfo, Train},
+    fused::{FusedSteps, InstructionSet},
+    learner::{Engine, Learner, MemberData, OptimizerKind, OptimizerSpec, Steps},
+    model::{Activation, InitScheme, Network},
     numpy_rng::NumpyRng,
-    run::{self, Cohort, Persistence, programs, train_plan, train_programs},
+    run::{Progress, Schedule, programs, train, train_plan, train_programs},
 };
 use common::seed_plan;
-use indicatif::ProgressBar;
 
 fn relative(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-12)
@@ -27,7 +27,8 @@ fn fused_and_burn_engines_agree_on_the_seed_protocol() {
                 "train.epochs=300".into(),
             ]);
             let split = plan.experiment.data.build();
-            train_plan::<Train>(&plan, &[42], &split, 1, &device, &ProgressBar::hidden())
+            let info = BackendInfo::current();
+            train_plan::<Train>(&plan, &[42], &split, 1, &info, &device).unwrap()
         })
         .collect();
     assert_eq!(
@@ -67,36 +68,29 @@ fn train_with(
     epochs: usize,
 ) -> Vec<Vec<f64>> {
     let device = backend::device();
-    let split = seed_plan(&[]).experiment.data.build();
-    let configs: Vec<MlpConfig> = members
+    let plan = seed_plan(&[]);
+    let split = plan.experiment.data.build();
+    let arch = &plan.architecture;
+    let weights: Vec<Vec<Vec<f64>>> = members
         .iter()
-        .map(|&(activation, _)| MlpConfig {
-            input: 2,
-            hidden: vec![8, 8],
-            activation,
-            init: InitScheme::XavierNormal,
+        .map(|&(_, seed)| {
+            arch.family
+                .draw(arch, InitScheme::XavierNormal, &mut NumpyRng::new(seed))
         })
         .collect();
-    let weights: Vec<Vec<Vec<f64>>> = configs
-        .iter()
-        .zip(members)
-        .map(|(c, &(_, seed))| c.draw_weights(&mut NumpyRng::new(seed)))
-        .collect();
-    let stacked: Vec<(&MlpConfig, &[Vec<f64>])> = configs
+    let stacked: Vec<(Activation, &[Vec<f64>])> = members
         .iter()
         .zip(&weights)
-        .map(|(c, w)| (c, w.as_slice()))
+        .map(|(&(a, _), w)| (a, w.as_slice()))
         .collect();
-    let mut learner = Learner::<Train>::new(
-        Mlp::from_members(&stacked, &device),
-        engine,
-        optimizer,
-        lr,
-        32,
-        &split,
-        2,
-        &device,
-    );
+    let model = Network::<Train>::init(arch, &stacked, &device);
+    let data = MemberData::shared(&split, members.len());
+    let mut learner: Box<dyn Steps<Network<Train>>> = match engine {
+        Engine::Fused => Box::new(
+            FusedSteps::new(&model, optimizer, (lr, 32), data, 2, &device).expect("a plain MLP"),
+        ),
+        _ => Box::new(Learner::new(model, optimizer, (lr, 32), data, 1, &device)),
+    };
     let mut orders: Vec<NumpyRng> = members
         .iter()
         .map(|&(_, seed)| NumpyRng::new(seed + 1000))
@@ -212,8 +206,8 @@ fn every_optimizer_takes_the_same_steps_on_both_engines() {
                 overrides.push("train.epochs=40".into());
                 let plan = seed_plan(&overrides);
                 let split = plan.experiment.data.build();
-                let trained =
-                    train_plan::<Train>(&plan, &[42], &split, 1, &device, &ProgressBar::hidden());
+                let info = BackendInfo::current();
+                let trained = train_plan::<Train>(&plan, &[42], &split, 1, &info, &device).unwrap();
                 trained
                     .histories
                     .iter()
@@ -246,19 +240,28 @@ fn programs_on_their_own_data_train_together_exactly_as_alone() {
     let device = backend::device();
     let programs = programs(&plan);
     assert_eq!(programs.len(), 5);
-    let persist = vec![Persistence::default(); programs.len()];
-    let bar = ProgressBar::hidden();
-    let together =
-        train_programs::<Train>(&plan, &programs, 2, false, &persist, &device, &bar).unwrap();
+    let info = BackendInfo::current();
+    let variants: Vec<usize> = (0..plan.variants.len()).collect();
+    let schedule = Schedule {
+        plan: &plan,
+        programs: &programs,
+        variants: &variants,
+        threads: 2,
+        probe: false,
+        checkpoints: None,
+        resume: None,
+        backend: &info,
+    };
+    let together = train_programs::<Train>(&schedule, &device, &Progress::hidden()).unwrap();
     for (p, program) in programs.iter().enumerate() {
-        let cohort = Cohort {
-            seeds: &program.seeds,
-            split: &program.split,
+        let one = Schedule {
+            programs: std::slice::from_ref(program),
+            threads: 1,
+            ..schedule.clone()
         };
-        let alone =
-            run::train_together::<Train>(&plan, &[cohort], 1, false, &persist[..1], &device, &bar)
-                .unwrap()
-                .remove(0);
+        let alone = train::<Train>(&one, &device, &Progress::hidden())
+            .unwrap()
+            .remove(0);
         assert_eq!(together[p].members, alone.members);
         for (a, b) in together[p].histories.iter().zip(&alone.histories) {
             assert_eq!(a.epochs, b.epochs, "program {p}");

@@ -5,12 +5,12 @@ mod common;
 
 use actlab::{
     analysis::article,
-    backend::{self, Train},
+    backend::{self, BackendInfo, Train},
+    model::select,
     run::train_plan,
 };
 use burn::module::AutodiffModule;
 use common::{floats, golden, seed_plan};
-use indicatif::ProgressBar;
 use serde_json::Value;
 
 /// The `--set` overrides that turn the seed experiment into a golden case's configuration.
@@ -62,15 +62,11 @@ fn check_against_numpy(engine: &str) {
             &[plan.experiment.model.seed],
             &split,
             1,
+            &BackendInfo::current(),
             &device,
-            &ProgressBar::hidden(),
-        );
-        let analyses = article::analyze(
-            &trained.model.valid(),
-            &split,
-            &plan.experiment.analysis,
-            &device,
-        );
+        )
+        .unwrap();
+        let model = trained.model.valid();
 
         let samples: Vec<usize> = case["result"]["trace_samples"]
             .as_array()
@@ -117,7 +113,8 @@ fn check_against_numpy(engine: &str) {
                 variant.name
             );
 
-            let analysis = &analyses[k];
+            let member = select(&model, k..k + 1);
+            let analysis = article::analyze(&member, &split, &plan.experiment.analysis, &device);
             let chosen: Vec<usize> = analysis.trace_samples.iter().map(|s| s.index).collect();
             assert_eq!(chosen, samples, "{name}: trace samples");
             for (a, b) in analysis.hidden_std.iter().zip(floats(&want["hidden_std"])) {

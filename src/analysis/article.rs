@@ -151,7 +151,10 @@ pub fn grid_size(test: &Dataset, config: &AnalysisConfig) -> f64 {
 }
 
 fn tensor<B: Backend>(x: &[f64], features: usize, device: &B::Device) -> Tensor<B, 3> {
-    Tensor::from_data(TensorData::new(x.to_vec(), [1, x.len() / features, features]), device)
+    Tensor::from_data(
+        TensorData::new(x.to_vec(), [1, x.len() / features, features]),
+        device,
+    )
 }
 
 /// The article's analysis of one trained member (`K = 1`).

@@ -115,7 +115,11 @@ impl<B: AutodiffBackend> LayerObserver<B> for Taps<B> {
 }
 
 /// The probe set's inputs and targets for one member, on `device`.
-fn tensors<B: Backend>(data: &Dataset, outputs: usize, device: &B::Device) -> (Tensor<B, 3>, Tensor<B, 3>) {
+fn tensors<B: Backend>(
+    data: &Dataset,
+    outputs: usize,
+    device: &B::Device,
+) -> (Tensor<B, 3>, Tensor<B, 3>) {
     let all: Vec<usize> = (0..data.len()).collect();
     let (x, y) = gather(&[data], &[all.as_slice()], outputs);
     (Tensor::from_data(x, device), Tensor::from_data(y, device))
@@ -195,7 +199,9 @@ impl Probe<'_> {
             if boundary && self.set.planar {
                 let data = &self.set.data;
                 let logits = member_logits(&member, &data.x, data.features, device);
-                if let Some((corr, slope)) = logit_geometry(&member, &self.set.data, &logits, device) {
+                if let Some((corr, slope)) =
+                    logit_geometry(&member, &self.set.data, &logits, device)
+                {
                     let output = names.len() + 1;
                     rows.row(output, "geometry", "logit_distance_correlation", corr);
                     rows.row(output, "geometry", "logit_per_unit_distance", slope);
@@ -226,7 +232,12 @@ impl Probe<'_> {
                     (-r, r)
                 });
                 rows.histogram(layer, "a", histogram(a, lo, hi, self.config.bins));
-                rows.row(layer, "a", "mean_derivative", mean_derivative(activation, z, a));
+                rows.row(
+                    layer,
+                    "a",
+                    "mean_derivative",
+                    mean_derivative(activation, z, a),
+                );
                 if let Some(bounds) = activation.bounds() {
                     let fraction = saturation(a, bounds, self.config.saturation_eps);
                     rows.row(layer, "a", "saturated_fraction", fraction);

@@ -105,7 +105,10 @@ fn steps_per_second<B: AutodiffBackend>(
 ) -> f64 {
     let arch = seed_plan(engine).architecture;
     let weights: Vec<_> = (0..k as u32)
-        .map(|s| arch.family.draw(&arch, InitScheme::HeNormal, &mut NumpyRng::new(s)))
+        .map(|s| {
+            arch.family
+                .draw(&arch, InitScheme::HeNormal, &mut NumpyRng::new(s))
+        })
         .collect();
     let members: Vec<(Activation, &[Vec<f64>])> = weights
         .iter()
@@ -119,7 +122,14 @@ fn steps_per_second<B: AutodiffBackend>(
             FusedSteps::new(&model, OptimizerSpec::sgd(), rates, data, threads, device)
                 .expect("a plain MLP"),
         ),
-        _ => Box::new(Learner::new(model, OptimizerSpec::sgd(), rates, data, 1, device)),
+        _ => Box::new(Learner::new(
+            model,
+            OptimizerSpec::sgd(),
+            rates,
+            data,
+            1,
+            device,
+        )),
     };
     let mut rngs: Vec<NumpyRng> = (0..k as u32).map(NumpyRng::new).collect();
     let started = Instant::now();

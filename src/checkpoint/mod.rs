@@ -112,10 +112,12 @@ pub fn save<B: Backend, M: Module<B>>(
                 message: e.to_string(),
             })?;
         let mut files = vec!["model.mpk".to_string()];
-        files.extend(write_optimizer(&tmp).map_err(|message| CheckpointError::Io {
-            path: tmp.clone(),
-            message,
-        })?);
+        files.extend(
+            write_optimizer(&tmp).map_err(|message| CheckpointError::Io {
+                path: tmp.clone(),
+                message,
+            })?,
+        );
         let mut checksums = BTreeMap::new();
         for file in files {
             let path = tmp.join(&file);
@@ -210,7 +212,11 @@ pub fn verify(dir: &Path, meta: &CheckpointMeta, name: &str) -> Result<(), Check
 
 /// Verifies every optimizer file the checkpoint records (all but the model).
 pub fn verify_optimizer(dir: &Path, meta: &CheckpointMeta) -> Result<(), CheckpointError> {
-    let files: Vec<&String> = meta.checksums.keys().filter(|f| *f != "model.mpk").collect();
+    let files: Vec<&String> = meta
+        .checksums
+        .keys()
+        .filter(|f| *f != "model.mpk")
+        .collect();
     if files.is_empty() {
         return Err(CheckpointError::NotACheckpoint {
             path: dir.into(),

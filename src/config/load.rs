@@ -202,8 +202,8 @@ pub fn experiment_from_table(
     } else {
         format!("{origin} (with --set overrides)")
     };
-    let mut experiment: Experiment =
-        serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| ConfigError::Schema {
+    let mut experiment: Experiment = serde_path_to_error::deserialize(Value::Table(table))
+        .map_err(|e| ConfigError::Schema {
             origin,
             key: e.path().to_string(),
             // The TOML deserialiser appends "in `key`" lines; the key is already named.

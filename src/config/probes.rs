@@ -71,4 +71,3 @@ impl ProbeConfig {
             && (epoch == 0 || epoch == last || (self.every > 0 && epoch.is_multiple_of(self.every)))
     }
 }
-

@@ -128,7 +128,11 @@ impl Experiment {
                 format!("{hidden:?}"),
                 format!(
                     "must list {}hidden layers, each of width 1 to {MAX_WIDTH}",
-                    if needs_hidden { "at least one of the " } else { "the " }
+                    if needs_hidden {
+                        "at least one of the "
+                    } else {
+                        "the "
+                    }
                 ),
             ));
         }
@@ -351,7 +355,10 @@ impl Experiment {
                 return Err(ConfigError::invalid(
                     format!("sweep.grid.\"{key}\""),
                     repeated,
-                    format!("value {} repeats an earlier one: list each value once", i + 1),
+                    format!(
+                        "value {} repeats an earlier one: list each value once",
+                        i + 1
+                    ),
                 ));
             }
         }

@@ -4,7 +4,6 @@
 use super::{
     kernel,
     lanes::{LaneParams, LaneScratch, MemberParams},
-
     simd,
 };
 use crate::{data::Dataset, learner::OptimizerSpec, model::Activation};

@@ -9,8 +9,6 @@
 
 use super::{
     lanes::{LaneParams, LaneScratch, MemberParams, Scratch},
-    
-
     simd::{Isa, Portable},
 };
 use crate::{

@@ -129,7 +129,8 @@ struct RunningStatistics<B: Backend>(Vec<(usize, Tensor<B, 3>, Tensor<B, 3>)>);
 
 impl<B: Backend> LayerObserver<B> for RunningStatistics<B> {
     fn batch_statistics(&mut self, norm: usize, mean: &Tensor<B, 3>, var: &Tensor<B, 3>) {
-        self.0.push((norm, mean.clone().detach(), var.clone().detach()));
+        self.0
+            .push((norm, mean.clone().detach(), var.clone().detach()));
     }
 }
 

@@ -62,14 +62,18 @@ impl Objective {
     }
 
     /// Each member's summed log-likelihood of the targets: `[K]`.
-    fn log_likelihood<B: Backend>(self, logits: Tensor<B, 3>, targets: Tensor<B, 3>) -> Tensor<B, 1> {
+    fn log_likelihood<B: Backend>(
+        self,
+        logits: Tensor<B, 3>,
+        targets: Tensor<B, 3>,
+    ) -> Tensor<B, 1> {
         let [k, _, _] = logits.dims();
         match self {
             Self::Binary => {
                 let prob = sigmoid(logits); // [K, n, 1]
                 let positive = targets.clone() * prob.clone().add_scalar(EPS).log(); // [K, n, 1]
-                let negative =
-                    targets.neg().add_scalar(1.0) * prob.neg().add_scalar(1.0).add_scalar(EPS).log();
+                let negative = targets.neg().add_scalar(1.0)
+                    * prob.neg().add_scalar(1.0).add_scalar(EPS).log();
                 (positive + negative).sum_dim(1).reshape([k]) // [K]
             }
             Self::Multiclass => {

@@ -5,12 +5,12 @@
 use std::{fmt, str::FromStr};
 
 use burn::{
+    module::AutodiffModule,
     optim::{
         Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig,
         adaptor::OptimizerAdaptor, decay::WeightDecayConfig, momentum::MomentumConfig,
     },
     record::{DoublePrecisionSettings, NamedMpkFileRecorder, Recorder},
-    module::AutodiffModule,
     tensor::backend::AutodiffBackend,
 };
 use serde::{Deserialize, Serialize};
@@ -197,4 +197,3 @@ impl<B: AutodiffBackend, M: AutodiffModule<B>> BurnOptimizer<B, M> {
         }
     }
 }
-

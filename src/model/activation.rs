@@ -132,7 +132,9 @@ impl Activation {
             Self::Silu => z * sigmoid_value(z),
             Self::Softplus => relu(z) + (-z.abs()).exp().ln_1p(),
             Self::Identity => z,
-            Self::Selu => relu(z) * SELU_LAMBDA + (z.min(0.0).exp() - 1.0) * (SELU_LAMBDA * SELU_ALPHA),
+            Self::Selu => {
+                relu(z) * SELU_LAMBDA + (z.min(0.0).exp() - 1.0) * (SELU_LAMBDA * SELU_ALPHA)
+            }
             Self::Softsign => z / (z.abs() + 1.0),
         }
     }

@@ -106,7 +106,10 @@ impl Architecture {
             .join("x");
         let mut text = format!("{} {input}", self.family.name());
         for c in &self.conv {
-            text += &format!(" -> conv{}(k{} s{} p{})", c.channels, c.kernel, c.stride, c.padding);
+            text += &format!(
+                " -> conv{}(k{} s{} p{})",
+                c.channels, c.kernel, c.stride, c.padding
+            );
         }
         if !self.hidden.is_empty() {
             text += &format!(" -> {}", widths(&self.hidden));

@@ -63,11 +63,7 @@ fn grid_shape(input: &[usize]) -> Option<([usize; 3], bool)> {
 /// Kernel, stride and padding of `layer` in two dimensions.
 fn geometry(layer: &ConvLayer, image: bool) -> ([usize; 2], [usize; 2], [usize; 2]) {
     if image {
-        (
-            [layer.kernel; 2],
-            [layer.stride; 2],
-            [layer.padding; 2],
-        )
+        ([layer.kernel; 2], [layer.stride; 2], [layer.padding; 2])
     } else {
         ([1, layer.kernel], [1, layer.stride], [0, layer.padding])
     }
@@ -232,14 +228,15 @@ impl<B: Backend> Family<B> for Cnn<B> {
     ) -> Tensor<B, 3> {
         let [k, n, _] = x.dims();
         let [c, h, w] = self.input;
-        let mut grid = x.reshape([k, n, c * h * w]).swap_dims(0, 1).reshape([n, k * c, h, w]); // [N, K*C, H, W]
+        let mut grid = x
+            .reshape([k, n, c * h * w])
+            .swap_dims(0, 1)
+            .reshape([n, k * c, h, w]); // [N, K*C, H, W]
         for (l, conv) in self.convs.iter().enumerate() {
             let out = conv.forward(grid); // [N, K*C', H', W']
             let [_, kc, h2, w2] = out.dims();
             let channels = kc / k;
-            let z = out
-                .reshape([n, k, channels * h2 * w2])
-                .swap_dims(0, 1); // [K, N, C'*H'*W']
+            let z = out.reshape([n, k, channels * h2 * w2]).swap_dims(0, 1); // [K, N, C'*H'*W']
             let z = observer.pre_activation(l, z);
             let a = apply_per_member(&self.activations, z); // [K, N, C'*H'*W']
             observer.activation(l, &a);

@@ -15,7 +15,12 @@ pub struct Dense<B: Backend> {
 
 impl<B: Backend> Dense<B> {
     /// Stacks each member's drawn `[fan_in][fan_out]` weights (row-major), with zero biases.
-    pub fn from_members(weights: &[&[f64]], fan_in: usize, fan_out: usize, device: &B::Device) -> Self {
+    pub fn from_members(
+        weights: &[&[f64]],
+        fan_in: usize,
+        fan_out: usize,
+        device: &B::Device,
+    ) -> Self {
         let k = weights.len();
         let values: Vec<f64> = weights.iter().flat_map(|w| w.iter().copied()).collect();
         let weight = Tensor::from_data(TensorData::new(values, [k, fan_in, fan_out]), device);

@@ -12,7 +12,10 @@ use super::Family;
 
 /// A fresh parameter (new id, outside any autodiff graph) holding `value`, tracked for
 /// gradients as `like` was.
-fn fresh<B: Backend, const D: usize>(like: &Tensor<B, D>, value: Tensor<B, D>) -> Param<Tensor<B, D>> {
+fn fresh<B: Backend, const D: usize>(
+    like: &Tensor<B, D>,
+    value: Tensor<B, D>,
+) -> Param<Tensor<B, D>> {
     Param::initialized(
         ParamId::new(),
         value.detach().set_require_grad(like.is_require_grad()),
@@ -68,7 +71,10 @@ impl<B: Backend> ModuleMapper<B> for Join<B> {
         let pieces: Vec<Tensor<B, 1>> = self
             .parts
             .iter_mut()
-            .map(|p| p.next().expect("ensembles that are joined share one layout"))
+            .map(|p| {
+                p.next()
+                    .expect("ensembles that are joined share one layout")
+            })
             .collect();
         fresh(&tensor, Tensor::cat(pieces, 0).reshape(dims))
     }

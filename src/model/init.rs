@@ -65,7 +65,13 @@ impl InitScheme {
 
     /// Draws `count` weights scaled for a layer of `fan_in` inputs and `fan_out` outputs per
     /// weight (a convolution's fans count its kernel too).
-    pub fn draw_count(self, rng: &mut NumpyRng, count: usize, fan_in: usize, fan_out: usize) -> Vec<f64> {
+    pub fn draw_count(
+        self,
+        rng: &mut NumpyRng,
+        count: usize,
+        fan_in: usize,
+        fan_out: usize,
+    ) -> Vec<f64> {
         let (gain, fan) = self.gain_and_fan(fan_in, fan_out);
         let std = (gain / fan).sqrt();
         match self {

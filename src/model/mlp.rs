@@ -149,7 +149,8 @@ impl<B: Backend> Family<B> for Mlp<B> {
     ) -> Self {
         for (index, mean, var) in statistics {
             let norm = self.norms.remove(index);
-            self.norms.insert(index, norm.update_running(mean, var, rows));
+            self.norms
+                .insert(index, norm.update_running(mean, var, rows));
         }
         self
     }

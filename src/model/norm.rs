@@ -141,9 +141,7 @@ impl<B: Backend> Norm<B> {
             Self::Batch(n) => {
                 let unbiased = var.mul_scalar(batch as f64 / (batch.max(2) - 1) as f64);
                 let blend = |running: Tensor<B, 3>, batch: Tensor<B, 3>| {
-                    fixed(
-                        running.mul_scalar(1.0 - MOMENTUM) + batch.detach().mul_scalar(MOMENTUM),
-                    )
+                    fixed(running.mul_scalar(1.0 - MOMENTUM) + batch.detach().mul_scalar(MOMENTUM))
                 };
                 Self::Batch(BatchNorm {
                     running_mean: blend(n.running_mean.val(), mean),

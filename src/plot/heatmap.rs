@@ -12,7 +12,10 @@ use super::{
     DrawResult,
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, register_fonts},
 };
-use crate::{store::{PointResult, SweepRecord}, sweep::plain};
+use crate::{
+    store::{PointResult, SweepRecord},
+    sweep::plain,
+};
 
 /// White (low) to deep blue (high).
 fn shade(t: f64) -> RGBColor {

@@ -14,7 +14,6 @@ mod loss;
 mod style;
 mod trace;
 
-
 use crate::{
     data::Split,
     store::{RunRecord, StoreError, write_figure},
@@ -36,10 +35,11 @@ pub const FIGURES: [(&str, &str); 6] = [
 /// need points in the plane.
 pub fn figures(record: &RunRecord, split: &Split) -> Vec<(&'static str, &'static str)> {
     let planar = split.is_planar();
-    let traced = record
-        .analyses
-        .iter()
-        .any(|a| a.analysis.as_ref().is_some_and(|a| !a.signal_trace.is_empty()));
+    let traced = record.analyses.iter().any(|a| {
+        a.analysis
+            .as_ref()
+            .is_some_and(|a| !a.signal_trace.is_empty())
+    });
     let gridded = record
         .analyses
         .iter()
@@ -67,23 +67,27 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), StoreError> {
             "dataset.png" => write_figure(&path, |p| dataset::draw(p, split))?,
             "loss.png" => write_figure(&path, |p| loss::draw(p, record))?,
             "accuracy.png" => write_figure(&path, |p| accuracy::draw(p, record))?,
-            "decision_boundary.png" => {
-                write_figure(&path, |p| boundary::draw(p, record, split))?
-            }
+            "decision_boundary.png" => write_figure(&path, |p| boundary::draw(p, record, split))?,
             "signal_trace.png" => write_figure(&path, |p| trace::draw(p, record))?,
             _ => write_figure(&path, |p| hidden::draw(p, record, split))?,
         }
     }
     if !record.layer_stats.is_empty() {
-        write_figure(&dir.join("layer_activity.png"), |p| layers::activity(p, record))?;
+        write_figure(&dir.join("layer_activity.png"), |p| {
+            layers::activity(p, record)
+        })?;
         write_figure(&dir.join("layer_histograms.png"), |p| {
             layers::histograms(p, record)
         })?;
-        write_figure(&dir.join("layer_gradients.png"), |p| layers::gradients(p, record))?;
+        write_figure(&dir.join("layer_gradients.png"), |p| {
+            layers::gradients(p, record)
+        })?;
         write_figure(&dir.join("layer_saturation.png"), |p| {
             layers::saturation(p, record)
         })?;
-        write_figure(&dir.join("layer_geometry.png"), |p| layers::geometry(p, record))?;
+        write_figure(&dir.join("layer_geometry.png"), |p| {
+            layers::geometry(p, record)
+        })?;
     }
     Ok(())
 }

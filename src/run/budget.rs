@@ -64,13 +64,18 @@ pub fn limit() -> (f64, String) {
     {
         return (bytes, "ACTLAB_MEMORY_LIMIT".into());
     }
-    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|info| {
-        info.lines()
-            .find(|l| l.starts_with("MemAvailable:"))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-    });
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        });
     match available {
-        Some(kib) => (kib * 1024.0, "MemAvailable; set ACTLAB_MEMORY_LIMIT to change the limit".into()),
+        Some(kib) => (
+            kib * 1024.0,
+            "MemAvailable; set ACTLAB_MEMORY_LIMIT to change the limit".into(),
+        ),
         None => (
             8.0 * 1024f64.powi(3),
             "a default of 8 GiB; set ACTLAB_MEMORY_LIMIT to change it".into(),
@@ -119,14 +124,22 @@ impl Estimate {
 /// Checks what can be estimated from the plan alone, before the data is built.
 pub fn check_plan(plan: &Plan) -> Result<(), BudgetError> {
     let e = &plan.experiment;
-    let programs = if e.train.vary_data_seed { e.train.seeds } else { 1 } as f64;
+    let programs = if e.train.vary_data_seed {
+        e.train.seeds
+    } else {
+        1
+    } as f64;
     let features = plan.architecture.features() as f64;
     let samples = e.data.n_samples as f64;
     let members = (e.train.seeds * plan.variants.len()) as f64;
     let epochs = e.train.epochs as f64;
     let layers = (plan.architecture.hidden.len() + plan.architecture.conv.len() + 1) as f64;
     let probe_epochs = if e.probes.enabled {
-        (if e.probes.every > 0 { epochs / e.probes.every as f64 } else { 0.0 }) + 2.0
+        (if e.probes.every > 0 {
+            epochs / e.probes.every as f64
+        } else {
+            0.0
+        }) + 2.0
     } else {
         0.0
     };
@@ -162,10 +175,13 @@ pub fn check_data(plan: &Plan, split: &Split) -> Result<(), BudgetError> {
         let points = article::grid_size(&split.test, analysis);
         if !(points <= article::MAX_GRID_POINTS as f64) {
             let range = |axis: usize| {
-                split.test.points().map(|p| p[axis]).fold(
-                    [f64::INFINITY, f64::NEG_INFINITY],
-                    |[lo, hi], v| [lo.min(v), hi.max(v)],
-                )
+                split
+                    .test
+                    .points()
+                    .map(|p| p[axis])
+                    .fold([f64::INFINITY, f64::NEG_INFINITY], |[lo, hi], v| {
+                        [lo.min(v), hi.max(v)]
+                    })
             };
             return Err(BudgetError::Grid {
                 points,

@@ -85,7 +85,8 @@ fn load(dir: &Path, plan: &Plan) -> Result<Loaded, EvalError> {
         })?;
     let device = backend::device();
     let variants: Vec<usize> = (0..plan.variants.len()).collect();
-    let (skeleton, members, _) = initial_ensemble::<Train>(plan, &program.seeds, &variants, &device);
+    let (skeleton, members, _) =
+        initial_ensemble::<Train>(plan, &program.seeds, &variants, &device);
     let expected: Vec<(usize, u32)> = members.iter().map(|m| (m.variant, m.seed)).collect();
     if expected != meta.members {
         return Err(CheckpointError::Mismatch {
@@ -111,14 +112,28 @@ fn load(dir: &Path, plan: &Plan) -> Result<Loaded, EvalError> {
 }
 
 /// Evaluates the checkpoint(s) at `path` into a fresh folder; returns the folder.
-pub fn eval_checkpoint(path: &Path, out: Option<&Path>, artifacts: &Path) -> Result<PathBuf, EvalError> {
+pub fn eval_checkpoint(
+    path: &Path,
+    out: Option<&Path>,
+    artifacts: &Path,
+) -> Result<PathBuf, EvalError> {
     let dirs = resolve(path)?;
     let first = checkpoint::load_meta(&dirs[0])?;
-    let plan = parse_experiment(&first.config, &dirs[0].join("meta.json").display().to_string(), &[])
-        .and_then(|e| e.check())
-        .map_err(|e| EvalError::Invalid(format!("the checkpoint's config is not valid: {e}")))?;
-    let mut loaded: Vec<Loaded> = dirs.iter().map(|d| load(d, &plan)).collect::<Result<_, _>>()?;
-    if let Some(other) = loaded.iter().find(|l| l.meta.epoch != first.epoch || l.meta.config != first.config) {
+    let plan = parse_experiment(
+        &first.config,
+        &dirs[0].join("meta.json").display().to_string(),
+        &[],
+    )
+    .and_then(|e| e.check())
+    .map_err(|e| EvalError::Invalid(format!("the checkpoint's config is not valid: {e}")))?;
+    let mut loaded: Vec<Loaded> = dirs
+        .iter()
+        .map(|d| load(d, &plan))
+        .collect::<Result<_, _>>()?;
+    if let Some(other) = loaded
+        .iter()
+        .find(|l| l.meta.epoch != first.epoch || l.meta.config != first.config)
+    {
         return Err(EvalError::Invalid(format!(
             "{} and {} are not checkpoints of one run at one epoch",
             dirs[0].display(),
@@ -132,7 +147,11 @@ pub fn eval_checkpoint(path: &Path, out: Option<&Path>, artifacts: &Path) -> Res
         let model = l.trained.model.valid();
         let width = 1usize;
         let on = |test: bool| {
-            let set = if test { &l.program.split.test } else { &l.program.split.train };
+            let set = if test {
+                &l.program.split.test
+            } else {
+                &l.program.split.train
+            };
             let data = vec![set; l.trained.members.len()];
             let eval_set = EvalSet::new(&data, plan.architecture.outputs, width, &device);
             evaluate(&model, &eval_set, &data, objective, &device)
@@ -179,7 +198,11 @@ pub fn eval_checkpoint(path: &Path, out: Option<&Path>, artifacts: &Path) -> Res
     let mut probes = trained[0].probes.clone();
     if experiment.probes.enabled && !probes.rows.iter().any(|r| r.epoch == first.epoch) {
         let split = &programs[0].split;
-        let set = if experiment.probes.set == "train" { &split.train } else { &split.test };
+        let set = if experiment.probes.set == "train" {
+            &split.train
+        } else {
+            &split.test
+        };
         let set = ProbeSet::new(set, experiment.probes.max_points, plan.architecture.outputs);
         let probe = Probe {
             set: &set,
@@ -190,9 +213,18 @@ pub fn eval_checkpoint(path: &Path, out: Option<&Path>, artifacts: &Path) -> Res
             .variants
             .iter()
             .enumerate()
-            .filter_map(|(v, pv)| Some((trained[0].members_of(v).first().copied()?, pv.name.clone())))
+            .filter_map(|(v, pv)| {
+                Some((trained[0].members_of(v).first().copied()?, pv.name.clone()))
+            })
             .collect();
-        probe.observe(&trained[0].model, &members, first.epoch, true, &mut probes, &device);
+        probe.observe(
+            &trained[0].model,
+            &members,
+            first.epoch,
+            true,
+            &mut probes,
+            &device,
+        );
     }
     let summary = Summary {
         experiment: experiment.name.clone(),

@@ -11,9 +11,7 @@ use crate::{
     analysis::{article, probe::ProbeLog},
     config::Plan,
     model::{Network, select},
-    store::{
-        self, AnalysisRecord, MetricRow, SeedRun, StoreError, Summary, VariantSummary,
-    },
+    store::{self, AnalysisRecord, MetricRow, SeedRun, StoreError, Summary, VariantSummary},
 };
 
 /// Every seed of variant `v` across the programs, as trained.

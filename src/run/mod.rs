@@ -118,8 +118,9 @@ pub fn preflight(plan: &Plan, programs: &[Program], backend: &BackendInfo) -> Re
 pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> {
     budget::check_plan(plan)?;
     let experiment = &plan.experiment;
-    let dir = store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
-        .map_err(StoreError::from)?;
+    let dir =
+        store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
+            .map_err(StoreError::from)?;
     Manifest {
         experiment: experiment.name.clone(),
         actlab_version: env!("CARGO_PKG_VERSION").into(),
@@ -156,7 +157,9 @@ pub fn resume_run(dir: &Path, options: &RunOptions) -> Result<usize, RunError> {
     let epoch = checkpoint::latest_complete(&dir.join("checkpoints"), count)
         .ok_or_else(|| fail("it has no complete checkpoint to resume from".into()))?;
     if epoch >= plan.experiment.train.epochs && store::is_run_folder(dir) {
-        return Err(fail(format!("the run is already complete ({epoch} epochs)")));
+        return Err(fail(format!(
+            "the run is already complete ({epoch} epochs)"
+        )));
     }
     let options = RunOptions {
         overrides: manifest.map(|m| m.overrides).unwrap_or_default(),
@@ -183,7 +186,14 @@ fn execute(
     impl BackendTask for Execute<'_> {
         type Output = Result<(), RunError>;
         fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) -> Self::Output {
-            execute_on::<B>(self.plan, self.dir, self.options, self.resume, &device, &info)
+            execute_on::<B>(
+                self.plan,
+                self.dir,
+                self.options,
+                self.resume,
+                &device,
+                &info,
+            )
         }
     }
     backend::dispatch(
@@ -206,7 +216,11 @@ pub fn train_programs<B: AutodiffBackend>(
     progress: &Progress,
 ) -> Result<Vec<Trained<Network<B>>>, TrainError> {
     let plan = schedule.plan;
-    let engine = fused::resolve(plan.experiment.train.engine, &plan.architecture, schedule.backend)?;
+    let engine = fused::resolve(
+        plan.experiment.train.engine,
+        &plan.architecture,
+        schedule.backend,
+    )?;
     let programs = schedule.programs;
     if engine == Engine::Fused || programs.len() == 1 {
         return train::<B>(schedule, device, progress);

@@ -50,7 +50,13 @@ impl<'a> Probing<'a> {
     }
 
     pub fn due(&self, epoch: usize, last: usize) -> bool {
-        self.set.is_some() && self.schedule.plan.experiment.probes.is_probe_epoch(epoch, last)
+        self.set.is_some()
+            && self
+                .schedule
+                .plan
+                .experiment
+                .probes
+                .is_probe_epoch(epoch, last)
     }
 
     /// Probes `model` (the whole joint ensemble; the first program's members come first).

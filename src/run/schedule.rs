@@ -195,7 +195,11 @@ impl Run<'_> {
         let rows = s.programs[0].split.train.len();
         for epoch in first..=last {
             let orders = NumpyRng::permutations(&mut self.rngs, rows);
-            let active = self.states.iter().flat_map(|p| &p.histories).any(History::is_active);
+            let active = self
+                .states
+                .iter()
+                .flat_map(|p| &p.histories)
+                .any(History::is_active);
             if active {
                 let member_orders: Vec<Vec<usize>> =
                     rng_of.iter().map(|&r| orders[r].clone()).collect();

@@ -122,9 +122,10 @@ impl RunRecord {
         if !dir.join("config.toml").is_file() || !summary_path.is_file() {
             return Err(StoreError::Read {
                 path: dir.into(),
-                message: "not a finished run folder (expected summary.json and config.toml inside; \
+                message:
+                    "not a finished run folder (expected summary.json and config.toml inside; \
                           a stopped run continues with `actlab resume`)"
-                    .into(),
+                        .into(),
             });
         }
         let config_path = dir.join("config.toml");

@@ -329,7 +329,9 @@ pub fn rebuild_sweep(dir: &Path) -> Result<(), SweepError> {
         )));
     }
     write_text(&dir.join("sweep.csv"), &sweep_csv(&record))?;
-    write_figure(&dir.join("heatmap.png"), |p| crate::plot::heatmap::draw(p, &record))?;
+    write_figure(&dir.join("heatmap.png"), |p| {
+        crate::plot::heatmap::draw(p, &record)
+    })?;
     write_text(&dir.join("report.md"), &render(&record))?;
     Ok(())
 }

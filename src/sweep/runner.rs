@@ -58,7 +58,11 @@ pub struct Job {
     pub plan: Plan,
 }
 
-fn jobs(experiment: &Experiment, meta: &SweepMeta, done: &[Option<usize>]) -> Result<Vec<Job>, SweepError> {
+fn jobs(
+    experiment: &Experiment,
+    meta: &SweepMeta,
+    done: &[Option<usize>],
+) -> Result<Vec<Job>, SweepError> {
     let Some(sweep) = experiment.sweep.as_ref() else {
         return Err(SweepError::Invalid(format!(
             "{} has no [sweep] section",
@@ -83,7 +87,11 @@ fn jobs(experiment: &Experiment, meta: &SweepMeta, done: &[Option<usize>]) -> Re
                 point: super::grid::describe(&overrides),
                 error,
             })?;
-            Ok(Job { id, overrides, plan })
+            Ok(Job {
+                id,
+                overrides,
+                plan,
+            })
         })
         .collect()
 }
@@ -147,7 +155,13 @@ fn point_result(job: &Job, results: &[&UnitResult]) -> PointResult {
 
 /// Trains the distinct units of `jobs` on `threads` workers; each point is written to
 /// `points/` and appended to `sweep.csv` as soon as its last unit is done.
-fn execute(dir: &Path, meta: &SweepMeta, jobs: Vec<Job>, threads: usize, show_progress: bool) -> Result<(), SweepError> {
+fn execute(
+    dir: &Path,
+    meta: &SweepMeta,
+    jobs: Vec<Job>,
+    threads: usize,
+    show_progress: bool,
+) -> Result<(), SweepError> {
     let points_dir = dir.join("points");
     std::fs::create_dir_all(&points_dir).map_err(|error| StoreError::Write {
         path: points_dir.clone(),
@@ -255,11 +269,18 @@ pub fn run_sweep(plan: &Plan, shard: Shard, options: &RunOptions) -> Result<Path
     let experiment = &plan.experiment;
     let meta = meta_of(experiment, shard)?;
     let jobs = jobs(experiment, &meta, &[])?;
-    let dir = store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
+    let dir =
+        store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
     store::write_config(&dir, experiment)?;
     store::write_json(&dir.join("sweep.json"), &meta)?;
     write_text(&dir.join("sweep.csv"), &csv_header(&meta))?;
-    execute(&dir, &meta, jobs, available_threads(options.threads), options.show_progress)?;
+    execute(
+        &dir,
+        &meta,
+        jobs,
+        available_threads(options.threads),
+        options.show_progress,
+    )?;
     rebuild_sweep(&dir)?;
     Ok(dir)
 }
@@ -275,7 +296,13 @@ pub fn resume_sweep(dir: &Path, options: &RunOptions) -> Result<usize, SweepErro
     let pending = jobs.len();
     // Drop rows of points that were cut short, then carry on appending.
     write_text(&dir.join("sweep.csv"), &sweep_csv(&record))?;
-    execute(dir, &record.meta, jobs, available_threads(options.threads), options.show_progress)?;
+    execute(
+        dir,
+        &record.meta,
+        jobs,
+        available_threads(options.threads),
+        options.show_progress,
+    )?;
     rebuild_sweep(dir)?;
     Ok(pending)
 }

@@ -5,11 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{
-    analysis::probe::StatRow,
-    config::Plan,
-    store::VariantSummary,
-};
+use crate::{analysis::probe::StatRow, config::Plan, store::VariantSummary};
 
 use super::runner::Job;
 
