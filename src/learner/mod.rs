@@ -2,7 +2,7 @@
 //!
 //! [`Learner`] is the reference: Burn tensors, Burn's autodiff and Burn's optimizers, over any
 //! model [`Family`] on any backend. Whatever computes the steps implements [`Steps`], which is
-//! all the epoch loop sees; the fused CPU engine (`crate::fused`) is the other implementation,
+//! all the epoch loop sees; the fused CPU engine (the `fused` module) is the other implementation,
 //! an accelerator for the configurations it supports. A step records each member's batch loss
 //! *before* its update, as the article does; the loss values stay on the device until the
 //! epoch ends, so a step never waits on the host.

@@ -1,6 +1,6 @@
 //! Optimizers: SGD (plain, momentum, Nesterov; optional weight decay), Adam and AdamW, as
 //! Burn's own optimizers over any model module. (The fused engine applies the same update rules
-//! to host buffers: `crate::fused::update`.)
+//! to host buffers, in the `fused` module's `update`.)
 
 use std::{fmt, str::FromStr};
 

@@ -12,10 +12,7 @@ use super::{
     DrawResult,
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, register_fonts},
 };
-use crate::{
-    store::{PointResult, SweepRecord},
-    sweep::plain,
-};
+use crate::store::{PointResult, SweepRecord, plain};
 
 /// White (low) to deep blue (high).
 fn shade(t: f64) -> RGBColor {

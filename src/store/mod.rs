@@ -19,7 +19,7 @@ pub use record::{
     read_json, write_activations, write_config, write_metrics,
 };
 pub use summary::{EvaluatedCheckpoint, SeedResult, SeedRun, SeedStats, Summary, VariantSummary};
-pub use sweep::{PointResult, Shard, SweepMeta, SweepRecord, is_sweep_folder};
+pub use sweep::{PointResult, Shard, SweepMeta, SweepRecord, is_sweep_folder, plain};
 pub use table::{read_rows, to_text, write_rows, write_rows_with};
 
 use std::path::PathBuf;

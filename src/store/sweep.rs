@@ -42,6 +42,18 @@ impl Shard {
     }
 }
 
+/// A swept value for display: strings without their TOML quotes, the rest as TOML.
+pub fn plain(toml_text: &str) -> String {
+    match format!("v = {toml_text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+    {
+        Some(toml::Value::String(s)) => s,
+        _ => toml_text.to_string(),
+    }
+}
+
 /// Whether `dir` holds a sweep.
 pub fn is_sweep_folder(dir: &Path) -> bool {
     dir.join("sweep.json").is_file()

@@ -1,19 +1,7 @@
 //! `sweep.csv`: one row per grid point and variant, without timings, so merged shards equal a
 //! single host's file. Written with the `csv` crate (grid keys become columns).
 
-use crate::store::{PointResult, SweepMeta, SweepRecord, VariantSummary};
-
-/// A swept value for display: strings without their TOML quotes, the rest as TOML.
-pub fn plain(toml_text: &str) -> String {
-    match format!("v = {toml_text}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-    {
-        Some(toml::Value::String(s)) => s,
-        _ => toml_text.to_string(),
-    }
-}
+use crate::store::{PointResult, SweepMeta, SweepRecord, VariantSummary, plain};
 
 /// The columns after the point id and the grid keys.
 pub const VALUE_COLUMNS: [&str; 12] = [

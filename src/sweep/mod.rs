@@ -12,7 +12,7 @@ mod report;
 mod runner;
 mod units;
 
-pub use csv::{VALUE_COLUMNS, plain, sweep_csv};
+pub use csv::{VALUE_COLUMNS, sweep_csv};
 pub use grid::{Point, describe, grid_points, point_plan};
 pub use report::rebuild_sweep;
 pub use runner::{SweepError, merge_sweeps, resume_sweep, run_sweep};

@@ -2,17 +2,13 @@
 
 use std::{fmt::Write as _, path::Path};
 
-use super::{
-    csv::{plain, sweep_csv},
-    grid::point_plan,
-    runner::SweepError,
-};
+use super::{csv::sweep_csv, grid::point_plan, runner::SweepError};
 use burn::module::Module;
 
 use crate::{
     analysis::stats::Stat,
     config::Override,
-    store::{PointResult, SweepRecord, VariantSummary, write_figure, write_text},
+    store::{PointResult, SweepRecord, VariantSummary, plain, write_figure, write_text},
 };
 
 /// Trained parameters of one member of `plan`'s architecture (running statistics excluded).
