@@ -17,4 +17,5 @@ pub mod numpy_rng;
 pub mod plot;
 pub mod report;
 pub mod run;
+pub mod slurm;
 pub mod sweep;

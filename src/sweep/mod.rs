@@ -8,14 +8,17 @@
 
 mod csv;
 mod grid;
+mod missing;
 mod record;
 mod report;
 mod runner;
 
 pub use csv::{plain, sweep_csv};
-pub use grid::{Point, Shard, grid_points, point_plan};
+pub use grid::{Point, Shard, describe, grid_points, point_plan};
+pub use missing::{MissingPoint, MissingPoints, ShardGap, missing_points};
 pub use record::{PointResult, SweepMeta, SweepRecord};
 pub use report::rebuild_sweep;
+pub(crate) use runner::write_atomic;
 pub use runner::{SweepError, merge_sweeps, resume_sweep, run_sweep};
 
 use std::path::Path;

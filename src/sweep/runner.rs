@@ -18,6 +18,7 @@ use super::{
     Point, PointResult, Shard, SweepMeta, SweepRecord,
     csv::{csv_header, csv_rows, sweep_csv},
     grid::{grid_points, point_plan},
+    missing::{MissingPoints, missing_points},
     report::rebuild_sweep,
 };
 use crate::{
@@ -46,6 +47,15 @@ pub enum SweepError {
     Merge(String),
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },
+    #[error(
+        "cannot merge: {0}\nfinish them (`actlab resume <shard folder>`, or for a shard without a folder `actlab run <experiment> --shard i/n --out <folder>`), then merge again"
+    )]
+    Incomplete(MissingPoints),
+    #[error(
+        "--shard {}/{} holds no point: the grid has {points} points (ids 0 to {}), and a shard holds the ids with id % {} == {}; use at most {points} shards",
+        shard.index, shard.count, points - 1, shard.count, shard.index
+    )]
+    EmptyShard { shard: Shard, points: usize },
 }
 
 fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
@@ -237,6 +247,12 @@ pub fn run_sweep(plan: &Plan, shard: Shard, options: &RunOptions) -> Result<Path
         shard,
         baseline: sweep.target.is_some(),
     };
+    if shard.index >= meta.points {
+        return Err(SweepError::EmptyShard {
+            shard,
+            points: meta.points,
+        });
+    }
     let jobs = jobs(experiment, &meta, &[])?;
     let dir = create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)?;
     let config = toml::to_string_pretty(experiment).expect("an experiment serialises to TOML");
@@ -302,6 +318,21 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
                 r.dir.display()
             )));
         }
+    }
+    let finished: std::collections::BTreeSet<Option<usize>> = records
+        .iter()
+        .flat_map(|r| r.points.iter().chain(&r.baseline).map(|p| p.id))
+        .collect();
+    let count = records
+        .iter()
+        .all(|r| r.meta.shard.count == first.meta.shard.count)
+        .then_some(first.meta.shard.count);
+    let folders = records
+        .iter()
+        .map(|r| (r.meta.shard.index, r.dir.clone()))
+        .collect();
+    if let Some(missing) = missing_points(&first.experiment, &finished, count, &folders) {
+        return Err(SweepError::Incomplete(missing));
     }
     let dir = create_run_folder(Some(out), Path::new(""), "")?;
     std::fs::copy(first.dir.join("config.toml"), dir.join("config.toml"))
