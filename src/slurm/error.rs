@@ -92,9 +92,6 @@ pub enum SlurmError {
         missing: MissingPoints,
     },
 
-    #[error("{0} already holds the merged sweep (sweep.json); nothing to merge")]
-    AlreadyMerged(PathBuf),
-
     #[error("shard folder {path}: {message}")]
     ForeignShard { path: PathBuf, message: String },
 

@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 use super::{SlurmError, SubmissionDir, shard_progress};
 use crate::sweep::merge_sweeps;
 
-/// Merges the shards of the submission in `root` into `root`; returns `root`.
+/// Merges the shards of the submission in `root` into `root`; returns `root`. A folder merged
+/// already is left as it is (its shards cannot change once every point is finished), so a
+/// merge by hand before the merge job runs does not make that job fail.
 pub fn merge_submission(root: &Path) -> Result<PathBuf, SlurmError> {
     let dir = SubmissionDir::new(std::path::absolute(root).map_err(|e| SlurmError::read(root, e))?);
     let record = dir.load_record()?;
     let experiment = dir.load_experiment()?;
     if dir.is_merged() {
-        return Err(SlurmError::AlreadyMerged(dir.root));
+        return Ok(dir.root);
     }
     let (_, missing) = shard_progress(&dir, &experiment, record.tasks)?;
     if let Some(missing) = missing {
