@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::{
     config::ConfigError,
+    run::RunFolderError,
     sweep::{MissingPoints, SweepError},
 };
 
@@ -106,6 +107,9 @@ pub enum SlurmError {
 
     #[error(transparent)]
     Config(#[from] ConfigError),
+
+    #[error(transparent)]
+    Folder(#[from] RunFolderError),
 
     #[error(transparent)]
     Sweep(#[from] SweepError),
