@@ -42,6 +42,7 @@ work=$(mktemp -d /tmp/actlab-slurm.XXXXXX)
 cluster=$work/cluster
 mkdir -p "$cluster/state" "$cluster/spool" "$cluster/log"
 daemon_pids=()
+helper_pids=()
 
 stop_cluster() {
   local status=$?
@@ -59,6 +60,9 @@ stop_cluster() {
       done
     fi
   fi
+  for pid in "${helper_pids[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
   # Daemons in reverse order of start: slurmd, slurmctld, munged.
   for ((i = ${#daemon_pids[@]} - 1; i >= 0; i--)); do
     kill "${daemon_pids[i]}" 2>/dev/null
@@ -210,7 +214,9 @@ merge=$(job_id submit-whole.txt merge)
 state=$(wait_for_job "$merge" 120)
 [ "$state" = COMPLETED ] || fail "merge job $merge ended $state"
 cmp local/sweep.csv whole/sweep.csv || fail "merged sweep.csv differs from the local run"
-[ -f whole/report.md ] && [ -f whole/heatmap.png ] || fail "merge wrote no report or heatmap"
+for file in report.md heatmap.png; do
+  [ -f "whole/$file" ] || fail "the merge job wrote no $file"
+done
 say "1. job array of 3 tasks + merge = local run ($(($(wc -l <whole/sweep.csv) - 1)) rows)"
 
 # --- 2. A task cancelled mid-way, then resubmitted ------------------------------------------
@@ -242,11 +248,18 @@ grep -q "shard 1/3" merge-missing.txt || fail "actlab merge did not name shard 1
 say "   actlab merge names them: $(grep 'shard 1/3' merge-missing.txt | sed 's/^ *//')"
 
 before=$(point_files killed)
+# The local reference trains meanwhile, mostly on the core the resubmitted task leaves free.
+"$actlab" run sweep.toml --set "train.epochs=$long_epochs" --out local-long >local-long.txt 2>&1 &
+helper_pids+=($!)
 "${submit_long[@]}" | tee resubmit.txt
 grep -q "^array job [0-9]*: tasks 1 " resubmit.txt || fail "the resubmission did not run only task 1"
 state=$(wait_for_job "$old_merge" 30)
 [ "$state" = CANCELLED ] || fail "the first merge job $old_merge ended $state, not cancelled"
-say "   the first merge job $old_merge: $state ($(scontrol show job -o "$old_merge" | grep -o 'Reason=[A-Za-z]*'))"
+# SLURM cancels it once it sees the dependency can never be met (--kill-on-invalid-dep);
+# a resubmission that comes first cancels it itself.
+by="by SLURM"
+grep -q "cancelled merge job $old_merge" resubmit.txt && by="by the resubmission"
+say "   the first merge job $old_merge: $state $by ($(scontrol show job -o "$old_merge" | grep -o 'Reason=[A-Za-z]*'))"
 new_merge=$(job_id resubmit.txt merge)
 state=$(wait_for_job "$new_merge" 300)
 [ "$state" = COMPLETED ] || fail "merge job $new_merge ended $state"
@@ -254,7 +267,7 @@ after=$(point_files killed/shards)
 while read -r line; do
   grep -qxF "$line" <<<"$after" || fail "a finished point was rewritten: $line"
 done <<<"$before"
-"$actlab" run sweep.toml --set "train.epochs=$long_epochs" --out local-long >/dev/null 2>&1
+wait "${helper_pids[0]}" || fail "the local run failed: $(cat local-long.txt)"
 cmp local-long/sweep.csv killed/sweep.csv || fail "resubmitted sweep.csv differs from the local run"
 say "   resubmitted shard 1 only; $(wc -l <<<"$before") finished points untouched; merged = local run"
 
