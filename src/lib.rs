@@ -19,5 +19,6 @@ pub mod numpy_rng;
 pub mod plot;
 pub mod report;
 pub mod run;
+pub mod slurm;
 pub mod store;
 pub mod sweep;

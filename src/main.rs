@@ -7,6 +7,7 @@ use actlab::{
     config::{Override, find_experiment, list_experiments, load_experiment, pinned_axes},
     report,
     run::{RunOptions, eval_checkpoint, resume_run, run_plan},
+    slurm::{SubmitRequest, is_submission_folder, merge_submission, submit},
     store::{Shard, is_sweep_folder},
     sweep::{merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
 };
@@ -79,14 +80,40 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         threads: usize,
     },
-    /// Merge the folders of a sweep's shards into one result.
+    /// Merge the folders of a sweep's shards into one result, or the shards of an
+    /// `actlab submit` folder into that folder. Names the unfinished points if any.
     Merge {
-        /// The shard folders.
+        /// The shard folders, or one `actlab submit` folder.
         #[arg(required = true)]
         shards: Vec<PathBuf>,
-        /// The merged folder; must be absent or empty.
+        /// The merged folder; must be absent or empty. Not given for a submit folder.
         #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run a sweep on a SLURM cluster: one job array (task i runs shard i/N into
+    /// DIR/shards/i), then a merge job into DIR. On an existing DIR of the same experiment,
+    /// resubmit only the shards with unfinished points.
+    Submit {
+        /// A sweep experiment: a name from `experiments/` or a path to a TOML file.
+        experiment: String,
+        /// Submit to SLURM (`sbatch`), the scheduler supported.
+        #[arg(long)]
+        slurm: bool,
+        /// Array tasks: the sweep is split into this many shards.
+        #[arg(long, value_name = "N")]
+        tasks: usize,
+        /// The submission folder: absent or empty, or an earlier submission to resume.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Override any value of the file, e.g. `--set train.lr=0.1`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+        /// An sbatch option for every job, e.g. `--sbatch-arg=--partition=short` (repeatable).
+        #[arg(long = "sbatch-arg", value_name = "ARG", allow_hyphen_values = true)]
+        sbatch_args: Vec<String>,
+        /// Write the scripts and print them; submit nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// List the experiments with their questions.
     List,
@@ -170,8 +197,45 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("report: {}", dir.join("report.md").display());
         }
         Command::Merge { shards, out } => {
-            let dir = merge_sweeps(&shards, &out)?;
+            let dir = match (out, shards.as_slice()) {
+                (Some(out), _) => merge_sweeps(&shards, &out)?,
+                (None, [folder]) if is_submission_folder(folder) => merge_submission(folder)?,
+                (None, _) => anyhow::bail!(
+                    "--out is required: the folder to merge into (absent or empty); only the folder of an `actlab submit` merges into itself"
+                ),
+            };
             println!("{}", dir.join("report.md").display());
+        }
+        Command::Submit {
+            experiment,
+            slurm,
+            tasks,
+            out,
+            overrides,
+            sbatch_args,
+            dry_run,
+        } => {
+            if !slurm {
+                anyhow::bail!(
+                    "name the scheduler to submit to: --slurm (SLURM is the one supported); to run here, use `actlab run`"
+                );
+            }
+            let path = find_experiment(&experiment)?;
+            let parsed: Vec<Override> = overrides
+                .iter()
+                .map(|o| o.parse())
+                .collect::<Result<_, _>>()?;
+            let plan = load_experiment(&path, &parsed)?.check()?;
+            let actlab = std::env::current_exe().context("locating the actlab binary")?;
+            let report = submit(&SubmitRequest {
+                experiment: plan.experiment,
+                tasks,
+                out,
+                sbatch_args,
+                dry_run,
+                actlab,
+            })?;
+            print!("{report}");
         }
         Command::List => {
             for (name, question) in list_experiments() {

@@ -224,3 +224,51 @@ fn a_killed_sweep_resumes_without_redoing_finished_points() {
         read(dir.join("whole/sweep.csv"))
     );
 }
+
+#[test]
+fn merging_an_incomplete_set_of_shards_names_the_missing_points_and_fails() {
+    let dir = workspace("incomplete", 20);
+    for i in [0, 2] {
+        let shard = format!("{i}/3");
+        let out = format!("shard{i}");
+        assert!(
+            actlab(
+                &dir,
+                &["run", "sweep.toml", "--shard", &shard, "--out", &out]
+            )
+            .status
+            .success()
+        );
+    }
+    // Shard 0 lost point 3 (as if its file had never been written).
+    std::fs::remove_file(dir.join("shard0/points/000003.json")).unwrap();
+    let merged = actlab(&dir, &["merge", "shard0", "shard2", "--out", "merged"]);
+    let message = String::from_utf8_lossy(&merged.stderr);
+    assert!(!merged.status.success(), "an incomplete merge fails");
+    for expected in [
+        "5 of 13 points are not finished",
+        "shard 0/3 (shard0): points 3",
+        "shard 1/3 (not started: no sweep folder of it): points 1, 4, 7, 10",
+        "point 3: model.hidden=[4], train.lr=1.0, variants.sigmoid.init=\"he-normal\"",
+        "actlab resume",
+    ] {
+        assert!(message.contains(expected), "`{expected}` in\n{message}");
+    }
+    assert!(!dir.join("merged").exists(), "nothing written");
+}
+
+#[test]
+fn a_shard_that_holds_no_point_is_refused() {
+    let dir = workspace("empty-shard", 20);
+    let out = actlab(
+        &dir,
+        &["run", "sweep.toml", "--shard", "200/300", "--out", "s"],
+    );
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        message.contains("--shard 200/300 holds no point") && message.contains("12 points"),
+        "{message}"
+    );
+    assert!(!dir.join("s").exists());
+}

@@ -166,9 +166,9 @@ impl Override {
 
 /// Reads and parses an experiment file, then applies `overrides` in order.
 pub fn load_experiment(path: &Path, overrides: &[Override]) -> Result<Experiment, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         path: path.into(),
-        source,
+        error,
     })?;
     parse_experiment(&text, &path.display().to_string(), overrides)
 }

@@ -16,6 +16,7 @@ use super::{
     Point,
     csv::{csv_header, csv_rows, sweep_csv},
     grid::{grid_points, point_plan},
+    missing::{MissingPoints, missing_points},
     report::rebuild_sweep,
     units::{LAYER_SUMMARY, Unit, UnitResult, units},
 };
@@ -43,6 +44,15 @@ pub enum SweepError {
     Merge(String),
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "cannot merge: {0}\nfinish them (`actlab resume <shard folder>`, or for a shard without a folder `actlab run <experiment> --shard i/n --out <folder>`), then merge again"
+    )]
+    Incomplete(MissingPoints),
+    #[error(
+        "--shard {}/{} holds no point: the grid has {points} points (ids 0 to {}), and a shard holds the ids with id % {} == {}; use at most {points} shards",
+        shard.index, shard.count, points - 1, shard.count, shard.index
+    )]
+    EmptyShard { shard: Shard, points: usize },
 }
 
 impl From<FolderError> for SweepError {
@@ -250,10 +260,7 @@ fn meta_of(experiment: &Experiment, shard: Shard) -> Result<SweepMeta, SweepErro
     })?;
     let points: usize = sweep.grid.values().map(Vec::len).product();
     if shard.index >= points {
-        return Err(SweepError::Invalid(format!(
-            "shard {}/{} owns no point: the grid has {points} points, so at most {points} shards are useful",
-            shard.index, shard.count
-        )));
+        return Err(SweepError::EmptyShard { shard, points });
     }
     Ok(SweepMeta {
         experiment: experiment.name.clone(),
@@ -327,6 +334,21 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
                 r.dir.display()
             )));
         }
+    }
+    let finished: std::collections::BTreeSet<Option<usize>> = records
+        .iter()
+        .flat_map(|r| r.points.iter().chain(&r.baseline).map(|p| p.id))
+        .collect();
+    let count = records
+        .iter()
+        .all(|r| r.meta.shard.count == first.meta.shard.count)
+        .then_some(first.meta.shard.count);
+    let folders = records
+        .iter()
+        .map(|r| (r.meta.shard.index, r.dir.clone()))
+        .collect();
+    if let Some(missing) = missing_points(&first.experiment, &finished, count, &folders) {
+        return Err(SweepError::Incomplete(missing));
     }
     let dir = store::create_run_folder(Some(out), Path::new(""), "")?;
     store::write_config(&dir, &first.experiment)?;
