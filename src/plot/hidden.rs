@@ -12,7 +12,8 @@ use crate::{data::Split, store::RunRecord};
 
 pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
     let rows = record.analyses.len().max(1);
-    let cols = record.experiment.model.hidden.len().max(1);
+    let names = record.layer_names();
+    let cols = names.len().max(1);
     let root = BitMapBackend::new(path, (560 * cols as u32, 520 * rows as u32)).into_drawing_area();
     root.fill(&WHITE)?;
     let panels = root.split_evenly((rows, cols));
@@ -21,15 +22,17 @@ pub fn draw(path: &Path, record: &RunRecord, split: &Split) -> DrawResult {
             continue;
         };
         for (scatter, std) in analysis.hidden_scatter.iter().zip(&analysis.hidden_std) {
-            let panel = &panels[r * cols + scatter.layer];
+            let Some(panel) = panels.get(r * cols + scatter.layer) else {
+                continue;
+            };
             let (x0, x1) = padded_range(scatter.x.iter().copied(), 0.08);
             let (y0, y1) = padded_range(scatter.y.iter().copied(), 0.08);
             let mut chart = ChartBuilder::on(panel)
                 .caption(
                     format!(
-                        "{}, layer {}: std {std:.4}",
+                        "{}, {}: std {std:.4}",
                         entry.variant,
-                        scatter.layer + 1
+                        names.get(scatter.layer).map_or("?", String::as_str)
                     ),
                     (FAMILY, TITLE_SIZE - 2),
                 )

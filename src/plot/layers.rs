@@ -160,7 +160,7 @@ fn draw_panels(
 }
 
 fn hidden_layers(record: &RunRecord) -> usize {
-    record.experiment.model.hidden.len()
+    record.layer_names().len()
 }
 
 pub fn activity(path: &Path, record: &RunRecord) -> DrawResult {

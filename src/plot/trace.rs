@@ -35,7 +35,7 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
         .max(1);
     let root = BitMapBackend::new(path, (760 * samples as u32, 650)).into_drawing_area();
     root.fill(&WHITE)?;
-    let labels = stage_labels(record.experiment.model.hidden.len());
+    let labels = stage_labels(record.layer_names().len());
     for (s, panel) in root.split_evenly((1, samples)).iter().enumerate() {
         let Some((_, _, first)) = traced.first() else {
             break;

@@ -42,7 +42,7 @@ pub fn render_layers(md: &mut String, record: &RunRecord) {
          distance preservation: correlation of pairwise distances in input space and in the layer.\n",
         probes.set, probes.every, probes.saturation_eps
     );
-    let layers = record.experiment.model.hidden.len();
+    let layers = record.layer_names().len();
     let fmt = |v: Option<f64>| v.map_or("".into(), |v| format!("{v:.4}"));
     let _ = writeln!(
         md,

@@ -201,22 +201,20 @@ pub fn render(record: &RunRecord) -> String {
     }
     let _ = writeln!(
         md,
-        "Run `{}` on {} ({}, {}), actlab {}. Data: {} points of `{}`, noise {}, seed {}; MLP 2 -> {} -> 1; {} epochs of {} with lr {} and batch {}.\n",
+        "Run `{}` on {} ({}, {}), actlab {}, {} engine. Data: {} points of `{}`, noise {}, seed {}; model {}; {} epochs of {} with lr {} and batch {}.\n",
         s.run_id,
         s.backend.backend,
         s.backend.device,
         s.backend.precision,
         s.actlab_version,
+        s.engine.name(),
         e.data.n_samples,
         e.data.kind,
         e.data.noise,
         e.data.seed,
-        e.model
-            .hidden
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" -> "),
+        s.variants
+            .first()
+            .map_or("(none trained)", |v| v.architecture.as_str()),
         e.train.epochs,
         e.train.optimizer,
         e.train.lr,
@@ -224,6 +222,13 @@ pub fn render(record: &RunRecord) -> String {
     );
     if !s.overrides.is_empty() {
         let _ = writeln!(md, "Overrides: `{}`.\n", s.overrides.join("`, `"));
+    }
+    if let Some(evaluated) = &s.evaluated {
+        let _ = writeln!(
+            md,
+            "**Evaluation of checkpoint `{}` at epoch {}.** Every metric below is recomputed from the loaded weights; the final train loss is the loss on the whole training set after that epoch. What training recorded at that epoch is set beside the recomputed values in `eval.json`.\n",
+            evaluated.checkpoint, evaluated.epoch
+        );
     }
 
     let _ = writeln!(md, "## Results\n");

@@ -18,6 +18,7 @@ use crate::{
     checkpoint::{self, CheckpointError, CheckpointMeta},
     config::{Plan, parse_experiment},
     learner::{EpochMetrics, EvalSet, History, Objective, evaluate},
+    model::Family,
     store::{self, EvaluatedCheckpoint, Manifest, StoreError, Summary},
 };
 
@@ -145,7 +146,7 @@ pub fn eval_checkpoint(
     let mut recorded = Vec::new();
     for l in &mut loaded {
         let model = l.trained.model.valid();
-        let width = 1usize;
+        let width = model.layers().iter().map(|l| l.width).max().unwrap_or(1);
         let on = |test: bool| {
             let set = if test {
                 &l.program.split.test
@@ -235,6 +236,7 @@ pub fn eval_checkpoint(
         actlab_version: env!("CARGO_PKG_VERSION").into(),
         backend: backend::BackendInfo::current(),
         engine: first.engine,
+        layers: trained[0].model.layers(),
         overrides: Vec::new(),
         evaluated: Some(EvaluatedCheckpoint {
             checkpoint: path.display().to_string(),

@@ -33,7 +33,7 @@ use crate::{
     config::{Plan, parse_experiment},
     fused,
     learner::Engine,
-    model::Network,
+    model::{Family, Network},
     store::{self, Manifest, StoreError, Summary},
 };
 
@@ -335,6 +335,7 @@ fn execute_on<B: AutodiffBackend>(
         actlab_version: env!("CARGO_PKG_VERSION").into(),
         backend: info.clone(),
         engine: trained[0].engine,
+        layers: trained[0].model.layers(),
         overrides: options.overrides.clone(),
         evaluated: None,
         wall_seconds,

@@ -11,8 +11,8 @@ use super::{
 };
 use crate::{
     config::{Experiment, parse_experiment},
-    store::{create_run_folder, run_id_now},
     store::write_text as write_atomic,
+    store::{create_run_folder, run_id_now},
 };
 
 /// One `actlab submit --slurm`.

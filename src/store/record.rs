@@ -156,6 +156,17 @@ impl RunRecord {
         })
     }
 
+    /// The names of the model's observed layers, in forward order (`hidden1`, ... for records
+    /// written before layers were named).
+    pub fn layer_names(&self) -> Vec<String> {
+        if self.summary.layers.is_empty() {
+            return (1..=self.experiment.model.hidden.len())
+                .map(|l| format!("hidden{l}"))
+                .collect();
+        }
+        self.summary.layers.iter().map(|l| l.name.clone()).collect()
+    }
+
     /// The metric rows of one variant, in epoch order.
     pub fn variant_metrics(&self, variant: &str) -> Vec<&MetricRow> {
         self.metrics

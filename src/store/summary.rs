@@ -7,7 +7,7 @@ use crate::{
     backend::BackendInfo,
     config::PlannedVariant,
     learner::{Engine, EpochMetrics, History},
-    model::Architecture,
+    model::{Architecture, LayerInfo},
 };
 
 /// `summary.json`: the stable, machine-readable result of a run.
@@ -19,6 +19,9 @@ pub struct Summary {
     pub backend: BackendInfo,
     /// How training steps were computed.
     pub engine: Engine,
+    /// The model's observed layers, in forward order.
+    #[serde(default)]
+    pub layers: Vec<LayerInfo>,
     /// The `--set key=value` overrides applied to the experiment file.
     pub overrides: Vec<String>,
     /// For `actlab eval`: the checkpoint evaluated. Its metrics are recomputed from the loaded

@@ -7,11 +7,9 @@ use std::{
     path::PathBuf,
 };
 
-use super::{
-    grid::{describe, grid_points},
-};
-use crate::store::Shard;
+use super::grid::{describe, grid_points};
 use crate::config::Experiment;
+use crate::store::Shard;
 
 /// Points listed with their settings in a message; the rest only by id.
 const POINTS_DESCRIBED: usize = 12;
