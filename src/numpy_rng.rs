@@ -2,7 +2,9 @@
 //!
 //! MT19937 seeded by `init_genrand`, 53-bit uniform doubles, the legacy Marsaglia polar Gaussian
 //! (which caches its second value), and the legacy Fisher-Yates `shuffle`/`permutation` with the
-//! masked rejection sampler. Checked against numpy in `tests/numpy_rng.rs`.
+//! masked rejection sampler; `rand`, `uniform(low, high)`, `randint` and `choice(n)` as the legacy
+//! `RandomState` draws them. Checked against numpy in `tests/numpy_rng.rs` and
+//! `tests/numpy_rng_extra.rs`.
 
 const N: usize = 624;
 const M: usize = 397;
@@ -90,7 +92,8 @@ impl NumpyRng {
         y ^ (y >> 18)
     }
 
-    fn next_u64(&mut self) -> u64 {
+    /// Two words as one 64-bit value, high word first (legacy `mt19937_next64`).
+    pub fn next_u64(&mut self) -> u64 {
         let high = u64::from(self.next_u32());
         (high << 32) | u64::from(self.next_u32())
     }
@@ -127,6 +130,58 @@ impl NumpyRng {
     /// `normal(loc, scale)`, legacy: `loc + scale * gauss`.
     pub fn normal(&mut self, loc: f64, scale: f64) -> f64 {
         loc + scale * self.gauss()
+    }
+
+    /// `rand()` / `random_sample()`: one uniform double in [0, 1) (same as [`Self::uniform`]).
+    pub fn rand(&mut self) -> f64 {
+        self.uniform()
+    }
+
+    /// `uniform(low, high)`, legacy: `low + (high - low) * random_sample()`, the range computed
+    /// once as a double like numpy's `random_uniform(state, low, range)`.
+    pub fn uniform_range(&mut self, low: f64, high: f64) -> f64 {
+        let range = high - low;
+        low + range * self.uniform()
+    }
+
+    /// `randint(low, high)` (high exclusive, default int64 dtype), legacy: numpy's
+    /// `random_bounded_uint64_fill` with the masked rejection sampler; a range that fits in 32
+    /// bits draws 32-bit words, a wider one 64-bit words; an empty range (`high == low + 1`)
+    /// draws nothing. Panics when `high <= low`, where numpy raises `ValueError`.
+    pub fn randint(&mut self, low: i64, high: i64) -> i64 {
+        assert!(high > low, "randint: low >= high ({low} >= {high})");
+        let range = (high as i128 - 1 - low as i128) as u64;
+        let offset = low as u64;
+        let value = if range == 0 {
+            0
+        } else if range <= u64::from(u32::MAX) {
+            // numpy draws plain words for range 0xFFFF_FFFF; the mask is all ones there anyway.
+            let mask = u64::MAX >> range.leading_zeros();
+            loop {
+                let v = u64::from(self.next_u32()) & mask;
+                if v <= range {
+                    break v;
+                }
+            }
+        } else if range == u64::MAX {
+            self.next_u64()
+        } else {
+            let mask = u64::MAX >> range.leading_zeros();
+            loop {
+                let v = self.next_u64() & mask;
+                if v <= range {
+                    break v;
+                }
+            }
+        };
+        offset.wrapping_add(value) as i64
+    }
+
+    /// `choice(n)` (an integer population, with replacement, no weights), legacy: one
+    /// `randint(0, n)`. Panics when `n == 0`, where numpy raises `ValueError`.
+    pub fn choice(&mut self, n: usize) -> usize {
+        assert!(n > 0, "choice: the population is empty");
+        self.randint(0, n as i64) as usize
     }
 
     /// A uniform integer in [0, max], numpy's legacy masked rejection sampler.

@@ -44,14 +44,10 @@ fn moons_scaler_and_split_match_scikit_learn() {
         );
 
         let config = DataConfig {
-            kind: DataKind::Moons,
-            n_samples: n,
-            noise,
-            seed,
             test_fraction,
-            standardize: true,
+            ..DataConfig::generated(DataKind::Moons, n, noise, seed)
         };
-        let split = config.build();
+        let split = config.build().unwrap();
         assert_eq!(
             split.train.y,
             labels(&case["y_train"]),
@@ -71,15 +67,9 @@ fn moons_scaler_and_split_match_scikit_learn() {
 
 #[test]
 fn the_seed_split_has_the_published_sizes() {
-    let split = DataConfig {
-        kind: DataKind::Moons,
-        n_samples: 400,
-        noise: 0.18,
-        seed: 42,
-        test_fraction: 0.25,
-        standardize: true,
-    }
-    .build();
+    let split = DataConfig::generated(DataKind::Moons, 400, 0.18, 42)
+        .build()
+        .unwrap();
     assert_eq!((split.train.len(), split.test.len()), (300, 100));
     assert_eq!(split.train.y.iter().filter(|&&y| y == 1).count(), 150);
     assert_eq!(split.test.y.iter().filter(|&&y| y == 1).count(), 50);
@@ -101,17 +91,14 @@ fn circles_match_scikit_learn() {
 
 #[test]
 fn every_data_set_is_balanced_and_reproducible() {
-    for kind in DataKind::ALL {
-        let config = DataConfig {
-            kind,
-            n_samples: 200,
-            noise: 0.1,
-            seed: 5,
-            test_fraction: 0.25,
-            standardize: true,
-        };
-        let split = config.build();
-        assert_eq!(split, config.build(), "{kind}: same seed, same data");
+    for kind in DataKind::ALL.into_iter().filter(|k| k.is_generated()) {
+        let config = DataConfig::generated(kind, 200, 0.1, 5);
+        let split = config.build().unwrap();
+        assert_eq!(
+            split,
+            config.build().unwrap(),
+            "{kind}: same seed, same data"
+        );
         let ones = split
             .train
             .y

@@ -26,7 +26,7 @@ fn fused_and_burn_engines_agree_on_the_seed_protocol() {
                 format!("train.engine=\"{engine}\""),
                 "train.epochs=300".into(),
             ]);
-            let split = plan.experiment.data.build();
+            let split = plan.experiment.data.build().unwrap();
             let info = BackendInfo::current();
             train_plan::<Train>(&plan, &[42], &split, 1, &info, &device).unwrap()
         })
@@ -69,7 +69,7 @@ fn train_with(
 ) -> Vec<Vec<f64>> {
     let device = backend::device();
     let plan = seed_plan(&[]);
-    let split = plan.experiment.data.build();
+    let split = plan.experiment.data.build().unwrap();
     let arch = &plan.architecture;
     let weights: Vec<Vec<Vec<f64>>> = members
         .iter()
@@ -205,7 +205,7 @@ fn every_optimizer_takes_the_same_steps_on_both_engines() {
                 overrides.push(format!("train.engine=\"{engine}\""));
                 overrides.push("train.epochs=40".into());
                 let plan = seed_plan(&overrides);
-                let split = plan.experiment.data.build();
+                let split = plan.experiment.data.build().unwrap();
                 let info = BackendInfo::current();
                 let trained = train_plan::<Train>(&plan, &[42], &split, 1, &info, &device).unwrap();
                 trained
@@ -238,7 +238,7 @@ fn programs_on_their_own_data_train_together_exactly_as_alone() {
         "train.engine=\"fused\"".into(),
     ]);
     let device = backend::device();
-    let programs = programs(&plan);
+    let programs = programs(&plan).unwrap();
     assert_eq!(programs.len(), 5);
     let info = BackendInfo::current();
     let variants: Vec<usize> = (0..plan.variants.len()).collect();

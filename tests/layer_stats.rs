@@ -156,7 +156,7 @@ fn burn_probes_equal_the_host_reference_pass_to_1e_12() {
     // float64 the two must agree, layer by layer, for every activation.
     let device = backend::device();
     let plan = seed_plan(&["train.epochs=25".into(), "train.engine=\"burn\"".into()]);
-    let split = plan.experiment.data.build();
+    let split = plan.experiment.data.build().unwrap();
     let trained = train_plan::<Train>(
         &plan,
         &[42, 43],

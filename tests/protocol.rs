@@ -56,7 +56,7 @@ fn check_against_numpy(engine: &str) {
         let mut settings = overrides(config);
         settings.push(format!("train.engine=\"{engine}\""));
         let plan = seed_plan(&settings);
-        let split = plan.experiment.data.build();
+        let split = plan.experiment.data.build().unwrap();
         let trained = train_plan::<Train>(
             &plan,
             &[plan.experiment.model.seed],

@@ -61,7 +61,7 @@ fn seed_experiment_seconds<B: AutodiffBackend>(
     device: &B::Device,
 ) -> f64 {
     let plan = seed_plan(engine);
-    let split = plan.experiment.data.build();
+    let split = plan.experiment.data.build().expect("the seed data builds");
     let times = (0..reps).map(|_| train::<B>(&plan, &[42], &split, 1, info, device));
     median(times.collect())
 }
@@ -76,7 +76,7 @@ fn thirty_seeds_seconds<B: AutodiffBackend>(
     device: &B::Device,
 ) -> f64 {
     let plan = seed_plan(engine);
-    let split = plan.experiment.data.build();
+    let split = plan.experiment.data.build().expect("the seed data builds");
     let seeds: Vec<u32> = (42..72).collect();
     let started = Instant::now();
     if !alone {
@@ -194,7 +194,11 @@ impl BackendTask for Bench {
             }
         }
 
-        let split = seed_plan(Engine::Auto).experiment.data.build();
+        let split = seed_plan(Engine::Auto)
+            .experiment
+            .data
+            .build()
+            .expect("the seed data builds");
         println!(
             "\n| engine | K | model-steps/s, 1 thread | model-steps/s, {threads} threads | vs K = 1 (1 thread) |\n|---|---|---|---|---|"
         );

@@ -1,12 +1,23 @@
-//! Data sets and their preprocessing, generated bit for bit as numpy and scikit-learn do.
+//! Data sets and their preprocessing: the two-class sets in the plane (generated bit for bit as
+//! numpy and scikit-learn do), MNIST-1D (generated bit for bit as its reference package does),
+//! scikit-learn's digits, and MNIST / Fashion-MNIST from IDX files.
 
+mod config;
+pub mod digits;
+pub mod idx;
+pub mod idx_sets;
+pub mod locate;
+pub mod mnist1d;
 pub mod moons;
+pub mod ndimage;
+pub mod numpy_ops;
 pub mod preprocess;
+pub mod samples;
 pub mod shapes;
+mod subset;
 
-use serde::{Deserialize, Serialize};
-
-use crate::numpy_rng::NumpyRng;
+pub use config::{DataConfig, DataError, DataKind, Scaling};
+pub use subset::stratified;
 
 /// Labelled samples of `features` values each.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,103 +61,6 @@ impl Split {
     }
 }
 
-/// The data section of an experiment.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DataConfig {
-    /// Which generator: moons, circles, xor, blobs or spirals.
-    #[serde(default = "default_kind")]
-    pub kind: DataKind,
-    pub n_samples: usize,
-    pub noise: f64,
-    /// Seeds both the generator and the split, like the article's `random_state=42`.
-    pub seed: u32,
-    #[serde(default = "default_test_fraction")]
-    pub test_fraction: f64,
-    /// Fit a `StandardScaler` on all points before splitting, as the article does.
-    #[serde(default = "default_true")]
-    pub standardize: bool,
-}
-
-/// The two-class data sets in the plane.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub enum DataKind {
-    Moons,
-    Circles,
-    Xor,
-    Blobs,
-    Spirals,
-}
-
-impl DataKind {
-    pub const ALL: [DataKind; 5] = [
-        Self::Moons,
-        Self::Circles,
-        Self::Xor,
-        Self::Blobs,
-        Self::Spirals,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Moons => "moons",
-            Self::Circles => "circles",
-            Self::Xor => "xor",
-            Self::Blobs => "blobs",
-            Self::Spirals => "spirals",
-        }
-    }
-
-    /// Generates `n` points with Gaussian noise of std `noise` from `rng`.
-    pub fn generate(self, n: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
-        match self {
-            Self::Moons => moons::make_moons(n, noise, rng),
-            Self::Circles => shapes::make_circles(n, noise, rng),
-            Self::Xor => shapes::make_xor(n, noise, rng),
-            Self::Blobs => shapes::make_blobs(n, noise, rng),
-            Self::Spirals => shapes::make_spirals(n, noise, rng),
-        }
-    }
-}
-
-impl std::fmt::Display for DataKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl TryFrom<String> for DataKind {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown data set `{s}`; allowed: {}",
-                    Self::ALL.map(Self::name).join(", ")
-                )
-            })
-    }
-}
-
-impl From<DataKind> for String {
-    fn from(k: DataKind) -> Self {
-        k.name().into()
-    }
-}
-
-fn default_kind() -> DataKind {
-    DataKind::Moons
-}
-fn default_test_fraction() -> f64 {
-    0.25
-}
-fn default_true() -> bool {
-    true
-}
-
 impl Dataset {
     /// Points in the plane.
     pub fn planar(points: Vec<[f64; 2]>, y: Vec<u8>) -> Self {
@@ -154,6 +68,15 @@ impl Dataset {
             x: points.into_iter().flatten().collect(),
             y,
             features: 2,
+        }
+    }
+
+    /// A loader's samples, `features` values each.
+    pub fn from_samples(samples: samples::Samples, features: usize) -> Self {
+        Self {
+            x: samples.x,
+            y: samples.y,
+            features,
         }
     }
 
@@ -190,34 +113,6 @@ impl Dataset {
                 .collect(),
             y: indices.iter().map(|&i| self.y[i]).collect(),
             features: self.features,
-        }
-    }
-}
-
-impl DataConfig {
-    /// One sample's shape.
-    pub fn shape(&self) -> Vec<usize> {
-        vec![2]
-    }
-
-    /// The number of classes.
-    pub fn classes(&self) -> usize {
-        2
-    }
-
-    /// Generates, standardises and splits the data set.
-    pub fn build(&self) -> Split {
-        let mut rng = NumpyRng::new(self.seed);
-        let mut data = self.kind.generate(self.n_samples, self.noise, &mut rng);
-        if self.standardize {
-            preprocess::standardize(&mut data);
-        }
-        let (train, test) = preprocess::train_test_split(&data, self.test_fraction, self.seed);
-        Split {
-            train,
-            test,
-            shape: vec![2],
-            classes: 2,
         }
     }
 }

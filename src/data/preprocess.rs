@@ -26,6 +26,30 @@ pub fn standardize(data: &mut Dataset) {
     }
 }
 
+/// `StandardScaler().fit(train)` applied to both sets: the training set's per-feature mean and
+/// population std (as [`standardize`] computes them) scale the test set too.
+pub fn standardize_with_train(train: &mut Dataset, test: &mut Dataset) {
+    let (n, features) = (train.len() as f64, train.features);
+    for column in 0..features {
+        let values = || train.x.iter().skip(column).step_by(features);
+        let mean = values().sum::<f64>() / n;
+        let correction: f64 = values().map(|v| v - mean).sum();
+        let squares: f64 = values().map(|v| (v - mean).powi(2)).sum();
+        let variance = (squares - correction * correction / n) / n;
+        let scale = variance.sqrt();
+        let scale = if scale < 10.0 * f64::EPSILON {
+            1.0
+        } else {
+            scale
+        };
+        for set in [&mut *train, &mut *test] {
+            for v in set.x.iter_mut().skip(column).step_by(features) {
+                *v = (*v - mean) / scale;
+            }
+        }
+    }
+}
+
 /// Number of test points sklearn takes for a float `test_size`: `ceil(test_size * n)`.
 pub fn test_count(n: usize, test_fraction: f64) -> usize {
     (test_fraction * n as f64).ceil() as usize

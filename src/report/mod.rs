@@ -12,7 +12,7 @@ use crate::store::{RunRecord, StoreError, write_text};
 /// Re-creates every figure and `report.md` in `dir` from the files there.
 pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     let record = RunRecord::load(dir)?;
-    let split = record.experiment.data.build();
+    let split = record.experiment.data.build()?;
     crate::plot::draw_all(&record, &split)?;
     write_text(&dir.join("report.md"), &markdown::render(&record))
 }

@@ -73,6 +73,7 @@ struct Loaded {
 fn load(dir: &Path, plan: &Plan) -> Result<Loaded, EvalError> {
     let meta = checkpoint::load_meta(dir)?;
     let program = super::programs(plan)
+        .map_err(|e| EvalError::Invalid(e.to_string()))?
         .into_iter()
         .nth(meta.program)
         .filter(|p| p.data_seed == meta.data_seed)

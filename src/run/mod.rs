@@ -83,6 +83,8 @@ pub enum RunError {
     Train(#[from] TrainError),
     #[error(transparent)]
     Budget(#[from] BudgetError),
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
     #[error("{0}")]
     Backend(String),
     #[error("cannot resume {path}: {message}")]
@@ -153,7 +155,7 @@ pub fn resume_run(dir: &Path, options: &RunOptions) -> Result<usize, RunError> {
         Some(m) => m.backend.parse::<BackendChoice>().map_err(fail)?,
         None => BackendChoice::available()[0],
     };
-    let count = programs(&plan).len();
+    let count = program_seeds(&plan).len();
     let epoch = checkpoint::latest_complete(&dir.join("checkpoints"), count)
         .ok_or_else(|| fail("it has no complete checkpoint to resume from".into()))?;
     if epoch >= plan.experiment.train.epochs && store::is_run_folder(dir) {
@@ -296,7 +298,7 @@ fn execute_on<B: AutodiffBackend>(
     info: &BackendInfo,
 ) -> Result<(), RunError> {
     let experiment = &plan.experiment;
-    let programs = programs(plan);
+    let programs = programs(plan)?;
     preflight(plan, &programs, info)?;
     let variants: Vec<usize> = (0..plan.variants.len()).collect();
     let schedule = Schedule {

@@ -11,7 +11,7 @@ use burn::tensor::backend::Backend;
 use crate::{
     analysis::probe::ProbeLog,
     config::Plan,
-    data::Split,
+    data::{DataError, Split},
     learner::{Engine, History},
     model::Network,
     numpy_rng::NumpyRng,
@@ -50,19 +50,19 @@ pub fn program_seeds(plan: &Plan) -> Vec<(u32, Vec<u32>)> {
 }
 
 /// The programs of `plan`, in seed order, with their data built.
-pub fn programs(plan: &Plan) -> Vec<Program> {
+pub fn programs(plan: &Plan) -> Result<Vec<Program>, DataError> {
     program_seeds(plan)
         .into_iter()
         .enumerate()
         .map(|(index, (data_seed, seeds))| {
             let mut data = plan.experiment.data.clone();
             data.seed = data_seed;
-            Program {
+            Ok(Program {
                 index,
                 data_seed,
                 seeds,
-                split: data.build(),
-            }
+                split: data.build()?,
+            })
         })
         .collect()
 }

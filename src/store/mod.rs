@@ -40,4 +40,6 @@ pub enum StoreError {
     Read { path: PathBuf, message: String },
     #[error("cannot draw figure {path}: {message}")]
     Figure { path: PathBuf, message: String },
+    #[error("cannot rebuild the run's data set: {0}")]
+    Data(#[from] crate::data::DataError),
 }

@@ -113,7 +113,7 @@ fn train_unit(unit: &Unit) -> Result<UnitResult, RunError> {
     let info = backend::BackendInfo::current();
     let mut plan = unit.plan.clone();
     plan.experiment.probes.every = 0;
-    let programs = programs(&plan);
+    let programs = programs(&plan)?;
     preflight(&plan, &programs, &info)?;
     let variants = [unit.variant];
     let schedule = Schedule {
