@@ -61,6 +61,21 @@ impl BackendChoice {
         }
     }
 
+    /// The backend and precision this choice computes in (the device is known once it starts).
+    pub fn info(self) -> BackendInfo {
+        let (backend, precision) = match self {
+            Self::Ndarray => ("ndarray", "f64"),
+            Self::NdarrayF32 => ("ndarray", "f32"),
+            Self::Flex => ("flex", "f32"),
+            Self::Wgpu => ("wgpu", "f32"),
+        };
+        BackendInfo {
+            backend: backend.into(),
+            device: "(not started)".into(),
+            precision: precision.into(),
+        }
+    }
+
     /// The backends compiled into this build, the default first.
     pub fn available() -> Vec<Self> {
         let mut all = Vec::new();

@@ -4,13 +4,15 @@ use std::collections::BTreeSet;
 
 use super::{ConfigError, Experiment};
 use crate::{
-    data::preprocess::test_count,
+    data::{DataKind, Scaling, preprocess::test_count},
     learner::Objective,
     model::{Activation, Architecture, InitScheme},
 };
 
 /// Largest hidden width accepted: far beyond what these problems need.
 pub const MAX_WIDTH: usize = 4096;
+/// Largest noise std accepted for the generated sets: far beyond their unit scale.
+pub const MAX_NOISE: f64 = 1e6;
 /// Most hidden layers accepted.
 pub const MAX_DEPTH: usize = 1000;
 
@@ -74,13 +76,7 @@ impl Experiment {
 
     fn check_data(&self) -> Result<(), ConfigError> {
         let d = &self.data;
-        if !(d.noise.is_finite() && d.noise >= 0.0) {
-            return Err(ConfigError::invalid(
-                "data.noise",
-                d.noise,
-                "must be a finite number >= 0",
-            ));
-        }
+        let kind = d.kind;
         if !(d.test_fraction > 0.0 && d.test_fraction < 1.0) {
             return Err(ConfigError::invalid(
                 "data.test_fraction",
@@ -88,14 +84,80 @@ impl Experiment {
                 "must be strictly between 0 and 1",
             ));
         }
-        let n_test = test_count(d.n_samples, d.test_fraction);
-        if d.n_samples < 4 || n_test >= d.n_samples {
+        if kind.is_generated() {
+            if !(d.noise.is_finite() && (0.0..=MAX_NOISE).contains(&d.noise)) {
+                return Err(ConfigError::invalid(
+                    "data.noise",
+                    d.noise,
+                    format!("must be a finite number from 0 to {MAX_NOISE:e}"),
+                ));
+            }
+            let n_test = test_count(d.n_samples, d.test_fraction);
+            if d.n_samples < 4 || n_test >= d.n_samples {
+                return Err(ConfigError::invalid(
+                    "data.n_samples",
+                    d.n_samples,
+                    format!(
+                        "must be at least 4 and leave points for both the train and the test set (test_fraction {})",
+                        d.test_fraction
+                    ),
+                ));
+            }
+        } else {
+            if d.n_samples != 0 {
+                return Err(ConfigError::invalid(
+                    "data.n_samples",
+                    d.n_samples,
+                    format!(
+                        "applies to the generated sets only; for {kind} choose subsets with data.n_train and data.n_test"
+                    ),
+                ));
+            }
+            if d.noise != 0.0 {
+                return Err(ConfigError::invalid(
+                    "data.noise",
+                    d.noise,
+                    format!("applies to the generated sets only, not to {kind}"),
+                ));
+            }
+        }
+        for (key, count) in [("data.n_train", d.n_train), ("data.n_test", d.n_test)] {
+            if count == Some(0) {
+                return Err(ConfigError::invalid(
+                    key,
+                    0,
+                    "must be at least 1 (or left out: all)",
+                ));
+            }
+        }
+        if d.mnist1d.is_some() && kind != DataKind::Mnist1d {
             return Err(ConfigError::invalid(
-                "data.n_samples",
-                d.n_samples,
+                "data.mnist1d",
+                "(set)",
+                format!("applies to kind = \"mnist1d\" only, not to {kind}"),
+            ));
+        }
+        if let Some(args) = &d.mnist1d {
+            args.validate()
+                .map_err(|e| ConfigError::invalid("data.mnist1d", "(set)", e.to_string()))?;
+        }
+        let takes_path = matches!(
+            kind,
+            DataKind::Digits | DataKind::Mnist | DataKind::FashionMnist
+        );
+        if d.path.is_some() && !takes_path {
+            return Err(ConfigError::invalid(
+                "data.path",
+                format!("{:?}", d.path),
+                format!("applies to digits, mnist and fashion-mnist, not to {kind}"),
+            ));
+        }
+        if d.scaling == Scaling::Unit && kind.pixel_range().is_none() {
+            return Err(ConfigError::invalid(
+                "data.scaling",
+                "\"unit\"",
                 format!(
-                    "must be at least 4 and leave points for both the train and the test set (test_fraction {})",
-                    d.test_fraction
+                    "divides pixels by their range: digits, mnist and fashion-mnist only; for {kind} use \"standard\" or \"none\""
                 ),
             ));
         }

@@ -116,9 +116,13 @@ pub fn preflight(plan: &Plan, programs: &[Program], backend: &BackendInfo) -> Re
     Ok(())
 }
 
-/// Runs a validated plan and writes its run folder; returns the folder.
+/// Runs a validated plan and writes its run folder; returns the folder. The data is built and
+/// checked before the folder is claimed, so a bad data path, a corrupt file or a subset larger
+/// than the data set writes nothing.
 pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> {
     budget::check_plan(plan)?;
+    let programs = programs(plan)?;
+    preflight(plan, &programs, &options.backend.info())?;
     let experiment = &plan.experiment;
     let dir =
         store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
@@ -131,7 +135,7 @@ pub fn run_plan(plan: &Plan, options: &RunOptions) -> Result<PathBuf, RunError> 
     }
     .write(&dir)?;
     store::write_config(&dir, experiment)?;
-    execute(plan, &dir, options, None)?;
+    execute(plan, &programs, &dir, options, None)?;
     Ok(dir)
 }
 
@@ -168,19 +172,23 @@ pub fn resume_run(dir: &Path, options: &RunOptions) -> Result<usize, RunError> {
         backend,
         ..options.clone()
     };
-    execute(&plan, dir, &options, Some(epoch))?;
+    let programs = programs(&plan)?;
+    preflight(&plan, &programs, &backend.info())?;
+    execute(&plan, &programs, dir, &options, Some(epoch))?;
     Ok(epoch)
 }
 
 /// Trains `plan` into `dir` (from the checkpoint at `resume` if given) and writes every output.
 fn execute(
     plan: &Plan,
+    programs: &[Program],
     dir: &Path,
     options: &RunOptions,
     resume: Option<usize>,
 ) -> Result<(), RunError> {
     struct Execute<'a> {
         plan: &'a Plan,
+        programs: &'a [Program],
         dir: &'a Path,
         options: &'a RunOptions,
         resume: Option<usize>,
@@ -188,26 +196,20 @@ fn execute(
     impl BackendTask for Execute<'_> {
         type Output = Result<(), RunError>;
         fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) -> Self::Output {
+            let s = self;
             execute_on::<B>(
-                self.plan,
-                self.dir,
-                self.options,
-                self.resume,
-                &device,
-                &info,
+                s.plan, s.programs, s.dir, s.options, s.resume, &device, &info,
             )
         }
     }
-    backend::dispatch(
-        options.backend,
-        Execute {
-            plan,
-            dir,
-            options,
-            resume,
-        },
-    )
-    .map_err(|e| RunError::Backend(e.to_string()))?
+    let task = Execute {
+        plan,
+        programs,
+        dir,
+        options,
+        resume,
+    };
+    backend::dispatch(options.backend, task).map_err(|e| RunError::Backend(e.to_string()))?
 }
 
 /// Trains every program of `plan` and returns them as trained; programs train together on
@@ -291,6 +293,7 @@ pub fn train_plan<B: AutodiffBackend>(
 
 fn execute_on<B: AutodiffBackend>(
     plan: &Plan,
+    programs: &[Program],
     dir: &Path,
     options: &RunOptions,
     resume: Option<usize>,
@@ -298,12 +301,10 @@ fn execute_on<B: AutodiffBackend>(
     info: &BackendInfo,
 ) -> Result<(), RunError> {
     let experiment = &plan.experiment;
-    let programs = programs(plan)?;
-    preflight(plan, &programs, info)?;
     let variants: Vec<usize> = (0..plan.variants.len()).collect();
     let schedule = Schedule {
         plan,
-        programs: &programs,
+        programs,
         variants: &variants,
         threads: available_threads(options.threads),
         probe: true,
@@ -326,7 +327,7 @@ fn execute_on<B: AutodiffBackend>(
     progress.finish();
     let wall_seconds = started.elapsed().as_secs_f64();
 
-    let analyses = analyze_variants(plan, &programs, &trained, device);
+    let analyses = analyze_variants(plan, programs, &trained, device);
     let train_seconds = trained.iter().map(|t| t.seconds).sum();
     let summary = Summary {
         experiment: experiment.name.clone(),
@@ -342,9 +343,9 @@ fn execute_on<B: AutodiffBackend>(
         evaluated: None,
         wall_seconds,
         train_seconds,
-        variants: variant_summaries(plan, &programs, &trained, &analyses, train_seconds),
+        variants: variant_summaries(plan, programs, &trained, &analyses, train_seconds),
     };
-    let metrics = metric_rows(plan, &programs, &trained);
+    let metrics = metric_rows(plan, programs, &trained);
     let records = Records {
         summary: &summary,
         metrics: &metrics,
