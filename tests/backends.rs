@@ -96,3 +96,109 @@ fn wgpu_agrees_with_ndarray() {
         "wgpu",
     );
 }
+
+/// `(variant, epoch, layer name, tensor, statistic) -> value` of `activations.csv` of a short
+/// run of `family` (`mlp` with batch normalization, `residual-mlp`, or `cnn` on MNIST-1D).
+fn probes(dir: &Path, backend: &str, family: &str) -> std::collections::BTreeMap<String, f64> {
+    let out = dir.join(format!("{backend}-{family}"));
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        "sigmoid-vs-relu".into(),
+        "--backend".into(),
+        backend.into(),
+        "--out".into(),
+        out.to_str().unwrap().into(),
+    ];
+    let mut set = |s: &str| args.extend(["--set".into(), s.into()]);
+    set("train.epochs=4");
+    set("probes.every=2");
+    set("train.engine=\"burn\"");
+    match family {
+        "mlp" => set("model.norm=\"batch\""),
+        "residual-mlp" => {
+            set("model.family=\"residual-mlp\"");
+            set("model.hidden=[8,8,8]");
+        }
+        _ => {
+            for s in [
+                "data.kind=\"mnist1d\"",
+                "data.n_samples=0",
+                "data.noise=0",
+                "data.scaling=\"none\"",
+                "data.n_train=200",
+                "data.n_test=100",
+                "model.family=\"cnn\"",
+                "model.conv=[{channels=4,kernel=5,stride=2}]",
+                "model.hidden=[8]",
+                "probes.max_points=50",
+            ] {
+                set(s);
+            }
+        }
+    }
+    let status = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "{backend} {family} runs");
+    assert!(out.join("layer_activity.png").is_file());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["backend"]["backend"], backend.split('-').next().unwrap());
+    csv::Reader::from_path(out.join("activations.csv"))
+        .unwrap()
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| {
+            let r = r.unwrap();
+            let key = ["variant", "epoch", "name", "tensor", "statistic"]
+                .map(|c| r[c].as_str())
+                .join("/");
+            (key, r["value"].parse().unwrap())
+        })
+        .collect()
+}
+
+/// Probes on a float32 backend are that backend's own: every statistic of the float64 run is
+/// there, close to it at epoch 0 (before training), and not equal to it bit for bit.
+fn assert_probed_in_f32(dir: &Path, backend: &str) {
+    for family in ["mlp", "residual-mlp", "cnn"] {
+        let exact = probes(dir, "ndarray", family);
+        let other = probes(dir, backend, family);
+        assert_eq!(
+            exact.keys().collect::<Vec<_>>(),
+            other.keys().collect::<Vec<_>>(),
+            "{backend} {family}: the same statistics"
+        );
+        let mut differ = 0;
+        for (key, a) in &exact {
+            let b = other[key];
+            if a != &b {
+                differ += 1;
+            }
+            if key.contains("/0/") && (key.ends_with("/z/std") || key.ends_with("/a/std")) {
+                assert!(
+                    (a - b).abs() <= 1e-4 * a.abs().max(1.0),
+                    "{backend} {family} {key}: {a} (f64) vs {b}"
+                );
+            }
+        }
+        assert!(
+            differ > exact.len() / 2,
+            "{backend} {family}: probes computed in float32 differ from float64 ({differ} of {})",
+            exact.len()
+        );
+    }
+}
+
+#[test]
+fn probes_run_on_the_training_backend_in_its_precision() {
+    assert_probed_in_f32(&temp_dir("probes-f32"), "ndarray-f32");
+}
+
+/// The per-layer statistics of a wgpu run are computed on wgpu, in float32 (lavapipe in CI).
+#[cfg(feature = "wgpu")]
+#[test]
+fn wgpu_probes_are_computed_on_wgpu_in_float32() {
+    assert_probed_in_f32(&temp_dir("probes-wgpu"), "wgpu");
+}
