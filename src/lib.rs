@@ -22,3 +22,4 @@ pub mod run;
 pub mod slurm;
 pub mod store;
 pub mod sweep;
+pub mod theory;

@@ -1,6 +1,6 @@
 //! The `actlab` command line: run experiments, list them, rebuild a run's report.
 
-use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use actlab::{
     backend::BackendChoice,
@@ -160,7 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out,
                 overrides,
                 artifacts,
-                show_progress: std::io::stderr().is_terminal(),
+                show_progress: true,
                 threads,
                 backend: backend.unwrap_or(BackendChoice::available()[0]),
             };
@@ -174,7 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Resume { run_dir, threads } => {
             let options = RunOptions {
-                show_progress: std::io::stderr().is_terminal(),
+                show_progress: true,
                 threads,
                 ..Default::default()
             };

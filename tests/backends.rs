@@ -145,7 +145,10 @@ fn probes(dir: &Path, backend: &str, family: &str) -> std::collections::BTreeMap
     assert!(out.join("layer_activity.png").is_file());
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["backend"]["backend"], backend.split('-').next().unwrap());
+    assert_eq!(
+        summary["backend"]["backend"],
+        backend.split('-').next().unwrap()
+    );
     csv::Reader::from_path(out.join("activations.csv"))
         .unwrap()
         .deserialize::<std::collections::HashMap<String, String>>()

@@ -1,4 +1,4 @@
-//! `actlab run sigmoid-vs-relu` end to end: SEED.md's published numbers, to the printed digit.
+//! `actlab run sigmoid-vs-relu` end to end: the article's published numbers ("Sigmoid vs ReLU Activation Functions: The Inference Cost of Losing Geometric Context", April 2026, and its companion notebook), to the printed digit.
 
 mod common;
 
@@ -7,7 +7,7 @@ use std::process::Command;
 use common::temp_dir;
 use serde_json::Value;
 
-/// SEED.md, "Published results": (variant, losses at epochs 200/400/600/800, test accuracy,
+/// The article's published results (its companion notebook, float64): (variant, losses at epochs 200/400/600/800, test accuracy,
 /// hidden std per layer, signal trace of the class-0 and the class-1 sample).
 const PUBLISHED: [(&str, [&str; 4], &str, [&str; 2], [[&str; 5]; 2]); 2] = [
     (

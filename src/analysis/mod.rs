@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod layer_stats;
+pub mod paired;
 pub mod probe;
 pub mod stats;
 pub mod trace;

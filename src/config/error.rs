@@ -39,6 +39,15 @@ pub enum ConfigError {
     },
 }
 
+/// A float as it is best read in a message: `1e300`, `0.05`, `NaN` (Rust's shortest form).
+pub(crate) struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
 impl ConfigError {
     pub(crate) fn invalid(
         key: impl Into<String>,

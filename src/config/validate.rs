@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{ConfigError, Experiment};
+use super::{ConfigError, Experiment, error::Num};
 use crate::{
     data::{DataKind, Scaling, preprocess::test_count},
     learner::Objective,
@@ -39,7 +39,7 @@ fn positive_finite(key: &str, value: f64) -> Result<(), ConfigError> {
     } else {
         Err(ConfigError::invalid(
             key,
-            value,
+            Num(value),
             "must be a positive, finite number",
         ))
     }
@@ -80,7 +80,7 @@ impl Experiment {
         if !(d.test_fraction > 0.0 && d.test_fraction < 1.0) {
             return Err(ConfigError::invalid(
                 "data.test_fraction",
-                d.test_fraction,
+                Num(d.test_fraction),
                 "must be strictly between 0 and 1",
             ));
         }
@@ -88,7 +88,7 @@ impl Experiment {
             if !(d.noise.is_finite() && (0.0..=MAX_NOISE).contains(&d.noise)) {
                 return Err(ConfigError::invalid(
                     "data.noise",
-                    d.noise,
+                    Num(d.noise),
                     format!("must be a finite number from 0 to {MAX_NOISE:e}"),
                 ));
             }
@@ -116,7 +116,7 @@ impl Experiment {
             if d.noise != 0.0 {
                 return Err(ConfigError::invalid(
                     "data.noise",
-                    d.noise,
+                    Num(d.noise),
                     format!("applies to the generated sets only, not to {kind}"),
                 ));
             }
@@ -225,14 +225,14 @@ impl Experiment {
         if !(0.0..1.0).contains(&t.momentum) {
             return Err(ConfigError::invalid(
                 "train.momentum",
-                t.momentum,
+                Num(t.momentum),
                 "must be in [0, 1)",
             ));
         }
         if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
             return Err(ConfigError::invalid(
                 "train.weight_decay",
-                t.weight_decay,
+                Num(t.weight_decay),
                 "must be a finite number >= 0",
             ));
         }
@@ -260,7 +260,7 @@ impl Experiment {
         if !(a.grid_margin.is_finite() && a.grid_margin >= 0.0) {
             return Err(ConfigError::invalid(
                 "analysis.grid_margin",
-                a.grid_margin,
+                Num(a.grid_margin),
                 "must be a finite number >= 0",
             ));
         }
@@ -275,7 +275,7 @@ impl Experiment {
         if !(p.saturation_eps.is_finite() && p.saturation_eps >= 0.0 && p.saturation_eps < 0.5) {
             return Err(ConfigError::invalid(
                 "probes.saturation_eps",
-                p.saturation_eps,
+                Num(p.saturation_eps),
                 "must be in [0, 0.5)",
             ));
         }

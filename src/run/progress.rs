@@ -1,5 +1,7 @@
 //! Progress of a long run: a bar on a terminal, and otherwise a line at every tenth of the
 //! work (with the time left at the current pace), so logs of batch jobs show that a run moves.
+//! Lines start once a run has taken a second, so short runs stay quiet.
+//! `ACTLAB_PROGRESS=bar|lines|none` overrides the choice (`lines` prints from the start).
 
 use std::{
     io::IsTerminal,
@@ -25,6 +27,8 @@ struct Lines {
     /// The next tenth to report.
     next: Mutex<u64>,
     started: Instant,
+    /// Lines are printed once the run has taken this long.
+    quiet_for: f64,
 }
 
 impl Progress {
@@ -32,10 +36,18 @@ impl Progress {
     /// and `visible`, report lines when it is not, nothing when `visible` is false and stderr
     /// is a terminal either way.
     pub fn new(name: &str, unit: &'static str, total: u64, visible: bool) -> Self {
-        if !visible {
-            return Self::hidden();
+        let forced = std::env::var("ACTLAB_PROGRESS").ok();
+        match forced.as_deref() {
+            Some("none") => return Self::hidden(),
+            _ if !visible => return Self::hidden(),
+            _ => {}
         }
-        if std::io::stderr().is_terminal() {
+        let bar = match forced.as_deref() {
+            Some("bar") => true,
+            Some("lines") => false,
+            _ => std::io::stderr().is_terminal(),
+        };
+        if bar {
             let bar = ProgressBar::new(total);
             bar.set_style(
                 ProgressStyle::with_template(&format!(
@@ -59,6 +71,11 @@ impl Progress {
                 done: AtomicU64::new(0),
                 next: Mutex::new(1),
                 started: Instant::now(),
+                quiet_for: if forced.as_deref() == Some("lines") {
+                    0.0
+                } else {
+                    1.0
+                },
             }),
         }
     }
@@ -93,11 +110,11 @@ impl Lines {
         let Ok(mut next) = self.next.lock() else {
             return;
         };
-        if tenth < *next {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        if tenth < *next || elapsed < self.quiet_for {
             return;
         }
         *next = tenth + 1;
-        let elapsed = self.started.elapsed().as_secs_f64();
         let left = elapsed * (self.total.saturating_sub(done)) as f64 / done.max(1) as f64;
         eprintln!(
             "{}: {}% ({done}/{} {}), {elapsed:.1} s elapsed, about {left:.0} s left",

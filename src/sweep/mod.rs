@@ -17,5 +17,5 @@ pub use csv::{VALUE_COLUMNS, sweep_csv};
 pub use grid::{Point, describe, grid_points, point_plan};
 pub use missing::{MissingPoint, MissingPoints, ShardGap, missing_points};
 pub use report::rebuild_sweep;
-pub use runner::{SweepError, merge_sweeps, resume_sweep, run_sweep};
+pub use runner::{SweepError, count_units, merge_sweeps, resume_sweep, run_sweep};
 pub use units::{key as unit_key, units};

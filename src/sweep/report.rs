@@ -129,6 +129,8 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
             let _ = writeln!(md);
         }
     }
+    let rescuers: Vec<&PointResult> = closing.iter().map(|(p, _, _)| *p).collect();
+    render_rescue_signal(md, baseline, &rescuers, target);
     if !closing.is_empty() {
         let _ = writeln!(
             md,
@@ -146,6 +148,92 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
         }
         let _ = writeln!(md);
     }
+}
+
+/// The per-layer signal of `variant` at a point's last probe (first seed): the share of the
+/// output's gradient norm that reaches the first hidden layer, the smallest activation std and
+/// the smallest mean derivative over the hidden layers.
+fn signal(point: &PointResult, variant: &str) -> Option<[f64; 3]> {
+    let rows: Vec<_> = point
+        .layers
+        .iter()
+        .filter(|r| r.variant == variant)
+        .collect();
+    let get = |layer: usize| {
+        rows.iter()
+            .find(|r| r.layer == layer && r.tensor == "dz" && r.statistic == "norm")
+            .map(|r| r.value)
+    };
+    let output = rows
+        .iter()
+        .filter(|r| r.tensor == "dz")
+        .map(|r| r.layer)
+        .max()?;
+    let smallest = |s: &str| {
+        rows.iter()
+            .filter(|r| r.tensor == "a" && r.statistic == s)
+            .map(|r| r.value)
+            .fold(f64::INFINITY, f64::min)
+    };
+    Some([
+        get(1)? / get(output)?,
+        smallest("std"),
+        smallest("mean_derivative"),
+    ])
+}
+
+/// Which per-layer signal tells the rescuing configurations from the baseline: each quantity
+/// at the baseline beside its range over the configurations that close the gap, and the one
+/// that moved most (by factor).
+fn render_rescue_signal(
+    md: &mut String,
+    baseline: &PointResult,
+    closing: &[&PointResult],
+    target: &str,
+) {
+    let Some(base) = signal(baseline, target) else {
+        return;
+    };
+    let rescued: Vec<[f64; 3]> = closing.iter().filter_map(|p| signal(p, target)).collect();
+    if rescued.is_empty() {
+        return;
+    }
+    let names = [
+        "the gradient reaching the first hidden layer (||dL/dz1|| / ||dL/dz_out||)",
+        "the smallest activation std over the hidden layers",
+        "the smallest mean f'(z) over the hidden layers",
+    ];
+    let _ = writeln!(
+        md,
+        "**Through which per-layer signal?** At the last epoch (first seed, probe set), {target} at the baseline against the configurations that close the gap:\n"
+    );
+    let _ = writeln!(
+        md,
+        "| quantity | baseline | configurations that close the gap | factor (median) |\n|---|---|---|---|"
+    );
+    let mut factors = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut values: Vec<f64> = rescued.iter().map(|s| s[i]).collect();
+        values.sort_by(f64::total_cmp);
+        let median = values[values.len() / 2];
+        let factor = median / base[i];
+        factors.push((factor.ln().abs(), i, factor));
+        let _ = writeln!(
+            md,
+            "| {name} | {:.3e} | {:.3e} to {:.3e} | {factor:.3e} |",
+            base[i],
+            values[0],
+            values[values.len() - 1]
+        );
+    }
+    factors.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (_, most, factor) = factors[0];
+    let _ = writeln!(
+        md,
+        "\nThe quantity that changes most is {}: {factor:.2e} times the baseline's (median). \
+         The others change by {:.2}x and {:.2}x.\n",
+        names[most], factors[1].2, factors[2].2
+    );
 }
 
 /// How signal and gradient survive the layers at each point: the first seed, last epoch.

@@ -254,6 +254,15 @@ fn execute(
     }
 }
 
+/// For the whole sweep of `experiment`: how many variant trainings its points hold, and how
+/// many distinct units are trained for them (each identical variant training once).
+pub fn count_units(experiment: &Experiment) -> Result<(usize, usize), SweepError> {
+    let meta = meta_of(experiment, Shard::WHOLE)?;
+    let jobs = jobs(experiment, &meta, &[])?;
+    let trainings = jobs.iter().map(|j| j.plan.variants.len()).sum();
+    Ok((trainings, units(&jobs).0.len()))
+}
+
 fn meta_of(experiment: &Experiment, shard: Shard) -> Result<SweepMeta, SweepError> {
     let sweep = experiment.sweep.as_ref().ok_or_else(|| {
         SweepError::Invalid(format!("{} has no [sweep] section", experiment.name))

@@ -1,7 +1,7 @@
 """Generates the golden vectors in this folder from the real numpy and scikit-learn.
 
 Run once (pip install numpy scikit-learn), commit the JSON it writes; the Rust tests read the
-JSON and never need Python. The training reference below is the seed protocol (SEED.md) in
+JSON and never need Python. The training reference below is the seed protocol (the article "Sigmoid vs ReLU Activation Functions: The Inference Cost of Losing Geometric Context", April 2026, and its companion notebook) in
 numpy, float64, with every knob exposed, extended to report the article's analysis values
 (hidden-space std, signal trace) besides the per-epoch loss and test accuracy.
 
