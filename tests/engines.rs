@@ -6,7 +6,7 @@ use actlab::{
     backend::{self, BackendInfo, Train},
     fused::{FusedSteps, InstructionSet},
     learner::{Engine, Learner, MemberData, OptimizerKind, OptimizerSpec, Steps},
-    model::{Activation, InitScheme, Network},
+    model::{Activation, Drawn, Init, InitScheme, Network, Nonlinearity},
     numpy_rng::NumpyRng,
     run::{Progress, Schedule, programs, train, train_plan, train_programs},
 };
@@ -71,17 +71,17 @@ fn train_with(
     let plan = seed_plan(&[]);
     let split = plan.experiment.data.build().unwrap();
     let arch = &plan.architecture;
-    let weights: Vec<Vec<Vec<f64>>> = members
+    let weights: Vec<Vec<Drawn>> = members
         .iter()
         .map(|&(_, seed)| {
             arch.family
-                .draw(arch, InitScheme::XavierNormal, &mut NumpyRng::new(seed))
+                .draw(arch, &Init::named(InitScheme::XavierNormal), &mut NumpyRng::new(seed))
         })
         .collect();
-    let stacked: Vec<(Activation, &[Vec<f64>])> = members
+    let stacked: Vec<(Nonlinearity, &[Drawn])> = members
         .iter()
         .zip(&weights)
-        .map(|(&(a, _), w)| (a, w.as_slice()))
+        .map(|(&(a, _), w)| (a.into(), w.as_slice()))
         .collect();
     let model = Network::<Train>::init(arch, &stacked, &device);
     let data = MemberData::shared(&split, members.len());

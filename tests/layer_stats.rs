@@ -17,7 +17,10 @@ use actlab::{
     data::Dataset,
     fused::FusedEnsemble,
     learner::{Objective, OptimizerSpec, to_host},
-    model::{Activation, Architecture, Family, FamilyKind, InitScheme, Mode, Network, NormKind},
+    model::{
+        Activation, Architecture, Drawn, Family, FamilyKind, Init, InitScheme, Mode, Network,
+        Nonlinearity, NormKind,
+    },
     numpy_rng::NumpyRng,
     run::train_plan,
 };
@@ -56,13 +59,13 @@ fn saturation_zeros_dead_units_and_derivatives_by_hand() {
     // Within 0.05 of 0 or 1: 0, 1, .02, .97, 0, .99, 0 -> 7 of 12.
     assert!((saturation(&A, (0.0, 1.0), 0.05) - 7.0 / 12.0).abs() < 1e-15);
     // Sigmoid derivative a(1 - a): 0 .25 0 .0196 .0291 .25 .21 0 .09 .25 .0099 0 -> 1.1086 / 12.
-    assert!((mean_derivative(Activation::Sigmoid, &[0.0; 12], &A) - 1.1086 / 12.0).abs() < 1e-12);
+    assert!((mean_derivative(Activation::Sigmoid.into(), &[0.0; 12], &A) - 1.1086 / 12.0).abs() < 1e-12);
     // ReLU: seven exact zeros; unit 1 (first column) never positive -> 1 of 4 dead.
     assert!((zero_fraction(&R) - 7.0 / 12.0).abs() < 1e-15);
     assert_eq!(dead_fraction(&R, 4), 0.25);
     assert_eq!(dead_fraction(&A, 4), 0.0);
     // ReLU derivative at z: 1 where z > 0.
-    assert!((mean_derivative(Activation::Relu, &R, &R) - 5.0 / 12.0).abs() < 1e-15);
+    assert!((mean_derivative(Activation::Relu.into(), &R, &R) - 5.0 / 12.0).abs() < 1e-15);
 }
 
 #[test]
@@ -93,9 +96,9 @@ fn tiny(activation: Activation) -> Architecture {
 }
 
 /// Mean BCE (with the article's eps) of a one-member network with the given weights, by Burn.
-fn loss(arch: &Architecture, activation: Activation, weights: &[Vec<f64>], data: &Dataset) -> f64 {
+fn loss(arch: &Architecture, activation: Activation, weights: &[Drawn], data: &Dataset) -> f64 {
     let device = backend::device();
-    let model = Network::<Eval>::init(arch, &[(activation, weights)], &device);
+    let model = Network::<Eval>::init(arch, &[(activation.into(), weights)], &device);
     let x = Tensor::from_data(TensorData::new(data.x.clone(), [1, data.len(), 2]), &device);
     let y: Vec<f64> = data.y.iter().map(|&y| f64::from(y)).collect();
     let y = Tensor::from_data(TensorData::new(y, [1, data.len(), 1]), &device);
@@ -113,16 +116,16 @@ fn probe_gradients_match_finite_differences_on_a_tiny_network() {
         let arch = tiny(activation);
         let weights = arch
             .family
-            .draw(&arch, InitScheme::XavierNormal, &mut NumpyRng::new(9));
-        let model = Network::<Train>::init(&arch, &[(activation, weights.as_slice())], &device);
+            .draw(&arch, &Init::named(InitScheme::XavierNormal), &mut NumpyRng::new(9));
+        let model = Network::<Train>::init(&arch, &[(activation.into(), weights.as_slice())], &device);
         let pass = probe::pass::<Train, _>(&model, &data, 1, &device);
         for (layer, w) in weights.iter().enumerate() {
-            for i in 0..w.len() {
+            for i in 0..w.weight.len() {
                 let h = 1e-6;
                 let mut plus = weights.clone();
-                plus[layer][i] += h;
+                plus[layer].weight[i] += h;
                 let mut minus = weights.clone();
-                minus[layer][i] -= h;
+                minus[layer].weight[i] -= h;
                 let numeric = (loss(&arch, activation, &plus, &data)
                     - loss(&arch, activation, &minus, &data))
                     / (2.0 * h);
@@ -169,17 +172,17 @@ fn burn_probes_equal_the_host_reference_pass_to_1e_12() {
     let mut members: Vec<(Activation, u32)> = Vec::new();
     members.extend(Activation::ALL.iter().map(|&a| (a, 7)));
     let arch = &plan.architecture;
-    let draws: Vec<Vec<Vec<f64>>> = members
+    let draws: Vec<Vec<Drawn>> = members
         .iter()
         .map(|&(_, s)| {
             arch.family
-                .draw(arch, InitScheme::XavierNormal, &mut NumpyRng::new(s))
+                .draw(arch, &Init::named(InitScheme::XavierNormal), &mut NumpyRng::new(s))
         })
         .collect();
-    let stacked: Vec<(Activation, &[Vec<f64>])> = members
+    let stacked: Vec<(Nonlinearity, &[Drawn])> = members
         .iter()
         .zip(&draws)
-        .map(|(&(a, _), w)| (a, w.as_slice()))
+        .map(|(&(a, _), w)| (a.into(), w.as_slice()))
         .collect();
     let untrained = Network::<Train>::init(arch, &stacked, &device);
     for model in [&trained.model, &untrained] {
@@ -194,7 +197,7 @@ fn burn_probes_equal_the_host_reference_pass_to_1e_12() {
             // Values agree to rounding (matmul summation order differs; measured < 1e-13).
             // Burn differentiates GELU's erf by its own formula, so GELU's gradients agree
             // to 1e-7 only (measured 4e-8); every other activation's to 1e-12.
-            let gradients = if model.activations()[k] == Activation::Gelu {
+            let gradients = if model.activations()[k].activation == Activation::Gelu {
                 1e-7
             } else {
                 1e-12

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::trace::{mean_abs, std};
-use crate::model::Activation;
+use crate::model::Nonlinearity;
 
 /// Distribution of a tensor's values.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -99,7 +99,7 @@ pub fn dead_fraction(a: &[f64], width: usize) -> f64 {
 }
 
 /// Mean of the activation's derivative at each `z`: the share of gradient the layer passes.
-pub fn mean_derivative(activation: Activation, z: &[f64], a: &[f64]) -> f64 {
+pub fn mean_derivative(activation: Nonlinearity, z: &[f64], a: &[f64]) -> f64 {
     z.iter()
         .zip(a)
         .map(|(&z, &a)| activation.derivative(z, a))

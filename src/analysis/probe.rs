@@ -27,7 +27,7 @@ use crate::{
     config::ProbeConfig,
     data::Dataset,
     learner::{Objective, gather, to_host},
-    model::{Activation, Family, LayerObserver, Mode, select},
+    model::{Family, LayerObserver, Mode, Nonlinearity, select},
 };
 
 /// One statistic: a row of `activations.csv`.
@@ -210,7 +210,7 @@ impl Probe<'_> {
         }
     }
 
-    fn layer_rows(&self, rows: &mut Rows, pass: &Pass, activation: Activation) {
+    fn layer_rows(&self, rows: &mut Rows, pass: &Pass, activation: Nonlinearity) {
         let r = self.config.hist_range;
         let hidden = pass.a.len();
         for l in 0..=hidden {

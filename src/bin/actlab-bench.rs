@@ -13,7 +13,7 @@ use actlab::{
     data::Split,
     fused::{FusedSteps, InstructionSet},
     learner::{Engine, Learner, MemberData, OptimizerSpec, Steps},
-    model::{Activation, InitScheme, Network},
+    model::{Activation, Drawn, Init, InitScheme, Network, Nonlinearity},
     numpy_rng::NumpyRng,
     run::train_plan,
 };
@@ -107,12 +107,12 @@ fn steps_per_second<B: AutodiffBackend>(
     let weights: Vec<_> = (0..k as u32)
         .map(|s| {
             arch.family
-                .draw(&arch, InitScheme::HeNormal, &mut NumpyRng::new(s))
+                .draw(&arch, &Init::named(InitScheme::HeNormal), &mut NumpyRng::new(s))
         })
         .collect();
-    let members: Vec<(Activation, &[Vec<f64>])> = weights
+    let members: Vec<(Nonlinearity, &[Drawn])> = weights
         .iter()
-        .map(|w| (Activation::Relu, w.as_slice()))
+        .map(|w| (Activation::Relu.into(), w.as_slice()))
         .collect();
     let model = Network::<B>::init(&arch, &members, device);
     let data = MemberData::shared(split, k);

@@ -95,14 +95,32 @@ pub struct ModelSection {
     /// Convolution layers of the `cnn` family, input to output.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conv: Vec<ConvLayer>,
-    /// Fully connected hidden layer widths, input to output.
+    /// Fully connected hidden layer widths, input to output (or `width` and `depth`).
+    #[serde(default)]
     pub hidden: Vec<usize>,
+    /// With `depth`: `depth` hidden layers of `width` units, in place of `hidden`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<usize>,
     /// Seeds the initial weights (`np.random.seed`) and then the data order.
     pub seed: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation: Option<Activation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<InitScheme>,
+    /// `g` of `a(x) = g * (phi(x) + s)`; default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_gain: Option<f64>,
+    /// `s` of `a(x) = g * (phi(x) + s)`; default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_shift: Option<f64>,
+    /// `sigma_w^2` of `init = "mean-field"`: `W ~ N(0, weight_var / fan_in)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_var: Option<f64>,
+    /// `sigma_b^2` of `init = "mean-field"`: `b ~ N(0, bias_var)`; default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias_var: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -182,6 +200,18 @@ pub struct Variant {
     pub activation: Option<Activation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<InitScheme>,
+    /// `g` of `a(x) = g * (phi(x) + s)`; default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_gain: Option<f64>,
+    /// `s` of `a(x) = g * (phi(x) + s)`; default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_shift: Option<f64>,
+    /// `sigma_w^2` of `init = "mean-field"`: `W ~ N(0, weight_var / fan_in)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_var: Option<f64>,
+    /// `sigma_b^2` of `init = "mean-field"`: `b ~ N(0, bias_var)`; default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias_var: Option<f64>,
 }
 
 /// The article's analysis: which points to trace, and the decision-boundary grid.

@@ -6,7 +6,7 @@ use super::{ConfigError, Experiment, error::Num};
 use crate::{
     data::{DataKind, Scaling, preprocess::test_count},
     learner::Objective,
-    model::{Activation, Architecture, InitScheme},
+    model::{Activation, Architecture, Init, InitScheme, Nonlinearity},
 };
 
 /// Largest hidden width accepted: far beyond what these problems need.
@@ -25,12 +25,12 @@ pub struct Plan {
     pub variants: Vec<PlannedVariant>,
 }
 
-/// One variant with its activation and init resolved.
+/// One variant with its nonlinearity and init resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedVariant {
     pub name: String,
-    pub activation: Activation,
-    pub init: InitScheme,
+    pub nonlinearity: Nonlinearity,
+    pub init: Init,
 }
 
 fn positive_finite(key: &str, value: f64) -> Result<(), ConfigError> {
@@ -170,7 +170,7 @@ impl Experiment {
         let arch = Architecture {
             family: m.family,
             input: self.data.shape(),
-            hidden: m.hidden.clone(),
+            hidden: self.hidden(),
             norm: m.norm,
             conv: m.conv.clone(),
             outputs: Objective::outputs(self.data.classes()),
@@ -181,8 +181,41 @@ impl Experiment {
         Ok(arch)
     }
 
+    /// The hidden widths: `hidden`, or `depth` layers of `width`.
+    fn hidden(&self) -> Vec<usize> {
+        match (self.model.width, self.model.depth) {
+            (Some(width), Some(depth)) => vec![width; depth],
+            _ => self.model.hidden.clone(),
+        }
+    }
+
     fn check_model_and_training(&self) -> Result<(), ConfigError> {
-        let hidden = &self.model.hidden;
+        let m = &self.model;
+        match (m.width, m.depth) {
+            (Some(_), Some(_)) if !m.hidden.is_empty() => {
+                return Err(ConfigError::invalid(
+                    "model.hidden",
+                    format!("{:?}", m.hidden),
+                    "give either hidden or width and depth, not both",
+                ));
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::invalid(
+                    if m.width.is_some() { "model.depth" } else { "model.width" },
+                    "(missing)",
+                    "width and depth go together: depth hidden layers of width units",
+                ));
+            }
+            (Some(w), Some(d)) if w > MAX_WIDTH || d > MAX_DEPTH => {
+                return Err(ConfigError::invalid(
+                    "model.width",
+                    format!("{w} (depth {d})"),
+                    format!("width at most {MAX_WIDTH}, depth at most {MAX_DEPTH}"),
+                ));
+            }
+            _ => {}
+        }
+        let hidden = &self.hidden();
         let needs_hidden = self.model.family != crate::model::FamilyKind::Cnn;
         if (needs_hidden && hidden.is_empty()) || hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
             return Err(ConfigError::invalid(
@@ -351,13 +384,88 @@ impl Experiment {
                         ),
                     )
                 })?;
+                let gain = v
+                    .activation_gain
+                    .or(self.model.activation_gain)
+                    .unwrap_or(1.0);
+                if !(gain.is_finite() && gain != 0.0) {
+                    return Err(ConfigError::invalid(
+                        key("activation_gain"),
+                        Num(gain),
+                        "must be a finite number other than 0",
+                    ));
+                }
+                let shift = v
+                    .activation_shift
+                    .or(self.model.activation_shift)
+                    .unwrap_or(0.0);
+                if !shift.is_finite() {
+                    return Err(ConfigError::invalid(
+                        key("activation_shift"),
+                        Num(shift),
+                        "must be a finite number",
+                    ));
+                }
+                let init = self.variant_init(v, init, &key)?;
                 Ok(PlannedVariant {
                     name: v.name.clone(),
-                    activation,
+                    nonlinearity: Nonlinearity {
+                        activation,
+                        gain,
+                        shift,
+                    },
                     init,
                 })
             })
             .collect()
+    }
+
+    /// A variant's init with its variances: `mean-field` needs `weight_var` (and takes
+    /// `bias_var`, default 0); the named schemes take neither.
+    fn variant_init(
+        &self,
+        v: &super::Variant,
+        scheme: InitScheme,
+        key: &dyn Fn(&str) -> String,
+    ) -> Result<Init, ConfigError> {
+        let weight_var = v.weight_var.or(self.model.weight_var);
+        let bias_var = v.bias_var.or(self.model.bias_var);
+        if scheme != InitScheme::MeanField {
+            if let Some((field, value)) = [("weight_var", v.weight_var), ("bias_var", v.bias_var)]
+                .into_iter()
+                .find_map(|(f, x)| Some((f, x?)))
+            {
+                return Err(ConfigError::invalid(
+                    key(field),
+                    Num(value),
+                    format!("applies to init = \"mean-field\"; this variant's init is {scheme}"),
+                ));
+            }
+            return Ok(Init::named(scheme));
+        }
+        let weight_var = weight_var.ok_or_else(|| {
+            ConfigError::invalid(
+                key("weight_var"),
+                "(missing)",
+                "init = \"mean-field\" needs weight_var (sigma_w^2 > 0), in the variant or in [model]",
+            )
+        })?;
+        if !(weight_var.is_finite() && weight_var > 0.0 && weight_var <= 1e6) {
+            return Err(ConfigError::invalid(
+                key("weight_var"),
+                Num(weight_var),
+                "must be a finite number in (0, 1e6]",
+            ));
+        }
+        let bias_var = bias_var.unwrap_or(0.0);
+        if !(bias_var.is_finite() && (0.0..=1e6).contains(&bias_var)) {
+            return Err(ConfigError::invalid(
+                key("bias_var"),
+                Num(bias_var),
+                "must be a finite number in [0, 1e6]",
+            ));
+        }
+        Ok(Init::mean_field(weight_var, bias_var))
     }
 
     fn check_reference(&self) -> Result<(), ConfigError> {

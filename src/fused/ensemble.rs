@@ -72,7 +72,7 @@ impl FusedEnsemble {
         let mut fused = Self {
             scratch: WorkerBuffers::new(&dims, 1),
             dims,
-            activations: mlp.activations.clone(),
+            activations: mlp.activations.iter().map(|n| n.activation).collect(),
             groups: Vec::new(),
             lanes: Vec::new(),
             optimizer,
@@ -153,7 +153,7 @@ impl FusedEnsemble {
         Mlp {
             layers,
             norms: Vec::new(),
-            activations: self.activations.clone(),
+            activations: self.activations.iter().map(|&a| a.into()).collect(),
         }
     }
 

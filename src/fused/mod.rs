@@ -28,7 +28,8 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use crate::{
     backend::BackendInfo,
     learner::{Engine, Evaluation, MemberData, OptimizerSpec, Steps},
-    model::{Architecture, FamilyKind, Network, NormKind},
+    config::Plan,
+    model::{FamilyKind, Network, NormKind},
 };
 
 /// What the fused engine lacks to train a configuration: one entry per missing capability.
@@ -36,11 +37,19 @@ use crate::{
 #[error("the fused engine does not support {}", .0.join(", "))]
 pub struct Unsupported(pub Vec<String>);
 
-/// Whether the fused engine computes exactly what the Burn learner would for `arch` on
-/// `backend`: a plain `mlp` without normalization, one output unit (two classes), and a
-/// float64 CPU backend. Every activation, init and optimizer of actlab is supported.
-pub fn supports(arch: &Architecture, backend: &BackendInfo) -> Result<(), Unsupported> {
+/// Whether the fused engine computes exactly what the Burn learner would for `plan` on
+/// `backend`: a plain `mlp` without normalization, one output unit (two classes), activations
+/// without a gain or shift, and a float64 CPU backend. Every activation, init and optimizer of
+/// actlab is supported.
+pub fn supports(plan: &Plan, backend: &BackendInfo) -> Result<(), Unsupported> {
+    let arch = &plan.architecture;
     let mut lacks = Vec::new();
+    if let Some(v) = plan.variants.iter().find(|v| !v.nonlinearity.is_plain()) {
+        lacks.push(format!(
+            "an activation gain or shift (variant `{}`: {})",
+            v.name, v.nonlinearity
+        ));
+    }
     if arch.family != FamilyKind::Mlp {
         lacks.push(format!("the `{}` family (only `mlp`)", arch.family));
     }
@@ -68,15 +77,11 @@ pub fn supports(arch: &Architecture, backend: &BackendInfo) -> Result<(), Unsupp
 
 /// The engine that trains `arch` on `backend` when `asked` for: `auto` resolved, or an error
 /// naming what the fused engine lacks when it was asked for by name.
-pub fn resolve(
-    asked: Engine,
-    arch: &Architecture,
-    backend: &BackendInfo,
-) -> Result<Engine, Unsupported> {
-    match asked {
-        Engine::Auto if supports(arch, backend).is_ok() => Ok(Engine::Fused),
+pub fn resolve(plan: &Plan, backend: &BackendInfo) -> Result<Engine, Unsupported> {
+    match plan.experiment.train.engine {
+        Engine::Auto if supports(plan, backend).is_ok() => Ok(Engine::Fused),
         Engine::Auto | Engine::Burn => Ok(Engine::Burn),
-        Engine::Fused => supports(arch, backend).map(|()| Engine::Fused),
+        Engine::Fused => supports(plan, backend).map(|()| Engine::Fused),
     }
 }
 
@@ -100,7 +105,9 @@ impl<B: Backend> FusedSteps<B> {
         threads: usize,
         device: &B::Device,
     ) -> Option<Self> {
-        let mlp = model.as_mlp().filter(|m| m.norms.is_empty())?;
+        let mlp = model
+            .as_mlp()
+            .filter(|m| m.norms.is_empty() && m.activations.iter().all(|n| n.is_plain()))?;
         Some(Self {
             ensemble: FusedEnsemble::from_mlp(mlp, optimizer, threads),
             data,

@@ -219,11 +219,104 @@ impl Activation {
     }
 }
 
-/// Each member's activation applied to its slice of `z`, `[K, ...]`. With mixed activations
-/// every one is computed on all members and selected per member, so a member's values are
-/// exactly those of its own activation.
+/// A member's nonlinearity: an activation function `phi`, or `phi` in an affine wrapper
+/// `a(x) = gain * (phi(x) + shift)`. `4 * (sigmoid(x) - 1/2)` is `2 tanh(x / 2)`: sigmoid
+/// with tanh's slope at 0 and tanh's zero mean.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Nonlinearity {
+    pub activation: Activation,
+    pub gain: f64,
+    pub shift: f64,
+}
+
+impl From<Activation> for Nonlinearity {
+    fn from(activation: Activation) -> Self {
+        Self {
+            activation,
+            gain: 1.0,
+            shift: 0.0,
+        }
+    }
+}
+
+impl Nonlinearity {
+    /// Whether this is the activation itself (`gain = 1`, `shift = 0`): computed with no extra
+    /// operation, so plain activations keep their exact arithmetic.
+    pub fn is_plain(self) -> bool {
+        self.gain == 1.0 && self.shift == 0.0
+    }
+
+    pub fn apply<B: Backend, const D: usize>(self, z: Tensor<B, D>) -> Tensor<B, D> {
+        let a = self.activation.apply(z);
+        if self.is_plain() {
+            a
+        } else {
+            a.add_scalar(self.shift).mul_scalar(self.gain)
+        }
+    }
+
+    pub fn value(self, z: f64) -> f64 {
+        let a = self.activation.value(z);
+        if self.is_plain() {
+            a
+        } else {
+            (a + self.shift) * self.gain
+        }
+    }
+
+    /// The derivative at `z`, given `a` = the nonlinearity's value at `z`.
+    pub fn derivative(self, z: f64, a: f64) -> f64 {
+        if self.is_plain() {
+            self.activation.derivative(z, a)
+        } else {
+            self.gain * self.activation.derivative(z, a / self.gain - self.shift)
+        }
+    }
+
+    /// The bounds a bounded nonlinearity saturates at.
+    pub fn bounds(self) -> Option<(f64, f64)> {
+        let (lo, hi) = self.activation.bounds()?;
+        let (a, b) = ((lo + self.shift) * self.gain, (hi + self.shift) * self.gain);
+        Some((a.min(b), a.max(b)))
+    }
+
+    /// Whether units can output exact zeros over a half-line, and so die.
+    pub fn can_die(self) -> bool {
+        self.activation.can_die() && self.shift == 0.0
+    }
+
+    /// `sigmoid`, or `4*(sigmoid-0.5)` with a gain and shift.
+    pub fn name(self) -> String {
+        let name = self.activation.name();
+        match (self.gain == 1.0, self.shift == 0.0) {
+            (true, true) => name.to_string(),
+            (true, false) => format!("{name}{:+}", self.shift),
+            (false, true) => format!("{}*{name}", self.gain),
+            (false, false) => format!("{}*({name}{:+})", self.gain, self.shift),
+        }
+    }
+
+    /// A key that orders and tells apart nonlinearities.
+    fn key(self) -> (&'static str, u64, u64) {
+        (
+            self.activation.name(),
+            self.gain.to_bits(),
+            self.shift.to_bits(),
+        )
+    }
+}
+
+impl std::fmt::Display for Nonlinearity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// Each member's nonlinearity applied to its slice of `z`, `[K, ...]`. With mixed
+/// nonlinearities every one is computed on all members and selected per member, so a member's
+/// values are exactly those of its own.
 pub fn apply_per_member<B: Backend, const D: usize>(
-    activations: &[Activation],
+    activations: &[Nonlinearity],
     z: Tensor<B, D>,
 ) -> Tensor<B, D> {
     let first = activations[0];
@@ -231,7 +324,7 @@ pub fn apply_per_member<B: Backend, const D: usize>(
         return first.apply(z);
     }
     let mut distinct = activations.to_vec();
-    distinct.sort_by_key(|a| a.name());
+    distinct.sort_by_key(|a| a.key());
     distinct.dedup();
     let dims = z.dims();
     let device = z.device();

@@ -17,8 +17,8 @@ use burn::{
 };
 
 use super::{
-    Activation, Architecture, ArchitectureError, Blueprint, ConvLayer, Dense, Family, InitScheme,
-    LayerInfo, LayerObserver, Mode, NormKind, activation::apply_per_member,
+    Architecture, ArchitectureError, Blueprint, ConvLayer, Dense, Drawn, Family, Init,
+    LayerInfo, LayerObserver, Mode, Nonlinearity, NormKind, activation::apply_per_member,
 };
 use crate::numpy_rng::NumpyRng;
 
@@ -44,7 +44,7 @@ pub struct Cnn<B: Backend> {
     #[module(skip)]
     pub input: [usize; 3],
     #[module(skip)]
-    pub activations: Vec<Activation>,
+    pub activations: Vec<Nonlinearity>,
 }
 
 /// Registered as `family = "cnn"`.
@@ -140,7 +140,7 @@ impl Blueprint for CnnBlueprint {
     }
 
     /// Each convolution's kernels `[out][in][kh][kw]`, then the dense layers `[fan_in][fan_out]`.
-    fn draw(arch: &Architecture, init: InitScheme, rng: &mut NumpyRng) -> Vec<Vec<f64>> {
+    fn draw(arch: &Architecture, init: &Init, rng: &mut NumpyRng) -> Vec<Drawn> {
         let Some(([mut channels, ..], image)) = grid_shape(&arch.input) else {
             return Vec::new();
         };
@@ -149,17 +149,19 @@ impl Blueprint for CnnBlueprint {
             let ([kh, kw], _, _) = geometry(layer, image);
             let count = layer.channels * channels * kh * kw;
             let (fan_in, fan_out) = (channels * kh * kw, layer.channels * kh * kw);
-            draws.push(init.draw_count(rng, count, fan_in, fan_out));
+            let weight = init.draw_count(rng, count, fan_in, fan_out);
+            let bias = init.draw_bias(rng, layer.channels);
+            draws.push(Drawn { weight, bias });
             channels = layer.channels;
         }
         let widths = arch.dense_widths(flat_width(arch));
-        draws.extend(widths.windows(2).map(|w| init.draw(rng, w[0], w[1])));
+        draws.extend(widths.windows(2).map(|w| init.draw_layer(rng, w[0], w[1])));
         draws
     }
 
     fn init<B: Backend>(
         arch: &Architecture,
-        members: &[(Activation, &[Vec<f64>])],
+        members: &[(Nonlinearity, &[Drawn])],
         device: &B::Device,
     ) -> Cnn<B> {
         let (input, image) = grid_shape(&arch.input).expect("checked by CnnBlueprint::check");
@@ -171,7 +173,9 @@ impl Blueprint for CnnBlueprint {
             .enumerate()
             .map(|(l, layer)| {
                 let ([kh, kw], stride, padding) = geometry(layer, image);
-                let values: Vec<f64> = members.iter().flat_map(|(_, m)| m[l].clone()).collect();
+                let drawn: Vec<&Drawn> = members.iter().map(|(_, m)| &m[l]).collect();
+                let values: Vec<f64> = drawn.iter().flat_map(|d| d.weight.clone()).collect();
+                let biases = Drawn::stacked_biases(&drawn, layer.channels);
                 let shape = [k, layer.channels, channels, kh, kw];
                 channels = layer.channels;
                 Conv {
@@ -179,7 +183,10 @@ impl Blueprint for CnnBlueprint {
                         TensorData::new(values, shape),
                         device,
                     )),
-                    bias: Param::from_tensor(Tensor::zeros([k, layer.channels], device)),
+                    bias: Param::from_tensor(Tensor::from_data(
+                        TensorData::new(biases, [k, layer.channels]),
+                        device,
+                    )),
                     stride,
                     padding,
                 }
@@ -191,11 +198,8 @@ impl Blueprint for CnnBlueprint {
             .windows(2)
             .enumerate()
             .map(|(i, w)| {
-                let weights: Vec<&[f64]> = members
-                    .iter()
-                    .map(|(_, m)| m[first_dense + i].as_slice())
-                    .collect();
-                Dense::from_members(&weights, w[0], w[1], device)
+                let drawn: Vec<&Drawn> = members.iter().map(|(_, m)| &m[first_dense + i]).collect();
+                Dense::from_members(&drawn, w[0], w[1], device)
             })
             .collect();
         Cnn {
@@ -276,11 +280,11 @@ impl<B: Backend> Family<B> for Cnn<B> {
         layers
     }
 
-    fn activations(&self) -> &[Activation] {
+    fn activations(&self) -> &[Nonlinearity] {
         &self.activations
     }
 
-    fn with_activations(self, activations: Vec<Activation>) -> Self {
+    fn with_activations(self, activations: Vec<Nonlinearity>) -> Self {
         Self {
             activations,
             ..self

@@ -1,5 +1,6 @@
 //! A fully connected layer of `K` members: `z = a @ W + b` per member.
 
+use super::Drawn;
 use burn::{
     module::{Module, Param},
     tensor::{Tensor, TensorData, backend::Backend},
@@ -14,19 +15,21 @@ pub struct Dense<B: Backend> {
 }
 
 impl<B: Backend> Dense<B> {
-    /// Stacks each member's drawn `[fan_in][fan_out]` weights (row-major), with zero biases.
+    /// Stacks each member's drawn `[fan_in][fan_out]` weights (row-major) and biases.
     pub fn from_members(
-        weights: &[&[f64]],
+        layers: &[&Drawn],
         fan_in: usize,
         fan_out: usize,
         device: &B::Device,
     ) -> Self {
-        let k = weights.len();
-        let values: Vec<f64> = weights.iter().flat_map(|w| w.iter().copied()).collect();
+        let k = layers.len();
+        let values: Vec<f64> = layers.iter().flat_map(|d| d.weight.iter().copied()).collect();
         let weight = Tensor::from_data(TensorData::new(values, [k, fan_in, fan_out]), device);
+        let bias = Drawn::stacked_biases(layers, fan_out);
+        let bias = Tensor::from_data(TensorData::new(bias, [k, 1, fan_out]), device);
         Self {
             weight: Param::from_tensor(weight),
-            bias: Param::from_tensor(Tensor::zeros([k, 1, fan_out], device)),
+            bias: Param::from_tensor(bias),
         }
     }
 

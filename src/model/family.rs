@@ -11,7 +11,7 @@ use burn::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::Activation;
+use super::Nonlinearity;
 
 /// Which statistics a normalization layer uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,11 +70,11 @@ pub trait Family<B: Backend>: Module<B> + Clone + core::fmt::Debug {
     /// The observed layers, in forward order.
     fn layers(&self) -> Vec<LayerInfo>;
 
-    /// Each member's activation function.
-    fn activations(&self) -> &[Activation];
+    /// Each member's nonlinearity.
+    fn activations(&self) -> &[Nonlinearity];
 
-    /// The same parameters with each member's activation replaced (after re-stacking members).
-    fn with_activations(self, activations: Vec<Activation>) -> Self;
+    /// The same parameters with each member's nonlinearity replaced (after re-stacking members).
+    fn with_activations(self, activations: Vec<Nonlinearity>) -> Self;
 
     /// The weight gradient of each observed layer, then of the output layer, flattened.
     fn weight_gradients(&self, grads: &B::Gradients) -> Vec<Option<Tensor<B::InnerBackend, 1>>>

@@ -13,8 +13,8 @@ use burn::{
 };
 
 use super::{
-    Activation, Architecture, ArchitectureError, Blueprint, Dense, Family, InitScheme, LayerInfo,
-    LayerObserver, Mode, Norm, activation::apply_per_member,
+    Architecture, ArchitectureError, Blueprint, Dense, Drawn, Family, Init, LayerInfo,
+    LayerObserver, Mode, Nonlinearity, Norm, activation::apply_per_member,
 };
 use crate::numpy_rng::NumpyRng;
 
@@ -27,7 +27,7 @@ pub struct Mlp<B: Backend> {
     pub norms: Vec<Norm<B>>,
     /// The hidden activation of each member.
     #[module(skip)]
-    pub activations: Vec<Activation>,
+    pub activations: Vec<Nonlinearity>,
 }
 
 /// Registered as `family = "mlp"`.
@@ -49,16 +49,16 @@ impl Blueprint for MlpBlueprint {
     }
 
     /// The article's `np.random.randn(fan_in, fan_out) * scale`, layer by layer.
-    fn draw(arch: &Architecture, init: InitScheme, rng: &mut NumpyRng) -> Vec<Vec<f64>> {
+    fn draw(arch: &Architecture, init: &Init, rng: &mut NumpyRng) -> Vec<Drawn> {
         arch.dense_widths(arch.features())
             .windows(2)
-            .map(|w| init.draw(rng, w[0], w[1]))
+            .map(|w| init.draw_layer(rng, w[0], w[1]))
             .collect()
     }
 
     fn init<B: Backend>(
         arch: &Architecture,
-        members: &[(Activation, &[Vec<f64>])],
+        members: &[(Nonlinearity, &[Drawn])],
         device: &B::Device,
     ) -> Mlp<B> {
         let dims = arch.dense_widths(arch.features());
@@ -67,8 +67,8 @@ impl Blueprint for MlpBlueprint {
             .windows(2)
             .enumerate()
             .map(|(l, w)| {
-                let weights: Vec<&[f64]> = members.iter().map(|(_, m)| m[l].as_slice()).collect();
-                Dense::from_members(&weights, w[0], w[1], device)
+                let drawn: Vec<&Drawn> = members.iter().map(|(_, m)| &m[l]).collect();
+                Dense::from_members(&drawn, w[0], w[1], device)
             })
             .collect();
         let norms = arch.hidden[..]
@@ -121,11 +121,11 @@ impl<B: Backend> Family<B> for Mlp<B> {
             .collect()
     }
 
-    fn activations(&self) -> &[Activation] {
+    fn activations(&self) -> &[Nonlinearity] {
         &self.activations
     }
 
-    fn with_activations(self, activations: Vec<Activation>) -> Self {
+    fn with_activations(self, activations: Vec<Nonlinearity>) -> Self {
         Self {
             activations,
             ..self

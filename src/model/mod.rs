@@ -14,12 +14,12 @@ mod network;
 pub mod norm;
 pub mod residual;
 
-pub use activation::Activation;
+pub use activation::{Activation, Nonlinearity};
 pub use architecture::{Architecture, ArchitectureError, ConvLayer};
 pub use dense::Dense;
 pub use ensemble::{concat, select};
 pub use family::{Family, LayerInfo, LayerObserver, Mode};
-pub use init::InitScheme;
+pub use init::{Drawn, Init, InitScheme};
 pub use mlp::Mlp;
 pub use network::{Blueprint, FamilyKind, Network};
 pub use norm::{Norm, NormKind};

@@ -16,8 +16,8 @@ use burn::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Activation, Architecture, ArchitectureError, Family, InitScheme, LayerInfo, LayerObserver,
-    Mode, cnn, mlp, residual,
+    Architecture, ArchitectureError, Drawn, Family, Init, LayerInfo, LayerObserver, Mode,
+    Nonlinearity, cnn, mlp, residual,
 };
 use crate::numpy_rng::NumpyRng;
 
@@ -30,13 +30,13 @@ pub trait Blueprint {
     /// Checks the family-specific parts of `arch`; an error names the key and what is allowed.
     fn check(arch: &Architecture) -> Result<(), ArchitectureError>;
 
-    /// Draws one member's parameters from numpy's legacy stream, in a fixed order.
-    fn draw(arch: &Architecture, init: InitScheme, rng: &mut NumpyRng) -> Vec<Vec<f64>>;
+    /// Draws one member's parameters from numpy's legacy stream, layer by layer.
+    fn draw(arch: &Architecture, init: &Init, rng: &mut NumpyRng) -> Vec<Drawn>;
 
-    /// Stacks members, each an activation and its drawn parameters, into one ensemble.
+    /// Stacks members, each a nonlinearity and its drawn parameters, into one ensemble.
     fn init<B: Backend>(
         arch: &Architecture,
-        members: &[(Activation, &[Vec<f64>])],
+        members: &[(Nonlinearity, &[Drawn])],
         device: &B::Device,
     ) -> Self::Model<B>;
 }
@@ -71,7 +71,7 @@ macro_rules! families {
                 }
             }
 
-            pub fn draw(self, arch: &Architecture, init: InitScheme, rng: &mut NumpyRng) -> Vec<Vec<f64>> {
+            pub fn draw(self, arch: &Architecture, init: &Init, rng: &mut NumpyRng) -> Vec<Drawn> {
                 match self {
                     $(Self::$variant => <$blueprint as Blueprint>::draw(arch, init, rng)),+
                 }
@@ -88,7 +88,7 @@ macro_rules! families {
             /// Stacks members of `arch` into one ensemble of its family.
             pub fn init(
                 arch: &Architecture,
-                members: &[(Activation, &[Vec<f64>])],
+                members: &[(Nonlinearity, &[Drawn])],
                 device: &B::Device,
             ) -> Self {
                 match arch.family {
@@ -115,13 +115,13 @@ macro_rules! families {
                 }
             }
 
-            fn activations(&self) -> &[Activation] {
+            fn activations(&self) -> &[Nonlinearity] {
                 match self {
                     $(Self::$variant(m) => m.activations()),+
                 }
             }
 
-            fn with_activations(self, activations: Vec<Activation>) -> Self {
+            fn with_activations(self, activations: Vec<Nonlinearity>) -> Self {
                 match self {
                     $(Self::$variant(m) => Self::$variant(m.with_activations(activations))),+
                 }

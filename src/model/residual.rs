@@ -22,8 +22,8 @@ use burn::{
 };
 
 use super::{
-    Activation, Architecture, ArchitectureError, Blueprint, Dense, Family, InitScheme, LayerInfo,
-    LayerObserver, Mode, Norm, activation::apply_per_member,
+    Architecture, ArchitectureError, Blueprint, Dense, Drawn, Family, Init, LayerInfo,
+    LayerObserver, Mode, Nonlinearity, Norm, activation::apply_per_member,
 };
 use crate::numpy_rng::NumpyRng;
 
@@ -38,7 +38,7 @@ pub struct ResidualMlp<B: Backend> {
     /// `width -> outputs`.
     pub output: Dense<B>,
     #[module(skip)]
-    pub activations: Vec<Activation>,
+    pub activations: Vec<Nonlinearity>,
 }
 
 /// Registered as `family = "residual-mlp"`.
@@ -67,23 +67,23 @@ impl Blueprint for ResidualBlueprint {
     }
 
     /// Stem, blocks in order, output layer, each `[fan_in][fan_out]`.
-    fn draw(arch: &Architecture, init: InitScheme, rng: &mut NumpyRng) -> Vec<Vec<f64>> {
+    fn draw(arch: &Architecture, init: &Init, rng: &mut NumpyRng) -> Vec<Drawn> {
         let width = arch.hidden[0];
-        let mut draws = vec![init.draw(rng, arch.features(), width)];
-        draws.extend((0..arch.hidden.len()).map(|_| init.draw(rng, width, width)));
-        draws.push(init.draw(rng, width, arch.outputs));
+        let mut draws = vec![init.draw_layer(rng, arch.features(), width)];
+        draws.extend((0..arch.hidden.len()).map(|_| init.draw_layer(rng, width, width)));
+        draws.push(init.draw_layer(rng, width, arch.outputs));
         draws
     }
 
     fn init<B: Backend>(
         arch: &Architecture,
-        members: &[(Activation, &[Vec<f64>])],
+        members: &[(Nonlinearity, &[Drawn])],
         device: &B::Device,
     ) -> ResidualMlp<B> {
         let (width, blocks, k) = (arch.hidden[0], arch.hidden.len(), members.len());
         let dense = |index: usize, fan_in: usize, fan_out: usize| {
-            let weights: Vec<&[f64]> = members.iter().map(|(_, m)| m[index].as_slice()).collect();
-            Dense::from_members(&weights, fan_in, fan_out, device)
+            let drawn: Vec<&Drawn> = members.iter().map(|(_, m)| &m[index]).collect();
+            Dense::from_members(&drawn, fan_in, fan_out, device)
         };
         ResidualMlp {
             stem: dense(0, arch.features(), width),
@@ -131,11 +131,11 @@ impl<B: Backend> Family<B> for ResidualMlp<B> {
             .collect()
     }
 
-    fn activations(&self) -> &[Activation] {
+    fn activations(&self) -> &[Nonlinearity] {
         &self.activations
     }
 
-    fn with_activations(self, activations: Vec<Activation>) -> Self {
+    fn with_activations(self, activations: Vec<Nonlinearity>) -> Self {
         Self {
             activations,
             ..self

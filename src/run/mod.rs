@@ -111,7 +111,7 @@ pub fn preflight(plan: &Plan, programs: &[Program], backend: &BackendInfo) -> Re
         }
         budget::check_data(plan, &program.split)?;
     }
-    fused::resolve(plan.experiment.train.engine, &plan.architecture, backend)
+    fused::resolve(plan, backend)
         .map_err(TrainError::from)?;
     Ok(())
 }
@@ -220,11 +220,7 @@ pub fn train_programs<B: AutodiffBackend>(
     progress: &Progress,
 ) -> Result<Vec<Trained<Network<B>>>, TrainError> {
     let plan = schedule.plan;
-    let engine = fused::resolve(
-        plan.experiment.train.engine,
-        &plan.architecture,
-        schedule.backend,
-    )?;
+    let engine = fused::resolve(plan, schedule.backend)?;
     let programs = schedule.programs;
     if engine == Engine::Fused || programs.len() == 1 {
         return train::<B>(schedule, device, progress);

@@ -13,7 +13,7 @@ use crate::{
     config::Plan,
     data::{DataError, Split},
     learner::{Engine, History},
-    model::Network,
+    model::{Drawn, Network},
     numpy_rng::NumpyRng,
 };
 
@@ -90,7 +90,7 @@ pub fn initial_ensemble<B: Backend>(
     for &v in variants {
         for (s, &seed) in seeds.iter().enumerate() {
             members.push(Member { variant: v, seed });
-            stacked.push((plan.variants[v].activation, draws[v][s].as_slice()));
+            stacked.push((plan.variants[v].nonlinearity, draws[v][s].as_slice()));
         }
     }
     (
@@ -102,16 +102,16 @@ pub fn initial_ensemble<B: Backend>(
 
 /// Every variant's weights for every seed (`[variant][seed]`), and each seed's data-order
 /// stream after all the draws.
-fn draw(plan: &Plan, seeds: &[u32]) -> (Vec<Vec<Vec<Vec<f64>>>>, Vec<NumpyRng>) {
+fn draw(plan: &Plan, seeds: &[u32]) -> (Vec<Vec<Vec<Drawn>>>, Vec<NumpyRng>) {
     let arch = &plan.architecture;
-    let mut draws: Vec<Vec<Vec<Vec<f64>>>> = vec![Vec::new(); plan.variants.len()];
+    let mut draws: Vec<Vec<Vec<Drawn>>> = vec![Vec::new(); plan.variants.len()];
     let order_rngs = seeds
         .iter()
         .map(|&seed| {
             let mut global = NumpyRng::new(seed);
             for (variant_draws, variant) in draws.iter_mut().zip(&plan.variants) {
                 global.seed(seed);
-                variant_draws.push(arch.family.draw(arch, variant.init, &mut global));
+                variant_draws.push(arch.family.draw(arch, &variant.init, &mut global));
             }
             global
         })

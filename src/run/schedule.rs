@@ -79,7 +79,7 @@ pub fn train<B: AutodiffBackend>(
     progress: &Progress,
 ) -> Result<Vec<Trained<Network<B>>>, TrainError> {
     let arch = &s.plan.architecture;
-    let engine = fused::resolve(s.plan.experiment.train.engine, arch, s.backend)?;
+    let engine = fused::resolve(s.plan, s.backend)?;
     let mut models = Vec::new();
     let mut states: Vec<ProgramState> = Vec::new();
     let mut rngs: Vec<NumpyRng> = Vec::new();

@@ -177,8 +177,8 @@ impl VariantSummary {
         };
         Self {
             name: variant.name.clone(),
-            activation: variant.activation.to_string(),
-            init: variant.init.to_string(),
+            activation: variant.nonlinearity.to_string(),
+            init: variant.init.describe(),
             architecture: architecture.describe(),
             hidden: architecture.hidden.clone(),
             seed: seeds.first().map_or(0, |s| s.seed),

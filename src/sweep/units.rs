@@ -48,7 +48,7 @@ pub fn key(plan: &Plan, variant: usize) -> String {
     serde_json::json!({
         "data": e.data, "model": e.model, "train": e.train, "probes": e.probes,
         "architecture": plan.architecture,
-        "variant": { "name": v.name, "activation": v.activation, "init": v.init },
+        "variant": { "name": v.name, "nonlinearity": v.nonlinearity, "init": v.init },
         "streams": streams,
     })
     .to_string()
