@@ -115,6 +115,40 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Mean-field theory of a deep, infinitely wide random network: fixed points, chi_1, depth
+    /// scales and the predicted per-layer lengths and gradient growth.
+    Theory {
+        /// The activation (sigmoid, tanh, relu, ...).
+        #[arg(long)]
+        activation: String,
+        /// sigma_w^2: weights drawn with variance weight_var / fan_in.
+        #[arg(long, default_value_t = 1.0)]
+        weight_var: f64,
+        /// sigma_b^2: biases drawn with this variance.
+        #[arg(long, default_value_t = 0.0)]
+        bias_var: f64,
+        /// Layers to predict q^l and gradient growth for.
+        #[arg(long, default_value_t = 10)]
+        depth: usize,
+        /// Gain g of a(x) = g * (phi(x) + s).
+        #[arg(long, default_value_t = 1.0)]
+        gain: f64,
+        /// Shift s of a(x) = g * (phi(x) + s).
+        #[arg(long, default_value_t = 0.0)]
+        shift: f64,
+        /// Mean square of the input values (1 for standardized data).
+        #[arg(long, default_value_t = 1.0)]
+        input_second_moment: f64,
+        /// Print one JSON object (keys q_star, c_star, chi1, xi_q, xi_c, q, ...).
+        #[arg(long)]
+        json: bool,
+        /// Also print the critical weight_var (chi_1 = 1) at this bias_var.
+        #[arg(long)]
+        critical: bool,
+        /// Draw the order-to-chaos phase diagram of the common activations into this PNG file.
+        #[arg(long, value_name = "FILE")]
+        phase_diagram: Option<PathBuf>,
+    },
     /// List the experiments with their questions.
     List,
     /// Rebuild a run folder's figures and report from its files, without training.
@@ -237,6 +271,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             print!("{report}");
         }
+        Command::Theory {
+            activation,
+            weight_var,
+            bias_var,
+            depth,
+            gain,
+            shift,
+            input_second_moment,
+            json,
+            critical,
+            phase_diagram,
+        } => theory(TheoryArgs {
+            activation,
+            weight_var,
+            bias_var,
+            depth,
+            gain,
+            shift,
+            input_second_moment,
+            json,
+            critical,
+            phase_diagram,
+        })?,
         Command::List => {
             for (name, question) in list_experiments() {
                 println!("{name:<24} {question}");
@@ -250,6 +307,107 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("{}", run_dir.join("report.md").display());
         }
+    }
+    Ok(())
+}
+
+/// `actlab theory`'s arguments.
+struct TheoryArgs {
+    activation: String,
+    weight_var: f64,
+    bias_var: f64,
+    depth: usize,
+    gain: f64,
+    shift: f64,
+    input_second_moment: f64,
+    json: bool,
+    critical: bool,
+    phase_diagram: Option<PathBuf>,
+}
+
+fn theory(a: TheoryArgs) -> anyhow::Result<()> {
+    use actlab::{analysis::prediction, model::Activation, model::Nonlinearity};
+    let activation: Activation = a.activation.parse().map_err(anyhow::Error::msg)?;
+    for (name, value, ok) in [
+        (
+            "--weight-var",
+            a.weight_var,
+            a.weight_var > 0.0 && a.weight_var <= 1e6,
+        ),
+        ("--bias-var", a.bias_var, (0.0..=1e6).contains(&a.bias_var)),
+        ("--gain", a.gain, a.gain != 0.0 && a.gain.abs() <= 1e6),
+        ("--shift", a.shift, a.shift.abs() <= 1e6),
+        (
+            "--input-second-moment",
+            a.input_second_moment,
+            (0.0..=1e12).contains(&a.input_second_moment),
+        ),
+    ] {
+        anyhow::ensure!(
+            value.is_finite() && ok,
+            "{name} {value:?}: allowed: weight-var in (0, 1e6], bias-var in [0, 1e6], gain non-zero and |gain|, |shift| at most 1e6, input-second-moment in [0, 1e12]"
+        );
+    }
+    anyhow::ensure!(
+        (1..=10_000).contains(&a.depth),
+        "--depth {}: allowed: 1 to 10000",
+        a.depth
+    );
+    let unit = Nonlinearity {
+        activation,
+        gain: a.gain,
+        shift: a.shift,
+    };
+    let summary = prediction::summarize(
+        unit,
+        a.weight_var,
+        a.bias_var,
+        a.depth,
+        a.input_second_moment,
+    )
+    .with_context(|| {
+        format!(
+            "mean-field theory of {unit} at weight_var {}, bias_var {}",
+            a.weight_var, a.bias_var
+        )
+    })?;
+    if a.json {
+        let mut value = serde_json::to_value(&summary)?;
+        if a.critical {
+            value["critical_weight_var"] = prediction::critical_weight_var(unit, a.bias_var)
+                .map_or(serde_json::Value::Null, |w| w.into());
+        }
+        println!("{value}");
+    } else {
+        print!("{}", summary.render());
+        if a.critical {
+            match prediction::critical_weight_var(unit, a.bias_var) {
+                Ok(w) => println!("\ncritical weight_var at bias_var {}: {w:.6}", a.bias_var),
+                Err(e) => println!("\nno critical weight_var at bias_var {}: {e}", a.bias_var),
+            }
+        }
+    }
+    if let Some(path) = a.phase_diagram {
+        let lines: Vec<actlab::plot::phase::CriticalLine> = [
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Activation::Relu,
+            Activation::Selu,
+            Activation::Gelu,
+            Activation::Softsign,
+            Activation::Elu,
+        ]
+        .into_iter()
+        .map(|act| actlab::plot::phase::CriticalLine {
+            name: act.name().into(),
+            points: (0..=40)
+                .map(|i| 0.05 * i as f64)
+                .filter_map(|b| Some((b, prediction::critical_weight_var(act.into(), b).ok()?)))
+                .collect(),
+        })
+        .collect();
+        actlab::store::write_figure(&path, |p| actlab::plot::phase::draw(p, &lines))?;
+        eprintln!("phase diagram: {}", path.display());
     }
     Ok(())
 }

@@ -74,8 +74,11 @@ fn train_with(
     let weights: Vec<Vec<Drawn>> = members
         .iter()
         .map(|&(_, seed)| {
-            arch.family
-                .draw(arch, &Init::named(InitScheme::XavierNormal), &mut NumpyRng::new(seed))
+            arch.family.draw(
+                arch,
+                &Init::named(InitScheme::XavierNormal),
+                &mut NumpyRng::new(seed),
+            )
         })
         .collect();
     let stacked: Vec<(Nonlinearity, &[Drawn])> = members

@@ -59,7 +59,9 @@ fn saturation_zeros_dead_units_and_derivatives_by_hand() {
     // Within 0.05 of 0 or 1: 0, 1, .02, .97, 0, .99, 0 -> 7 of 12.
     assert!((saturation(&A, (0.0, 1.0), 0.05) - 7.0 / 12.0).abs() < 1e-15);
     // Sigmoid derivative a(1 - a): 0 .25 0 .0196 .0291 .25 .21 0 .09 .25 .0099 0 -> 1.1086 / 12.
-    assert!((mean_derivative(Activation::Sigmoid.into(), &[0.0; 12], &A) - 1.1086 / 12.0).abs() < 1e-12);
+    assert!(
+        (mean_derivative(Activation::Sigmoid.into(), &[0.0; 12], &A) - 1.1086 / 12.0).abs() < 1e-12
+    );
     // ReLU: seven exact zeros; unit 1 (first column) never positive -> 1 of 4 dead.
     assert!((zero_fraction(&R) - 7.0 / 12.0).abs() < 1e-15);
     assert_eq!(dead_fraction(&R, 4), 0.25);
@@ -114,10 +116,13 @@ fn probe_gradients_match_finite_differences_on_a_tiny_network() {
     let device = backend::device();
     for activation in [Activation::Sigmoid, Activation::Tanh, Activation::Gelu] {
         let arch = tiny(activation);
-        let weights = arch
-            .family
-            .draw(&arch, &Init::named(InitScheme::XavierNormal), &mut NumpyRng::new(9));
-        let model = Network::<Train>::init(&arch, &[(activation.into(), weights.as_slice())], &device);
+        let weights = arch.family.draw(
+            &arch,
+            &Init::named(InitScheme::XavierNormal),
+            &mut NumpyRng::new(9),
+        );
+        let model =
+            Network::<Train>::init(&arch, &[(activation.into(), weights.as_slice())], &device);
         let pass = probe::pass::<Train, _>(&model, &data, 1, &device);
         for (layer, w) in weights.iter().enumerate() {
             for i in 0..w.weight.len() {
@@ -175,8 +180,11 @@ fn burn_probes_equal_the_host_reference_pass_to_1e_12() {
     let draws: Vec<Vec<Drawn>> = members
         .iter()
         .map(|&(_, s)| {
-            arch.family
-                .draw(arch, &Init::named(InitScheme::XavierNormal), &mut NumpyRng::new(s))
+            arch.family.draw(
+                arch,
+                &Init::named(InitScheme::XavierNormal),
+                &mut NumpyRng::new(s),
+            )
         })
         .collect();
     let stacked: Vec<(Nonlinearity, &[Drawn])> = members

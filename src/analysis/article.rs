@@ -12,6 +12,10 @@ use crate::{
     model::{Family, Mode},
 };
 
+/// The most test points traced through every layer (hidden-space spread and scatter): the
+/// analysis stays bounded whatever the data set's size.
+pub const MAX_TRACED_POINTS: usize = 2000;
+
 /// The most decision-grid points an analysis evaluates (a 1000 x 1000 grid).
 pub const MAX_GRID_POINTS: usize = 1_000_000;
 
@@ -165,7 +169,11 @@ pub fn analyze<B: Backend, M: Family<B>>(
     device: &B::Device,
 ) -> ArticleAnalysis {
     let features = split.features();
-    let test = ForwardTrace::record(member, tensor(&split.test.x, features, device));
+    let shown = split.test.len().min(MAX_TRACED_POINTS);
+    let test = ForwardTrace::record(
+        member,
+        tensor(&split.test.x[..shown * features], features, device),
+    );
     let planar = split.is_planar();
     let samples: Vec<TraceSample> = if planar {
         config
@@ -213,15 +221,23 @@ pub fn analyze<B: Backend, M: Family<B>>(
         })
         .collect();
     let outputs = test.logit.as_ref().map_or(1, |l| l.dims[2]);
-    let grid = (planar && outputs == 1 && grid_size(&split.test, config) <= MAX_GRID_POINTS as f64)
+    let grid = (config.decision_grid
+        && planar
+        && outputs == 1
+        && grid_size(&split.test, config) <= MAX_GRID_POINTS as f64)
         .then(|| {
             let (xs, ys) = grid_axes(&split.test, config);
             let points: Vec<f64> = ys
                 .iter()
                 .flat_map(|&y| xs.iter().flat_map(move |&x| [x, y]))
                 .collect();
-            let logits = member.forward(tensor(&points, 2, device), Mode::Eval);
-            let prob = to_host(Objective::Binary.probabilities(logits));
+            let prob = points
+                .chunks(2 * super::probe::CHUNK_ROWS)
+                .flat_map(|chunk| {
+                    let logits = member.forward(tensor(chunk, 2, device), Mode::Eval);
+                    to_host(Objective::Binary.probabilities(logits))
+                })
+                .collect();
             DecisionGrid { xs, ys, prob }
         });
     ArticleAnalysis {

@@ -4,6 +4,7 @@
 pub mod article;
 pub mod layer_stats;
 pub mod paired;
+pub mod prediction;
 pub mod probe;
 pub mod stats;
 pub mod trace;

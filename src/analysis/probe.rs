@@ -8,9 +8,12 @@
 //! loss over the probe set). Nothing is written back: parameters, running statistics and the
 //! training's random streams are untouched, so training is bit-identical with probes on or off.
 
-use burn::tensor::{
-    Tensor, TensorData,
-    backend::{AutodiffBackend, Backend},
+use burn::{
+    module::AutodiffModule,
+    tensor::{
+        Tensor, TensorData,
+        backend::{AutodiffBackend, Backend},
+    },
 };
 use serde::{Deserialize, Serialize};
 
@@ -176,7 +179,7 @@ pub struct Probe<'a> {
 impl Probe<'_> {
     /// Probes members `(k, variant name)` of `model` at `epoch` into `log`; `boundary` adds
     /// the decision-boundary geometry (denser: done at the first and last probe).
-    pub fn observe<B: AutodiffBackend, M: Family<B>>(
+    pub fn observe<B, M>(
         &self,
         model: &M,
         members: &[(usize, String)],
@@ -184,7 +187,11 @@ impl Probe<'_> {
         boundary: bool,
         log: &mut ProbeLog,
         device: &B::Device,
-    ) {
+    ) where
+        B: AutodiffBackend,
+        M: Family<B> + AutodiffModule<B>,
+        M::InnerModule: Family<B::InnerBackend>,
+    {
         for (k, variant) in members {
             let member = select(model, *k..*k + 1);
             let pass = pass::<B, M>(&member, &self.set.data, self.outputs, device);
@@ -198,9 +205,9 @@ impl Probe<'_> {
             self.layer_rows(&mut rows, &pass, model.activations()[*k]);
             if boundary && self.set.planar {
                 let data = &self.set.data;
-                let logits = member_logits(&member, &data.x, data.features, device);
-                if let Some((corr, slope)) =
-                    logit_geometry(&member, &self.set.data, &logits, device)
+                let inner = member.valid();
+                let logits = member_logits(&inner, &data.x, data.features, device);
+                if let Some((corr, slope)) = logit_geometry(&inner, &self.set.data, &logits, device)
                 {
                     let output = names.len() + 1;
                     rows.row(output, "geometry", "logit_distance_correlation", corr);
@@ -307,10 +314,18 @@ fn member_logits<B: Backend, M: Family<B>>(
     features: usize,
     device: &B::Device,
 ) -> Vec<f64> {
-    let rows = x.len() / features;
-    let x = Tensor::from_data(TensorData::new(x.to_vec(), [1, rows, features]), device);
-    to_host(member.forward(x, Mode::Eval))
+    x.chunks(CHUNK_ROWS * features)
+        .flat_map(|chunk| {
+            let rows = chunk.len() / features;
+            let x = Tensor::from_data(TensorData::new(chunk.to_vec(), [1, rows, features]), device);
+            to_host(member.forward(x, Mode::Eval))
+        })
+        .collect()
 }
+
+/// Rows per forward pass when a grid is evaluated, so that a deep, wide network's activations
+/// stay small.
+pub const CHUNK_ROWS: usize = 4096;
 
 /// Correlation between `|logit|` and each probe point's distance to the 0.5 boundary, and the
 /// least-squares slope of `|logit|` on that distance (planar data, one output).

@@ -106,8 +106,11 @@ fn steps_per_second<B: AutodiffBackend>(
     let arch = seed_plan(engine).architecture;
     let weights: Vec<_> = (0..k as u32)
         .map(|s| {
-            arch.family
-                .draw(&arch, &Init::named(InitScheme::HeNormal), &mut NumpyRng::new(s))
+            arch.family.draw(
+                &arch,
+                &Init::named(InitScheme::HeNormal),
+                &mut NumpyRng::new(s),
+            )
         })
         .collect();
     let members: Vec<(Nonlinearity, &[Drawn])> = weights

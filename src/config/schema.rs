@@ -224,6 +224,11 @@ pub struct AnalysisConfig {
     pub grid_step: f64,
     #[serde(default = "default_grid_margin")]
     pub grid_margin: f64,
+    /// Evaluate the model over the plane for the decision-boundary figure and the probes'
+    /// boundary geometry (planar data with two classes); `false` skips both, which for deep,
+    /// wide networks saves most of the analysis time.
+    #[serde(default = "default_true")]
+    pub decision_grid: bool,
 }
 
 /// The training point of `class` farthest from `from` is traced through the network.
@@ -259,6 +264,7 @@ impl Default for AnalysisConfig {
             trace_points: default_trace_points(),
             grid_step: default_grid_step(),
             grid_margin: default_grid_margin(),
+            decision_grid: true,
         }
     }
 }

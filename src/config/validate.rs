@@ -201,7 +201,11 @@ impl Experiment {
             }
             (Some(_), None) | (None, Some(_)) => {
                 return Err(ConfigError::invalid(
-                    if m.width.is_some() { "model.depth" } else { "model.width" },
+                    if m.width.is_some() {
+                        "model.depth"
+                    } else {
+                        "model.width"
+                    },
                     "(missing)",
                     "width and depth go together: depth hidden layers of width units",
                 ));
@@ -241,11 +245,13 @@ impl Experiment {
         let t = &self.train;
         positive_finite("train.lr", t.lr)?;
         positive_finite("train.diverge_above", t.diverge_above)?;
-        if t.epochs == 0 {
+        // `epochs = 0`: no training; the networks are initialised, probed at epoch 0 and
+        // reported (signal propagation through untrained networks).
+        if t.epochs == 0 && t.seeds > 1 && self.sweep.is_some() {
             return Err(ConfigError::invalid(
                 "train.epochs",
                 t.epochs,
-                "must be at least 1",
+                "must be at least 1 in a sweep",
             ));
         }
         if t.batch_size == 0 {

@@ -27,8 +27,8 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 
 use crate::{
     backend::BackendInfo,
-    learner::{Engine, Evaluation, MemberData, OptimizerSpec, Steps},
     config::Plan,
+    learner::{Engine, Evaluation, MemberData, OptimizerSpec, Steps},
     model::{FamilyKind, Network, NormKind},
 };
 

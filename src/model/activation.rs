@@ -384,3 +384,14 @@ impl From<Activation> for String {
         a.name().to_string()
     }
 }
+
+/// The mean-field theory sees a nonlinearity through its value and derivative.
+impl crate::theory::Unit for Nonlinearity {
+    fn value(&self, z: f64) -> f64 {
+        Nonlinearity::value(*self, z)
+    }
+
+    fn derivative(&self, z: f64) -> f64 {
+        Nonlinearity::derivative(*self, z, Nonlinearity::value(*self, z))
+    }
+}

@@ -17,8 +17,8 @@ use burn::{
 };
 
 use super::{
-    Architecture, ArchitectureError, Blueprint, ConvLayer, Dense, Drawn, Family, Init,
-    LayerInfo, LayerObserver, Mode, Nonlinearity, NormKind, activation::apply_per_member,
+    Architecture, ArchitectureError, Blueprint, ConvLayer, Dense, Drawn, Family, Init, LayerInfo,
+    LayerObserver, Mode, Nonlinearity, NormKind, activation::apply_per_member,
 };
 use crate::numpy_rng::NumpyRng;
 

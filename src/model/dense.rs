@@ -23,7 +23,10 @@ impl<B: Backend> Dense<B> {
         device: &B::Device,
     ) -> Self {
         let k = layers.len();
-        let values: Vec<f64> = layers.iter().flat_map(|d| d.weight.iter().copied()).collect();
+        let values: Vec<f64> = layers
+            .iter()
+            .flat_map(|d| d.weight.iter().copied())
+            .collect();
         let weight = Tensor::from_data(TensorData::new(values, [k, fan_in, fan_out]), device);
         let bias = Drawn::stacked_biases(layers, fan_out);
         let bias = Tensor::from_data(TensorData::new(bias, [k, 1, fan_out]), device);

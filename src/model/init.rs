@@ -99,7 +99,9 @@ impl Init {
         match self.scheme {
             InitScheme::LecunNormal | InitScheme::LecunUniform => (1.0, 0.0),
             InitScheme::HeNormal | InitScheme::HeUniform => (2.0, 0.0),
-            InitScheme::XavierNormal | InitScheme::XavierUniform => (2.0 * n_in / (n_in + n_out), 0.0),
+            InitScheme::XavierNormal | InitScheme::XavierUniform => {
+                (2.0 * n_in / (n_in + n_out), 0.0)
+            }
             InitScheme::StandardUniform => (1.0 / 3.0, 0.0),
             InitScheme::MeanField => (self.weight_var, self.bias_var),
         }
@@ -125,7 +127,13 @@ impl Init {
 
     /// Draws `count` weights scaled for a layer of `fan_in` inputs and `fan_out` outputs per
     /// weight (a convolution's fans count its kernel too).
-    pub fn draw_count(&self, rng: &mut NumpyRng, count: usize, fan_in: usize, fan_out: usize) -> Vec<f64> {
+    pub fn draw_count(
+        &self,
+        rng: &mut NumpyRng,
+        count: usize,
+        fan_in: usize,
+        fan_out: usize,
+    ) -> Vec<f64> {
         let std = self.weight_std(fan_in, fan_out);
         match self.scheme {
             InitScheme::LecunNormal

@@ -82,11 +82,18 @@ fn draw_panels(
     panels: Vec<(String, Vec<Line>)>,
 ) -> DrawResult {
     let n = panels.len().max(1);
-    let root = BitMapBackend::new(path, (720 * n as u32, 620)).into_drawing_area();
+    let cols = n.min(4);
+    let rows = n.div_ceil(cols);
+    let root =
+        BitMapBackend::new(path, (720 * cols as u32, 620 * rows as u32 + 50)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(50);
     top.titled(title, (FAMILY, TITLE_SIZE))?;
-    for (area, (name, lines)) in body.split_evenly((1, n)).iter().zip(&panels) {
+    let panels: Vec<(String, Vec<Line>)> = panels
+        .into_iter()
+        .map(|(name, lines)| (name, thinned(lines)))
+        .collect();
+    for (area, (name, lines)) in body.split_evenly((rows, cols)).iter().zip(&panels) {
         let values = lines.iter().flat_map(|l| {
             l.points
                 .iter()
@@ -158,6 +165,25 @@ fn draw_panels(
     root.present()?;
     Ok(())
 }
+
+/// At most [`MAX_LINES`] of a panel's lines, evenly spread from the first to the last, so
+/// that a deep network's panels stay readable.
+fn thinned(lines: Vec<Line>) -> Vec<Line> {
+    if lines.len() <= MAX_LINES {
+        return lines;
+    }
+    let last = lines.len() - 1;
+    let keep: Vec<usize> = (0..MAX_LINES).map(|i| i * last / (MAX_LINES - 1)).collect();
+    lines
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, l)| l)
+        .collect()
+}
+
+/// Lines drawn per panel.
+const MAX_LINES: usize = 8;
 
 fn hidden_layers(record: &RunRecord) -> usize {
     record.layer_names().len()

@@ -11,7 +11,9 @@ pub mod heatmap;
 mod hidden;
 pub mod layers;
 mod loss;
+pub mod phase;
 mod style;
+pub mod theory;
 mod trace;
 
 use crate::{
@@ -72,22 +74,23 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), StoreError> {
             _ => write_figure(&path, |p| hidden::draw(p, record, split))?,
         }
     }
-    if !record.layer_stats.is_empty() {
-        write_figure(&dir.join("layer_activity.png"), |p| {
-            layers::activity(p, record)
-        })?;
-        write_figure(&dir.join("layer_histograms.png"), |p| {
-            layers::histograms(p, record)
-        })?;
-        write_figure(&dir.join("layer_gradients.png"), |p| {
-            layers::gradients(p, record)
-        })?;
-        write_figure(&dir.join("layer_saturation.png"), |p| {
-            layers::saturation(p, record)
-        })?;
-        write_figure(&dir.join("layer_geometry.png"), |p| {
-            layers::geometry(p, record)
-        })?;
+    if let Some(panels) = theory::lengths(record, split) {
+        write_figure(&dir.join("signal_depth.png"), |p| theory::draw(p, &panels))?;
+    }
+    // The per-layer figures follow statistics over training: they need two probes or more.
+    let probe_epochs: std::collections::BTreeSet<usize> =
+        record.layer_stats.iter().map(|r| r.epoch).collect();
+    if probe_epochs.len() > 1 {
+        for (file, _) in layers::LAYER_FIGURES {
+            let path = dir.join(file);
+            match file {
+                "layer_activity.png" => write_figure(&path, |p| layers::activity(p, record))?,
+                "layer_histograms.png" => write_figure(&path, |p| layers::histograms(p, record))?,
+                "layer_gradients.png" => write_figure(&path, |p| layers::gradients(p, record))?,
+                "layer_saturation.png" => write_figure(&path, |p| layers::saturation(p, record))?,
+                _ => write_figure(&path, |p| layers::geometry(p, record))?,
+            }
+        }
     }
     Ok(())
 }

@@ -51,7 +51,12 @@ pub fn render_layers(md: &mut String, record: &RunRecord) {
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
     for v in &record.summary.variants {
         for layer in 1..=layers {
-            for epoch in [first, last] {
+            let epochs = if first == last {
+                vec![first]
+            } else {
+                vec![first, last]
+            };
+            for epoch in epochs {
                 let g = |t: &str, s: &str| stat(record, &v.name, epoch, layer, t, s);
                 let band = match (g("a", "p2"), g("a", "p98")) {
                     (Some(a), Some(b)) => format!("{a:.3} to {b:.3}"),
@@ -111,7 +116,9 @@ pub fn render_layers(md: &mut String, record: &RunRecord) {
         let _ = writeln!(md);
     }
     let _ = writeln!(md);
-    for (file, title) in crate::plot::layers::LAYER_FIGURES {
-        let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
+    if first != last {
+        for (file, title) in crate::plot::layers::LAYER_FIGURES {
+            let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
+        }
     }
 }

@@ -188,7 +188,7 @@ fn render_seed_stats(md: &mut String, record: &RunRecord) {
     let _ = writeln!(md);
 }
 
-pub fn render(record: &RunRecord) -> String {
+pub fn render(record: &RunRecord, split: &crate::data::Split) -> String {
     let (e, s) = (&record.experiment, &record.summary);
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n\n**Question.** {}\n", e.name, e.question.trim());
@@ -317,6 +317,7 @@ pub fn render(record: &RunRecord) -> String {
     }
     if !record.layer_stats.is_empty() {
         super::layers::render_layers(&mut md, record);
+        super::theory::render_theory(&mut md, record, split);
     }
     let _ = writeln!(
         md,

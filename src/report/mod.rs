@@ -2,6 +2,7 @@
 
 mod layers;
 mod markdown;
+mod theory;
 
 pub use markdown::{Comparison, compare, comparisons};
 
@@ -14,5 +15,5 @@ pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     let record = RunRecord::load(dir)?;
     let split = record.experiment.data.build()?;
     crate::plot::draw_all(&record, &split)?;
-    write_text(&dir.join("report.md"), &markdown::render(&record))
+    write_text(&dir.join("report.md"), &markdown::render(&record, &split))
 }

@@ -171,7 +171,7 @@ pub fn check_data(plan: &Plan, split: &Split) -> Result<(), BudgetError> {
         .unwrap_or(1)
         .max(split.features()) as f64;
     let mut parts = Vec::new();
-    if split.is_planar() && plan.architecture.outputs == 1 {
+    if analysis.decision_grid && split.is_planar() && plan.architecture.outputs == 1 {
         let points = article::grid_size(&split.test, analysis);
         if !(points <= article::MAX_GRID_POINTS as f64) {
             let range = |axis: usize| {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use burn::tensor::backend::Backend;
+use burn::{module::AutodiffModule, tensor::backend::AutodiffBackend};
 
 use super::programs::{Program, Trained};
 use crate::{
@@ -88,7 +88,9 @@ pub fn metric_rows<M>(plan: &Plan, programs: &[Program], trained: &[Trained<M>])
 
 /// The article's analysis of each variant's first member that did not diverge, analysed
 /// alone (the rest of the ensemble is never evaluated for it).
-pub fn analyze_variants<B: Backend>(
+/// The analysis runs on the backend's inner, gradient-free side: nothing is kept for a
+/// backward pass, so a large decision grid through a deep network stays in bounded memory.
+pub fn analyze_variants<B: AutodiffBackend>(
     plan: &Plan,
     programs: &[Program],
     trained: &[Trained<Network<B>>],
@@ -106,7 +108,7 @@ pub fn analyze_variants<B: Backend>(
                 Some((program, t, k))
             });
             let analysis = found.map(|(program, t, k)| {
-                let member = select(&t.model, k..k + 1);
+                let member = select(&t.model, k..k + 1).valid();
                 article::analyze(&member, &program.split, &plan.experiment.analysis, device)
             });
             AnalysisRecord {

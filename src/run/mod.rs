@@ -111,8 +111,7 @@ pub fn preflight(plan: &Plan, programs: &[Program], backend: &BackendInfo) -> Re
         }
         budget::check_data(plan, &program.split)?;
     }
-    fused::resolve(plan, backend)
-        .map_err(TrainError::from)?;
+    fused::resolve(plan, backend).map_err(TrainError::from)?;
     Ok(())
 }
 

@@ -77,7 +77,7 @@ impl<'a> Probing<'a> {
             outputs: plan.architecture.outputs,
         };
         let last = plan.experiment.train.epochs;
-        let boundary = epoch == 0 || epoch == last;
+        let boundary = (epoch == 0 || epoch == last) && plan.experiment.analysis.decision_grid;
         probe.observe(model, &self.members, epoch, boundary, log, device);
     }
 }

@@ -71,7 +71,7 @@ pub fn write_config(dir: &Path, experiment: &Experiment) -> Result<(), StoreErro
 
 /// `metrics.csv`, values printed to round-trip exactly.
 pub fn write_metrics(dir: &Path, rows: &[MetricRow]) -> Result<(), StoreError> {
-    table::write_rows(&dir.join("metrics.csv"), rows)
+    table::write_rows(&dir.join("metrics.csv"), &METRICS_COLUMNS, rows)
 }
 
 /// `activations.csv` and `histograms.json`: what the probes captured.
@@ -80,7 +80,7 @@ pub fn write_activations(
     rows: &[StatRow],
     histograms: &[HistogramRecord],
 ) -> Result<(), StoreError> {
-    table::write_rows(&dir.join("activations.csv"), rows)?;
+    table::write_rows(&dir.join("activations.csv"), &ACTIVATIONS_COLUMNS, rows)?;
     atomic::write_json(&dir.join("histograms.json"), &histograms)
 }
 

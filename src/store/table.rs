@@ -7,14 +7,28 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use super::{StoreError, atomic};
 
-/// Writes `rows` (one struct per row, its field names the header) to `path` atomically.
-pub fn write_rows<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), StoreError> {
-    write_rows_with(path, |writer| {
-        for row in rows {
-            writer.serialize(row)?;
-        }
-        Ok(())
-    })
+/// Writes a header of `columns` (the field names of `T`, in order) and `rows` to `path`
+/// atomically; the header is there even when there are no rows.
+pub fn write_rows<T: Serialize>(
+    path: &Path,
+    columns: &[&str],
+    rows: &[T],
+) -> Result<(), StoreError> {
+    let encode = |e: String| StoreError::Encode {
+        path: path.into(),
+        message: e,
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    writer
+        .write_record(columns)
+        .map_err(|e| encode(e.to_string()))?;
+    for row in rows {
+        writer.serialize(row).map_err(|e| encode(e.to_string()))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| encode(e.to_string()))?;
+    atomic::write_bytes(path, &bytes)
 }
 
 /// Writes the CSV that `fill` produces on a writer to `path` atomically.
