@@ -105,8 +105,8 @@ fn bad_values_name_key_value_and_what_is_allowed() {
     );
     assert_refused(
         &dir,
-        &["run", "sigmoid-vs-relu", "--set", "train.epochs=0"],
-        &["train.epochs", "at least 1"],
+        &["run", "sigmoid-vs-relu", "--set", "train.batch_size=0"],
+        &["train.batch_size", "at least 1"],
     );
     assert_refused(
         &dir,

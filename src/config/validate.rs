@@ -247,7 +247,7 @@ impl Experiment {
         positive_finite("train.diverge_above", t.diverge_above)?;
         // `epochs = 0`: no training; the networks are initialised, probed at epoch 0 and
         // reported (signal propagation through untrained networks).
-        if t.epochs == 0 && t.seeds > 1 && self.sweep.is_some() {
+        if t.epochs == 0 && self.sweep.is_some() {
             return Err(ConfigError::invalid(
                 "train.epochs",
                 t.epochs,
