@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::{
-    analysis::stats::Stat,
+    analysis::{paired, stats::Stat},
     config::VariantReference,
     plot::FIGURES,
     store::{RunRecord, VariantSummary},
@@ -127,7 +127,7 @@ fn stat_cell(stat: Option<Stat>, show: fn(f64) -> String) -> String {
     })
 }
 
-/// Mean ± std [95% CI] over seeds, and which variants' intervals do not overlap.
+/// Mean ± std [95% CI] over seeds, and the variants' paired differences.
 fn render_seed_stats(md: &mut String, record: &RunRecord) {
     let s = &record.summary;
     let seeds = s.variants.first().map_or(0, |v| v.seeds.len());
@@ -164,23 +164,78 @@ fn render_seed_stats(md: &mut String, record: &RunRecord) {
         );
     }
     let _ = writeln!(md);
-    for (i, a) in s.variants.iter().enumerate() {
-        for b in &s.variants[i + 1..] {
-            if let (Some(x), Some(y)) = (a.stats.test_accuracy, b.stats.test_accuracy) {
-                let separated = x.ci95[1] < y.ci95[0] || y.ci95[1] < x.ci95[0];
-                let verdict = if separated {
-                    "do not overlap: the difference is robust across seeds"
-                } else {
-                    "overlap: the seeds do not separate them"
+    render_paired(md, &s.variants);
+}
+
+/// The final metrics of two variants on the seeds both finished, paired by seed and data set.
+fn paired(
+    a: &VariantSummary,
+    b: &VariantSummary,
+    metric: fn(&crate::store::SeedResult) -> Option<f64>,
+) -> (Vec<f64>, Vec<f64>) {
+    a.seeds
+        .iter()
+        .filter_map(|x| {
+            let y = b
+                .seeds
+                .iter()
+                .find(|y| y.seed == x.seed && y.data_seed == x.data_seed)?;
+            Some((metric(x)?, metric(y)?))
+        })
+        .unzip()
+}
+
+/// Paired differences between every two variants: trained on the same seeds (the same
+/// initial draws, data order and data set), their per-seed differences are compared with a
+/// paired t test and a Wilcoxon signed-rank test.
+fn render_paired(md: &mut String, variants: &[VariantSummary]) {
+    if variants.len() < 2 {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "### Paired differences\n\nVariants train on the same seeds (initial draws, data order and data set), so each seed gives one difference. \
+         Mean difference (first minus second) with its 95% interval (Student's t), and two-sided p-values of the paired t test and \
+         the Wilcoxon signed-rank test, over the seeds where neither diverged.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| comparison | quantity | mean difference [95% CI] | paired t p | Wilcoxon p | seeds |\n|---|---|---|---|---|---|"
+    );
+    let p = |v: f64| {
+        if v < 1e-4 {
+            format!("{v:.1e}")
+        } else {
+            format!("{v:.4}")
+        }
+    };
+    for (i, a) in variants.iter().enumerate() {
+        for b in &variants[i + 1..] {
+            let metrics: [(
+                &str,
+                fn(&crate::store::SeedResult) -> Option<f64>,
+                f64,
+                &str,
+            ); 2] = [
+                ("test accuracy", |r| r.test_accuracy, 100.0, " points"),
+                ("final train loss", |r| r.final_train_loss, 1.0, ""),
+            ];
+            for (name, metric, scale, unit) in metrics {
+                let (x, y) = paired(a, b, metric);
+                let Some(c) = paired::compare(&x, &y) else {
+                    continue;
                 };
                 let _ = writeln!(
                     md,
-                    "- Test accuracy, {} vs {}: {:.1}% vs {:.1}% (difference {:+.1} points); the 95% intervals {verdict}.",
+                    "| {} - {} | {name} | {:+.3}{unit} [{:+.3}, {:+.3}] | {} | {} | {} |",
                     a.name,
                     b.name,
-                    100.0 * x.mean,
-                    100.0 * y.mean,
-                    100.0 * (x.mean - y.mean)
+                    scale * c.mean_difference,
+                    scale * c.ci95[0],
+                    scale * c.ci95[1],
+                    p(c.t_p_value),
+                    c.wilcoxon_p_value.map_or("n/a".into(), p),
+                    c.n
                 );
             }
         }

@@ -6,7 +6,7 @@ use super::{csv::sweep_csv, grid::point_plan, runner::SweepError};
 use burn::module::Module;
 
 use crate::{
-    analysis::stats::Stat,
+    analysis::{paired, stats::Stat},
     config::Override,
     store::{PointResult, SweepRecord, VariantSummary, plain, write_figure, write_text},
 };
@@ -61,6 +61,31 @@ fn variant<'a>(point: &'a PointResult, name: &str) -> Option<&'a VariantSummary>
 }
 
 /// The answer to "can any configuration bring `target` to `reference`'s baseline accuracy?".
+/// A configuration's paired comparison with the reference at the baseline: `target` at the
+/// point against `reference` at the baseline, seed by seed.
+struct Paired<'a> {
+    point: &'a PointResult,
+    accuracy: Stat,
+    comparison: paired::Comparison,
+    /// Holm-adjusted p-value of the paired t test.
+    adjusted: f64,
+    cost: (usize, usize),
+}
+
+/// Test accuracies of `a` and `b` on the seeds both finished, paired by seed and data set.
+fn paired_accuracies(a: &VariantSummary, b: &VariantSummary) -> (Vec<f64>, Vec<f64>) {
+    a.seeds
+        .iter()
+        .filter_map(|x| {
+            let y = b
+                .seeds
+                .iter()
+                .find(|y| y.seed == x.seed && y.data_seed == x.data_seed)?;
+            Some((x.test_accuracy?, y.test_accuracy?))
+        })
+        .unzip()
+}
+
 fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference: &str) {
     let _ = writeln!(
         md,
@@ -70,80 +95,119 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
         let _ = writeln!(md, "The baseline point has not run yet.\n");
         return;
     };
-    let (Some(bar), Some(start)) = (
+    let (Some(bar_variant), Some(bar), Some(start)) = (
+        variant(baseline, reference),
         variant(baseline, reference).and_then(|v| v.stats.test_accuracy),
         variant(baseline, target).and_then(|v| v.stats.test_accuracy),
     ) else {
         let _ = writeln!(md, "The baseline diverged, so there is no bar to reach.\n");
         return;
     };
-    let _ = writeln!(
-        md,
-        "At the experiment's own settings, {reference} reaches {} and {target} {} (test accuracy, mean [95% CI] over seeds). \
-         A configuration *closes the gap* when {target}'s interval reaches {reference}'s baseline mean, {:.1}%: \
-         the seeds cannot tell it apart from {reference}, or it does better.\n",
-        pct(Some(bar)),
-        pct(Some(start)),
-        100.0 * bar.mean
-    );
-    let mut closing: Vec<(&PointResult, Stat, (usize, usize))> = record
+    // Every configuration against the bar, seed by seed; Holm across the configurations.
+    let mut compared: Vec<Paired> = record
         .points
         .iter()
         .filter_map(|p| {
-            let acc = variant(p, target)?.stats.test_accuracy?;
-            (acc.ci95[1] >= bar.mean).then_some((p, acc, cost(record, p)?))
+            let v = variant(p, target)?;
+            let (x, y) = paired_accuracies(v, bar_variant);
+            Some(Paired {
+                point: p,
+                accuracy: v.stats.test_accuracy?,
+                comparison: paired::compare(&x, &y)?,
+                adjusted: 1.0,
+                cost: cost(record, p)?,
+            })
         })
         .collect();
-    closing.sort_by_key(|(p, _, (c, _))| (*c, p.id));
-    let best = record
-        .points
+    let raw: Vec<f64> = compared.iter().map(|c| c.comparison.t_p_value).collect();
+    if let Ok(adjusted) = paired::holm(&raw) {
+        for (c, p) in compared.iter_mut().zip(adjusted) {
+            c.adjusted = p;
+        }
+    }
+    let _ = writeln!(
+        md,
+        "At the experiment's own settings, {reference} reaches {} and {target} {} (test accuracy, mean [95% CI] over seeds). \
+         Each configuration's {target} is compared with {reference} at the baseline seed by seed (the same initial draws, data order \
+         and data set): the mean paired difference in test accuracy, and a two-sided paired t test whose p-values are corrected for \
+         the {} configurations tested with Holm's step-down method (family-wise error rate 5%). A configuration *closes the gap* \
+         unless it is significantly worse than the bar after that correction: its mean difference is at least 0, or its adjusted \
+         p-value is at least 0.05.\n",
+        pct(Some(bar)),
+        pct(Some(start)),
+        compared.len()
+    );
+    let closes = |c: &Paired| c.comparison.mean_difference >= 0.0 || c.adjusted >= 0.05;
+    let mut closing: Vec<&Paired> = compared.iter().filter(|c| closes(c)).collect();
+    closing.sort_by_key(|c| (c.cost.0, c.point.id));
+    let better = compared
         .iter()
-        .filter_map(|p| Some((p, variant(p, target)?.stats.test_accuracy?)))
-        .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean));
+        .filter(|c| c.comparison.mean_difference > 0.0 && c.adjusted < 0.05)
+        .count();
+    let best = compared
+        .iter()
+        .max_by(|a, b| a.accuracy.mean.total_cmp(&b.accuracy.mean));
+    let difference = |c: &Paired| {
+        let d = &c.comparison;
+        format!(
+            "{:+.1} points [{:+.1}, {:+.1}], adjusted p {:.3}",
+            100.0 * d.mean_difference,
+            100.0 * d.ci95[0],
+            100.0 * d.ci95[1],
+            c.adjusted
+        )
+    };
     match closing.first() {
-        Some((p, acc, (c, epochs))) => {
+        Some(c) => {
+            let (cost, epochs) = c.cost;
             let _ = writeln!(
                 md,
-                "**Yes.** {} of {} configurations close the gap. The cheapest (fewest epochs x parameters: {c} = {epochs} epochs x {} parameters) is {}: {target} {}.\n",
+                "**Yes.** {} of {} configurations close the gap ({better} of them significantly better than the bar). \
+                 The cheapest (fewest epochs x parameters: {cost} = {epochs} epochs x {} parameters) is {}: {target} {}, \
+                 paired difference to the bar {}.\n",
                 closing.len(),
-                record.points.len(),
-                c / epochs,
-                settings(p),
-                pct(Some(*acc))
+                compared.len(),
+                cost / epochs,
+                settings(c.point),
+                pct(Some(c.accuracy)),
+                difference(c)
             );
         }
         None => {
             let _ = writeln!(
                 md,
-                "**No.** None of the {} configurations closes the gap.",
-                record.points.len()
+                "**No.** Every one of the {} configurations is significantly worse than the bar.",
+                compared.len()
             );
-            if let Some((p, acc)) = best {
+            if let Some(c) = best {
                 let _ = writeln!(
                     md,
-                    "The best, {}, reaches {target} {}.",
-                    settings(p),
-                    pct(Some(acc))
+                    "The best, {}, reaches {target} {} (paired difference {}).",
+                    settings(c.point),
+                    pct(Some(c.accuracy)),
+                    difference(c)
                 );
             }
             let _ = writeln!(md);
         }
     }
-    let rescuers: Vec<&PointResult> = closing.iter().map(|(p, _, _)| *p).collect();
+    let rescuers: Vec<&PointResult> = closing.iter().map(|c| c.point).collect();
     render_rescue_signal(md, baseline, &rescuers, target);
     if !closing.is_empty() {
         let _ = writeln!(
             md,
-            "| configuration | {target} test accuracy | {reference} at the same settings | epochs x parameters |\n|---|---|---|---|"
+            "| configuration | {target} test accuracy | paired difference to the bar [95% CI], Holm-adjusted p | {reference} at the same settings | epochs x parameters |\n|---|---|---|---|---|"
         );
-        for (p, acc, (c, _)) in closing.iter().take(15) {
-            let other = variant(p, reference).and_then(|v| v.stats.test_accuracy);
+        for c in closing.iter().take(15) {
+            let other = variant(c.point, reference).and_then(|v| v.stats.test_accuracy);
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {c} |",
-                settings(p),
-                pct(Some(*acc)),
-                pct(other)
+                "| {} | {} | {} | {} | {} |",
+                settings(c.point),
+                pct(Some(c.accuracy)),
+                difference(c),
+                pct(other),
+                c.cost.0
             );
         }
         let _ = writeln!(md);

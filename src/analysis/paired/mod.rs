@@ -121,3 +121,37 @@ pub fn paired_t(x: &[f64], y: &[f64]) -> Result<PairedT, PairedError> {
     result.ci95 = result.confidence_interval(0.95)?;
     Ok(result)
 }
+
+/// A paired comparison as reports show it: the mean difference `x - y` with its 95% interval,
+/// the paired t test's and the Wilcoxon signed-rank test's two-sided p-values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Comparison {
+    pub n: usize,
+    pub mean_difference: f64,
+    pub ci95: [f64; 2],
+    pub t_p_value: f64,
+    /// `None` when every difference is zero or the test cannot run.
+    pub wilcoxon_p_value: Option<f64>,
+}
+
+/// Compares paired samples; `None` when fewer than two pairs. All-zero differences give a
+/// zero difference with p-values of 1 (the variants are indistinguishable on these pairs).
+pub fn compare(x: &[f64], y: &[f64]) -> Option<Comparison> {
+    match paired_t(x, y) {
+        Ok(t) => Some(Comparison {
+            n: t.n,
+            mean_difference: t.mean_difference,
+            ci95: t.ci95,
+            t_p_value: t.p_value,
+            wilcoxon_p_value: wilcoxon(x, y).ok().map(|w| w.p_value),
+        }),
+        Err(PairedError::AllDifferencesZero) => Some(Comparison {
+            n: x.len(),
+            mean_difference: 0.0,
+            ci95: [0.0, 0.0],
+            t_p_value: 1.0,
+            wilcoxon_p_value: Some(1.0),
+        }),
+        Err(_) => None,
+    }
+}
