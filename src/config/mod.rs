@@ -17,7 +17,7 @@ pub use load::{
 };
 pub use probes::ProbeConfig;
 pub use schema::{
-    AnalysisConfig, CheckpointConfig, Experiment, ModelSection, Reference, SweepConfig, TracePoint,
-    TrainConfig, Variant, VariantReference,
+    AnalysisConfig, CheckpointConfig, Experiment, Factor, FactorialConfig, ModelSection, Reference,
+    SweepConfig, TracePoint, TrainConfig, Variant, VariantReference,
 };
 pub use validate::{Plan, PlannedVariant};

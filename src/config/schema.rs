@@ -39,6 +39,31 @@ pub struct Experiment {
     /// A grid of settings to run the experiment at, every combination.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepConfig>,
+    /// A 2x2 factorial among the variants, decomposed in the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factorial: Option<FactorialConfig>,
+}
+
+/// `[factorial]`: two changes to a baseline variant, each alone and both together, and the
+/// reference whose gap to the baseline they are to explain. The report gives each change's
+/// main effect and their interaction, with paired intervals over the seeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorialConfig {
+    pub baseline: String,
+    pub a: Factor,
+    pub b: Factor,
+    /// The variant with both changes.
+    pub both: String,
+    pub reference: String,
+}
+
+/// One change of a factorial: its name in the report and the variant that makes it alone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Factor {
+    pub name: String,
+    pub variant: String,
 }
 
 /// `[checkpoint]`: save each program's models every `every` epochs and at the end.

@@ -56,6 +56,7 @@ impl Experiment {
         let variants = self.plan_variants()?;
         self.check_reference()?;
         self.check_sweep()?;
+        self.check_factorial()?;
         Ok(Plan {
             experiment: self,
             architecture,
@@ -504,6 +505,29 @@ impl Experiment {
 }
 
 impl Experiment {
+    fn check_factorial(&self) -> Result<(), ConfigError> {
+        let Some(f) = &self.factorial else {
+            return Ok(());
+        };
+        let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+        for (key, name) in [
+            ("factorial.baseline", &f.baseline),
+            ("factorial.a.variant", &f.a.variant),
+            ("factorial.b.variant", &f.b.variant),
+            ("factorial.both", &f.both),
+            ("factorial.reference", &f.reference),
+        ] {
+            if !names.contains(&name.as_str()) {
+                return Err(ConfigError::invalid(
+                    key,
+                    name,
+                    format!("must name a variant: {}", names.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn check_sweep(&self) -> Result<(), ConfigError> {
         let Some(sweep) = &self.sweep else {
             return Ok(());

@@ -325,6 +325,9 @@ pub fn render(record: &RunRecord, split: &crate::data::Split) -> String {
     if s.variants.iter().any(|v| v.seeds.len() > 1) {
         render_seed_stats(&mut md, record);
     }
+    if let Some(factorial) = &e.factorial {
+        super::factorial::render_factorial(&mut md, record, factorial);
+    }
 
     let rows = comparisons(record);
     if let Some(reference) = e.reference.as_ref().filter(|_| !rows.is_empty()) {

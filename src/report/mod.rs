@@ -1,5 +1,6 @@
 //! The report and figures of a run, rebuilt from its folder alone.
 
+mod factorial;
 mod layers;
 mod markdown;
 mod theory;

@@ -1,0 +1,162 @@
+//! A 2x2 factorial among the variants (`[factorial]`): how much of the gap between a baseline
+//! and a reference each of two changes explains, alone, together, and as main effects, with
+//! paired intervals over the seeds, and what mean-field theory's `chi_1` says of each cell.
+
+use std::fmt::Write as _;
+
+use crate::{
+    analysis::{paired, prediction},
+    config::FactorialConfig,
+    store::{RunRecord, SeedResult, VariantSummary},
+};
+
+/// `(seed, data seed) -> value` of one variant's final metric, over the seeds that finished.
+fn values(v: &VariantSummary, metric: fn(&SeedResult) -> Option<f64>) -> Vec<((u32, u32), f64)> {
+    v.seeds
+        .iter()
+        .filter_map(|s| Some(((s.seed, s.data_seed), metric(s)?)))
+        .collect()
+}
+
+/// Per seed, `combine(baseline, a, b, both, reference)`, over the seeds every cell finished.
+fn per_seed(
+    cells: &[&VariantSummary; 5],
+    metric: fn(&SeedResult) -> Option<f64>,
+    combine: fn([f64; 5]) -> f64,
+) -> Vec<f64> {
+    let columns: Vec<Vec<((u32, u32), f64)>> = cells.iter().map(|v| values(v, metric)).collect();
+    columns[0]
+        .iter()
+        .filter_map(|(seed, first)| {
+            let mut row = [*first; 5];
+            for (i, column) in columns.iter().enumerate().skip(1) {
+                row[i] = column.iter().find(|(s, _)| s == seed)?.1;
+            }
+            Some(combine(row))
+        })
+        .collect()
+}
+
+pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig) {
+    let find = |name: &str| record.summary.variants.iter().find(|v| v.name == name);
+    let (Some(base), Some(a), Some(b), Some(both), Some(reference)) = (
+        find(&f.baseline),
+        find(&f.a.variant),
+        find(&f.b.variant),
+        find(&f.both),
+        find(&f.reference),
+    ) else {
+        return;
+    };
+    let cells = [base, a, b, both, reference];
+    let _ = writeln!(
+        md,
+        "## What explains the gap between {} and {}?\n\n\
+         A 2x2 factorial: **{}** alone ({}), **{}** alone ({}), both ({}). Per seed (the same initial draws, data order and \
+         data set in every cell), the main effect of a change is its effect averaged over the other's two levels, \
+         ((with - without) at each level of the other) / 2; the interaction is both - a - b + baseline; the gap is {} - {}. \
+         Mean over seeds with its 95% interval (paired, Student's t); *share* is the main effect's mean over the gap's.\n",
+        f.baseline,
+        f.reference,
+        f.a.name,
+        f.a.variant,
+        f.b.name,
+        f.b.variant,
+        f.both,
+        f.reference,
+        f.baseline
+    );
+    type Combine = fn([f64; 5]) -> f64;
+    let rows: [(&str, Combine); 7] = [
+        ("gap: reference - baseline", |[b, _, _, _, r]| r - b),
+        ("a alone - baseline", |[b, a, _, _, _]| a - b),
+        ("b alone - baseline", |[b, _, bb, _, _]| bb - b),
+        ("both - baseline", |[b, _, _, ab, _]| ab - b),
+        ("main effect of a", |[b, a, bb, ab, _]| {
+            ((a - b) + (ab - bb)) / 2.0
+        }),
+        ("main effect of b", |[b, a, bb, ab, _]| {
+            ((bb - b) + (ab - a)) / 2.0
+        }),
+        ("interaction", |[b, a, bb, ab, _]| ab - a - bb + b),
+    ];
+    let metrics: [(&str, fn(&SeedResult) -> Option<f64>, f64, &str); 2] = [
+        ("test accuracy", |s| s.test_accuracy, 100.0, " points"),
+        ("final train loss", |s| s.final_train_loss, 1.0, ""),
+    ];
+    let mut answer: Vec<String> = Vec::new();
+    for (metric_name, metric, scale, unit) in metrics {
+        let _ = writeln!(
+            md,
+            "**{metric_name}**\n\n| contrast | mean [95% CI] | share of the gap | paired t p | seeds |\n|---|---|---|---|---|"
+        );
+        let gap = per_seed(&cells, metric, rows[0].1);
+        let gap_mean = gap.iter().sum::<f64>() / gap.len().max(1) as f64;
+        for (label, combine) in rows {
+            let label = label
+                .replace("a alone", &format!("{} alone", f.a.name))
+                .replace("b alone", &format!("{} alone", f.b.name))
+                .replace("effect of a", &format!("effect of {}", f.a.name))
+                .replace("effect of b", &format!("effect of {}", f.b.name));
+            let effects = per_seed(&cells, metric, combine);
+            let zeros = vec![0.0; effects.len()];
+            let Some(c) = paired::compare(&effects, &zeros) else {
+                continue;
+            };
+            let share = if label.starts_with("gap") || gap_mean == 0.0 {
+                String::new()
+            } else {
+                format!("{:.0}%", 100.0 * c.mean_difference / gap_mean)
+            };
+            if label.starts_with("main effect") || label == "interaction" {
+                answer.push(format!("{label} {share} of the {metric_name} gap"));
+            }
+            let _ = writeln!(
+                md,
+                "| {label} | {:+.3}{unit} [{:+.3}, {:+.3}] | {share} | {:.2e} | {} |",
+                scale * c.mean_difference,
+                scale * c.ci95[0],
+                scale * c.ci95[1],
+                c.t_p_value,
+                c.n
+            );
+        }
+        let _ = writeln!(md);
+    }
+    if !answer.is_empty() {
+        let _ = writeln!(md, "**Answer.** {}.\n", answer.join("; "));
+    }
+    if let Ok(plan) = record.experiment.clone().check() {
+        let width = plan.architecture.hidden.first().copied().unwrap_or(1);
+        let _ = writeln!(
+            md,
+            "**What theory says of each cell** (mean-field, infinite width, at initialisation): chi_1 = sigma_w^2 E[phi'(z)^2] at the \
+             fixed length q*; below 1 gradients shrink by about sqrt(chi_1) per layer.\n\n| variant | nonlinearity | sigma_w^2 | q* | chi_1 |\n|---|---|---|---|---|"
+        );
+        for name in [
+            &f.baseline,
+            &f.a.variant,
+            &f.b.variant,
+            &f.both,
+            &f.reference,
+        ] {
+            let Some(v) = plan.variants.iter().find(|v| &v.name == name) else {
+                continue;
+            };
+            let (w, bias) = v.init.variances(width, width);
+            match prediction::summarize(v.nonlinearity, w, bias, 1, 1.0) {
+                Ok(s) => {
+                    let _ = writeln!(
+                        md,
+                        "| {name} | {} | {w:.3} | {:.4} | {:.4} |",
+                        v.nonlinearity, s.q_star, s.chi1
+                    );
+                }
+                Err(e) => {
+                    let _ = writeln!(md, "| {name} | {} | {w:.3} | n/a | {e} |", v.nonlinearity);
+                }
+            }
+        }
+        let _ = writeln!(md);
+    }
+}
