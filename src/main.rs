@@ -149,6 +149,18 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         phase_diagram: Option<PathBuf>,
     },
+    /// Write the exact train/test split a run would use as CSV, with a data.json describing it.
+    Data {
+        /// An experiment (name or path), or a data set kind (moons, mnist1d, digits,
+        /// fashion-mnist, ...).
+        source: String,
+        /// Override any value, e.g. `--set data.n_train=1000`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+        /// The folder to write; must be absent or empty.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// List the experiments with their questions.
     List,
     /// Rebuild a run folder's figures and report from its files, without training.
@@ -294,6 +306,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             critical,
             phase_diagram,
         })?,
+        Command::Data {
+            source,
+            overrides,
+            out,
+        } => {
+            let parsed: Vec<Override> = overrides
+                .iter()
+                .map(|o| o.parse())
+                .collect::<Result<_, _>>()?;
+            let plan = match find_experiment(&source) {
+                Ok(path) => load_experiment(&path, &parsed)?.check()?,
+                Err(not_found) => {
+                    let kind: actlab::data::DataKind =
+                        source.clone().try_into().map_err(|e: String| {
+                            anyhow::anyhow!("{not_found}; nor is it a data set: {e}")
+                        })?;
+                    actlab::config::data_only(kind, &parsed)?.check()?
+                }
+            };
+            let dir = actlab::run::export_data(&plan, &out)?;
+            println!("{}", dir.display());
+        }
         Command::List => {
             for (name, question) in list_experiments() {
                 println!("{name:<24} {question}");

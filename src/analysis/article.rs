@@ -4,7 +4,10 @@
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 use serde::{Deserialize, Serialize};
 
-use super::trace::{ForwardTrace, mean_abs, std};
+use super::{
+    classes::{ClassReport, Projection, project},
+    trace::{ForwardTrace, mean_abs, std},
+};
 use crate::{
     config::{AnalysisConfig, TracePoint},
     data::{Dataset, Split},
@@ -32,6 +35,12 @@ pub struct ArticleAnalysis {
     /// `P(class 1)` over the plane (planar data with two classes only).
     #[serde(default)]
     pub grid: Option<DecisionGrid>,
+    /// Confusion matrix, per-class accuracy, confident mistakes and sample predictions.
+    #[serde(default)]
+    pub classes: ClassReport,
+    /// Each hidden layer's test activations on their first two principal components.
+    #[serde(default)]
+    pub projections: Vec<Projection>,
 }
 
 /// A training point traced through the network.
@@ -240,11 +249,32 @@ pub fn analyze<B: Backend, M: Family<B>>(
                 .collect();
             DecisionGrid { xs, ys, prob }
         });
+    let objective = Objective::for_outputs(outputs);
+    let probabilities: Vec<f64> = split
+        .test
+        .x
+        .chunks(super::probe::CHUNK_ROWS * features)
+        .flat_map(|chunk| {
+            let logits = member.forward(tensor(chunk, features, device), Mode::Eval);
+            to_host(objective.probabilities(logits))
+        })
+        .collect();
+    let projections = if planar {
+        Vec::new()
+    } else {
+        test.a
+            .iter()
+            .enumerate()
+            .map(|(layer, a)| project(a.member(0), a.dims[2], layer))
+            .collect()
+    };
     ArticleAnalysis {
         hidden_std: test.a.iter().map(|a| std(a.member(0))).collect(),
         trace_samples: samples,
         signal_trace,
         hidden_scatter,
         grid,
+        classes: ClassReport::new(&probabilities, &split.test.y, split.classes),
+        projections,
     }
 }

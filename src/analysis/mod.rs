@@ -2,6 +2,7 @@
 //! and statistics over seeds.
 
 pub mod article;
+pub mod classes;
 pub mod layer_stats;
 pub mod paired;
 pub mod prediction;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 use super::{ConfigError, Experiment};
+use crate::data::DataKind;
 
 /// The folders searched for experiment files, first match winning: `./experiments` when it
 /// exists, then the built-in experiments shipped with actlab.
@@ -219,6 +220,22 @@ pub fn experiment_from_table(
         })?;
     pin_grid_axes(&mut experiment, overrides);
     Ok(experiment)
+}
+
+/// An experiment that only describes a data set of `kind` (the article's 400 points with noise
+/// 0.18 for the generated sets), with `overrides` applied: for `actlab data <kind>`.
+pub fn data_only(kind: DataKind, overrides: &[Override]) -> Result<Experiment, ConfigError> {
+    let generated = if kind.is_generated() {
+        "n_samples = 400\nnoise = 0.18\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "name = \"{kind}\"\nquestion = \"the data set {kind}\"\n[data]\nkind = \"{kind}\"\nseed = 42\n{generated}\
+         [model]\nhidden = [2]\nseed = 42\nactivation = \"relu\"\ninit = \"he-normal\"\n\
+         [train]\nlr = 0.1\nepochs = 1\nbatch_size = 32\n[[variants]]\nname = \"model\"\n"
+    );
+    parse_experiment(&text, &format!("data set {kind}"), overrides)
 }
 
 /// A `--set` on a key the sweep's grid varies replaces that axis with the one value given, so

@@ -12,12 +12,12 @@ mod validate;
 
 pub use error::ConfigError;
 pub use load::{
-    Override, experiment_dirs, experiment_from_table, find_experiment, list_experiments,
+    Override, data_only, experiment_dirs, experiment_from_table, find_experiment, list_experiments,
     load_experiment, parse_experiment, pinned_axes,
 };
 pub use probes::ProbeConfig;
 pub use schema::{
-    AnalysisConfig, CheckpointConfig, Experiment, Factor, FactorialConfig, ModelSection, Reference,
-    SweepConfig, TracePoint, TrainConfig, Variant, VariantReference,
+    AnalysisConfig, CheckpointConfig, Experiment, Factor, FactorialConfig, ModelSection, Published,
+    Reference, SweepConfig, TracePoint, TrainConfig, Variant, VariantReference,
 };
 pub use validate::{Plan, PlannedVariant};

@@ -105,6 +105,18 @@ pub struct SweepConfig {
     /// ... the variant whose test accuracy at the experiment's own (unswept) settings is the bar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// Published test accuracies, one per grid point in point order, set beside the measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Published>,
+}
+
+/// `[sweep.published]`: what a source reports for each grid point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    pub source: String,
+    /// One per grid point, in point order (the last grid key varies fastest).
+    pub test_accuracy: Vec<f64>,
 }
 
 /// The architecture shared by all variants, and defaults they may override.

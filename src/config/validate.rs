@@ -221,7 +221,9 @@ impl Experiment {
             _ => {}
         }
         let hidden = &self.hidden();
-        let needs_hidden = self.model.family != crate::model::FamilyKind::Cnn;
+        // An `mlp` without hidden layers is a linear classifier (logistic regression); a `cnn`
+        // may go from its convolutions to the output directly.
+        let needs_hidden = self.model.family == crate::model::FamilyKind::ResidualMlp;
         if (needs_hidden && hidden.is_empty()) || hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
             return Err(ConfigError::invalid(
                 "model.hidden",
@@ -593,6 +595,26 @@ impl Experiment {
                 .filter(|n| !self.variants.iter().any(|v| &v.name == *n))
             {
                 return Err(ConfigError::invalid(key, name, "must name a variant"));
+            }
+        }
+        if let Some(published) = &sweep.published {
+            if published.test_accuracy.len() != points {
+                return Err(ConfigError::invalid(
+                    "sweep.published.test_accuracy",
+                    format!("{} values", published.test_accuracy.len()),
+                    format!("give one per grid point: {points}"),
+                ));
+            }
+            if let Some(bad) = published
+                .test_accuracy
+                .iter()
+                .find(|a| !(0.0..=1.0).contains(*a))
+            {
+                return Err(ConfigError::invalid(
+                    "sweep.published.test_accuracy",
+                    Num(*bad),
+                    "accuracies are fractions from 0 to 1",
+                ));
             }
         }
         if sweep.target.is_some() != sweep.reference.is_some() {

@@ -49,6 +49,13 @@ impl Blueprint for ResidualBlueprint {
     type Model<B: Backend> = ResidualMlp<B>;
 
     fn check(arch: &Architecture) -> Result<(), ArchitectureError> {
+        if arch.hidden.is_empty() {
+            return Err(ArchitectureError::new(
+                "model.hidden",
+                "[]",
+                "a residual MLP needs at least one block: list its width once per block",
+            ));
+        }
         if arch.hidden.iter().any(|&w| w != arch.hidden[0]) {
             return Err(ArchitectureError::new(
                 "model.hidden",

@@ -5,6 +5,7 @@
 
 mod accuracy;
 mod boundary;
+pub mod classes;
 mod curves;
 mod dataset;
 pub mod heatmap;
@@ -12,9 +13,11 @@ mod hidden;
 pub mod layers;
 mod loss;
 pub mod phase;
+pub mod samples;
 mod style;
 pub mod theory;
 mod trace;
+pub mod trainability;
 
 use crate::{
     data::Split,
@@ -23,14 +26,18 @@ use crate::{
 
 pub use style::{CLASS_COLORS, variant_color};
 
-/// The figures of a run, by file name: the article's five and test accuracy over training.
-pub const FIGURES: [(&str, &str); 6] = [
+/// The figures of a run, by file name: the article's five, test accuracy over training, and
+/// for data that are not points in the plane the confusion matrices and sample predictions.
+pub const FIGURES: [(&str, &str); 9] = [
     ("dataset.png", "The data set"),
     ("loss.png", "Training loss"),
     ("accuracy.png", "Test accuracy"),
     ("decision_boundary.png", "Decision boundaries"),
     ("signal_trace.png", "Signal trace"),
     ("hidden_space.png", "Hidden space"),
+    ("confusion.png", "Confusion matrices"),
+    ("samples.png", "Test samples and predictions"),
+    ("mistakes.png", "The most confident mistakes"),
 ];
 
 /// Which of [`FIGURES`] a run has: the data set, the decision boundaries and the signal trace
@@ -46,12 +53,18 @@ pub fn figures(record: &RunRecord, split: &Split) -> Vec<(&'static str, &'static
         .analyses
         .iter()
         .any(|a| a.analysis.as_ref().is_some_and(|a| a.grid.is_some()));
+    let classified = record.analyses.iter().any(|a| {
+        a.analysis
+            .as_ref()
+            .is_some_and(|a| !a.classes.confusion.is_empty())
+    });
     FIGURES
         .into_iter()
         .filter(|(file, _)| match *file {
             "dataset.png" => planar,
             "decision_boundary.png" => planar && gridded,
             "signal_trace.png" => traced,
+            "confusion.png" | "samples.png" | "mistakes.png" => !planar && classified,
             _ => true,
         })
         .collect()
@@ -71,6 +84,32 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), StoreError> {
             "accuracy.png" => write_figure(&path, |p| accuracy::draw(p, record))?,
             "decision_boundary.png" => write_figure(&path, |p| boundary::draw(p, record, split))?,
             "signal_trace.png" => write_figure(&path, |p| trace::draw(p, record))?,
+            "confusion.png" => write_figure(&path, |p| classes::draw(p, record))?,
+            "samples.png" | "mistakes.png" => {
+                let Some((name, report)) = record
+                    .analyses
+                    .iter()
+                    .find_map(|a| Some((&a.variant, &a.analysis.as_ref()?.classes)))
+                else {
+                    continue;
+                };
+                let (shown, title) = if file == "samples.png" {
+                    (
+                        &report.samples,
+                        format!("{name}: the first test samples, true -> predicted (confidence)"),
+                    )
+                } else {
+                    (
+                        &report.mistakes,
+                        format!(
+                            "{name}: the most confident mistakes, true -> predicted (confidence)"
+                        ),
+                    )
+                };
+                write_figure(&path, |p| {
+                    samples::draw(p, &title, shown, &split.test, &split.shape)
+                })?
+            }
             _ => write_figure(&path, |p| hidden::draw(p, record, split))?,
         }
     }

@@ -32,6 +32,29 @@ const PALETTE: [RGBColor; 7] = [
 /// Class 0 and class 1.
 pub const CLASS_COLORS: [RGBColor; 2] = [RGBColor(0, 114, 178), RGBColor(213, 94, 0)];
 
+/// Ten classes, distinguishable (Tableau 10).
+const CLASS_PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// A class's colour: the two-class colours for two classes, else the ten-class palette.
+pub fn class_color(class: u8, classes: usize) -> RGBColor {
+    if classes <= 2 {
+        CLASS_COLORS[usize::from(class).min(1)]
+    } else {
+        CLASS_PALETTE[usize::from(class) % CLASS_PALETTE.len()]
+    }
+}
+
 pub fn variant_color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }

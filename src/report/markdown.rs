@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use crate::{
     analysis::{paired, stats::Stat},
     config::VariantReference,
-    plot::FIGURES,
     store::{RunRecord, VariantSummary},
 };
 
@@ -167,6 +166,92 @@ fn render_seed_stats(md: &mut String, record: &RunRecord) {
     render_paired(md, &s.variants);
 }
 
+/// The data set in one phrase: its kind, sizes, sample shape, classes and preparation.
+fn describe_data(d: &crate::data::DataConfig, split: &crate::data::Split) -> String {
+    let sizes = format!(
+        "{} train / {} test samples",
+        split.train.len(),
+        split.test.len()
+    );
+    let scaling = match d.scaling {
+        crate::data::Scaling::Standard => "standardized",
+        crate::data::Scaling::Unit => "pixels scaled to [0, 1]",
+        crate::data::Scaling::None => "unscaled",
+    };
+    if d.kind.is_generated() {
+        format!(
+            "{} points of `{}` ({sizes}), noise {}, seed {}, {scaling}",
+            d.n_samples, d.kind, d.noise, d.seed
+        )
+    } else {
+        format!(
+            "`{}`, {sizes} of shape {:?}, {} classes, seed {}, {scaling}",
+            d.kind, split.shape, split.classes, d.seed
+        )
+    }
+}
+
+/// Per-class accuracy and the most confident mistakes, for data with more than two classes.
+fn render_classes(md: &mut String, record: &RunRecord, split: &crate::data::Split) {
+    if split.classes <= 2 {
+        return;
+    }
+    let reports: Vec<(&str, &crate::analysis::classes::ClassReport)> = record
+        .analyses
+        .iter()
+        .filter_map(|a| Some((a.variant.as_str(), &a.analysis.as_ref()?.classes)))
+        .filter(|(_, c)| !c.confusion.is_empty())
+        .collect();
+    if reports.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## By class\n\nTest accuracy of each true class (first seed of each variant); the confusion matrices are among the figures.\n"
+    );
+    let _ = write!(md, "| variant |");
+    for c in 0..split.classes {
+        let _ = write!(md, " {c} |");
+    }
+    let _ = writeln!(md, "\n|---|{}", "---|".repeat(split.classes));
+    for (name, report) in &reports {
+        let _ = write!(md, "| {name} |");
+        for a in &report.per_class_accuracy {
+            let _ = write!(
+                md,
+                " {} |",
+                a.map_or("n/a".into(), |a| format!("{:.1}%", 100.0 * a))
+            );
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md);
+    for (name, report) in &reports {
+        let shown: Vec<String> = report
+            .mistakes
+            .iter()
+            .take(8)
+            .map(|m| {
+                format!(
+                    "#{} ({} taken for {}, {:.0}%)",
+                    m.index,
+                    m.label,
+                    m.predicted,
+                    100.0 * m.confidence
+                )
+            })
+            .collect();
+        if !shown.is_empty() {
+            let _ = writeln!(
+                md,
+                "- {name}'s most confident mistakes: {}.",
+                shown.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(md);
+}
+
 /// The final metrics of two variants on the seeds both finished, paired by seed and data set.
 fn paired(
     a: &VariantSummary,
@@ -254,26 +339,24 @@ pub fn render(record: &RunRecord, split: &crate::data::Split) -> String {
             e.expected.trim().replace('\n', " ")
         );
     }
-    let _ = writeln!(
+    let _ = write!(
         md,
-        "Run `{}` on {} ({}, {}), actlab {}, {} engine. Data: {} points of `{}`, noise {}, seed {}; model {}; {} epochs of {} with lr {} and batch {}.\n",
+        "Run `{}` on {} ({}, {}), actlab {}, {} engine. Data: {}; model {}; ",
         s.run_id,
         s.backend.backend,
         s.backend.device,
         s.backend.precision,
         s.actlab_version,
         s.engine.name(),
-        e.data.n_samples,
-        e.data.kind,
-        e.data.noise,
-        e.data.seed,
+        describe_data(&e.data, split),
         s.variants
             .first()
             .map_or("(none trained)", |v| v.architecture.as_str()),
-        e.train.epochs,
-        e.train.optimizer,
-        e.train.lr,
-        e.train.batch_size,
+    );
+    let _ = writeln!(
+        md,
+        "{} epochs of {} with lr {} and batch {}.\n",
+        e.train.epochs, e.train.optimizer, e.train.lr, e.train.batch_size,
     );
     if !s.overrides.is_empty() {
         let _ = writeln!(md, "Overrides: `{}`.\n", s.overrides.join("`, `"));
@@ -369,8 +452,9 @@ pub fn render(record: &RunRecord, split: &crate::data::Split) -> String {
         let _ = writeln!(md);
     }
 
+    render_classes(&mut md, record, split);
     let _ = writeln!(md, "## Figures\n");
-    for (file, title) in FIGURES {
+    for (file, title) in crate::plot::figures(record, split) {
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
     }
     if !record.layer_stats.is_empty() {

@@ -8,6 +8,7 @@
 
 mod budget;
 mod eval;
+mod export;
 mod finish;
 mod policies;
 mod programs;
@@ -16,6 +17,7 @@ mod schedule;
 
 pub use budget::{BudgetError, human, limit};
 pub use eval::{EvalError, eval_checkpoint};
+pub use export::export_data;
 pub use finish::{Records, analyze_variants, metric_rows, seed_runs, variant_summaries, write};
 pub use programs::{
     Member, Program, Trained, initial_ensemble, order_streams, program_seeds, programs,

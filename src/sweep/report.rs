@@ -300,6 +300,116 @@ fn render_rescue_signal(
     );
 }
 
+/// Each grid point's published test accuracy beside the measured interval, per variant.
+fn render_published(md: &mut String, record: &SweepRecord, published: &crate::config::Published) {
+    let _ = writeln!(
+        md,
+        "## Published values beside measured ones\n\nPublished by {}. Measured: test accuracy after the last epoch, mean [95% CI] over seeds.\n\n\
+         | configuration | variant | published | measured | published value inside the interval? |\n|---|---|---|---|---|",
+        published.source
+    );
+    for point in &record.points {
+        let Some(value) = point.id.and_then(|id| published.test_accuracy.get(id)) else {
+            continue;
+        };
+        for v in &point.variants {
+            let measured = v.stats.test_accuracy;
+            let inside = measured.map_or("n/a", |s| {
+                if (s.ci95[0]..=s.ci95[1]).contains(value) {
+                    "yes"
+                } else if s.ci95[1] < *value {
+                    "no: below"
+                } else {
+                    "no: above"
+                }
+            });
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.1}% | {} | {inside} |",
+                settings(point),
+                v.name,
+                100.0 * value,
+                pct(measured)
+            );
+        }
+    }
+    let _ = writeln!(md);
+}
+
+/// Test accuracy at or above this counts as trainable (twice chance for ten classes).
+const TRAINABLE: f64 = 0.2;
+
+/// How well the edge of the trainable region follows `6 xi_c`.
+fn render_trainability(md: &mut String, map: &crate::plot::trainability::Map) {
+    let six_xi_c = |w: f64| {
+        map.six_xi_c
+            .iter()
+            .min_by(|a, b| (a.0 - w).abs().total_cmp(&(b.0 - w).abs()))
+            .map(|p| p.1)
+    };
+    let mut ws: Vec<f64> = map.cells.iter().map(|c| c.0).collect();
+    ws.sort_by(f64::total_cmp);
+    ws.dedup();
+    let _ = writeln!(
+        md,
+        "## Trainability and the depth scale\n\n![trainability](trainability.png)\n\n\
+         Schoenholz et al. (2017) find deep networks trainable to about 6 xi_c layers, xi_c = -1/ln(chi_c) the depth over which \
+         correlations between inputs are forgotten (mean-field theory, infinite width). Here a point counts as trainable when its \
+         test accuracy reaches {:.0}% (twice chance).\n\n| sigma_w^2 | 6 xi_c | deepest trainable depth | deepest depth tried |\n|---|---|---|---|",
+        100.0 * TRAINABLE
+    );
+    let (mut agree, mut total) = (0, 0);
+    let mut misses = Vec::new();
+    for &w in &ws {
+        let column: Vec<&(f64, f64, Option<f64>)> = map.cells.iter().filter(|c| c.0 == w).collect();
+        let limit = six_xi_c(w);
+        let deepest = column
+            .iter()
+            .filter(|c| c.2.is_some_and(|a| a >= TRAINABLE))
+            .map(|c| c.1)
+            .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
+        let tried = column.iter().map(|c| c.1).fold(0.0, f64::max);
+        for c in &column {
+            let predicted = limit.is_none_or(|l| c.1 <= l);
+            let observed = c.2.is_some_and(|a| a >= TRAINABLE);
+            total += 1;
+            if predicted == observed {
+                agree += 1;
+            } else {
+                misses.push(format!(
+                    "sigma_w^2 {w}, depth {}: {} but {}",
+                    c.1,
+                    if predicted {
+                        "within 6 xi_c"
+                    } else {
+                        "beyond 6 xi_c"
+                    },
+                    if observed {
+                        "trainable"
+                    } else {
+                        "not trainable"
+                    }
+                ));
+            }
+        }
+        let _ = writeln!(
+            md,
+            "| {w} | {} | {} | {tried} |",
+            limit.map_or("infinite (critical)".into(), |l| format!("{l:.1}")),
+            deepest.map_or("none".into(), |d| format!("{d}"))
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n**{agree} of {total} points** are on the side of 6 xi_c that the theory predicts (trainable within it, not beyond).{}\n",
+        if misses.is_empty() {
+            String::new()
+        } else {
+            format!(" The others: {}.", misses.join("; "))
+        }
+    );
+}
+
 /// How signal and gradient survive the layers at each point: the first seed, last epoch.
 fn render_layer_signal(md: &mut String, record: &SweepRecord) {
     if record.points.iter().all(|p| p.layers.is_empty()) {
@@ -455,6 +565,12 @@ fn render(record: &SweepRecord) -> String {
         }
         let _ = writeln!(md);
     }
+    if let Some(map) = crate::plot::trainability::map(record) {
+        render_trainability(&mut md, &map);
+    }
+    if let Some(published) = &sweep.published {
+        render_published(&mut md, record, published);
+    }
     render_layer_signal(&mut md, record);
     let _ = writeln!(
         md,
@@ -480,6 +596,11 @@ pub fn rebuild_sweep(dir: &Path) -> Result<(), SweepError> {
     write_figure(&dir.join("heatmap.png"), |p| {
         crate::plot::heatmap::draw(p, &record)
     })?;
+    if let Some(map) = crate::plot::trainability::map(&record) {
+        write_figure(&dir.join("trainability.png"), |p| {
+            crate::plot::trainability::draw(p, &map)
+        })?;
+    }
     write_text(&dir.join("report.md"), &render(&record))?;
     Ok(())
 }
