@@ -448,3 +448,54 @@ fn smaller_defects() {
     let message = fails(&dir, &["eval", "r"], &["model.mpk", "truncated"]);
     assert!(!message.contains("0.14"), "{message}");
 }
+
+#[test]
+fn bad_real_data_is_refused_and_nothing_is_written() {
+    let dir = workspace("bad-data", SMALL);
+    let real = |kind: &str| {
+        vec![
+            format!("data.kind=\"{kind}\""),
+            "data.n_samples=0".into(),
+            "data.noise=0".into(),
+        ]
+    };
+    let run = |settings: Vec<String>, mention: &[&str]| {
+        let mut args: Vec<&str> = vec!["run", "exp.toml", "--out", "x"];
+        for s in &settings {
+            args.extend(["--set", s.as_str()]);
+        }
+        fails(&dir, &args, mention);
+        assert!(!dir.join("x").exists(), "{settings:?}: nothing written");
+    };
+    // A data path that does not hold the files: the error names it and says how to get them.
+    let mut missing = real("fashion-mnist");
+    missing.push("data.path=\"no/such/folder\"".into());
+    run(missing, &["no/such/folder", "dataset-fashion-mnist"]);
+
+    // Corrupt and truncated IDX files.
+    let idx = dir.join("idx");
+    std::fs::create_dir_all(&idx).unwrap();
+    let header = |magic: u32, dims: &[u32]| {
+        let mut b = magic.to_be_bytes().to_vec();
+        for d in dims {
+            b.extend(d.to_be_bytes());
+        }
+        b
+    };
+    let mut images = header(0x0000_0803, &[2, 28, 28]);
+    images.extend(vec![0u8; 28 * 28]); // one image of the two declared
+    std::fs::write(idx.join("train-images-idx3-ubyte"), &images).unwrap();
+    let mut labels = header(0x0000_0801, &[2]);
+    labels.extend([1, 2]);
+    std::fs::write(idx.join("train-labels-idx1-ubyte"), &labels).unwrap();
+    std::fs::write(idx.join("t10k-images-idx3-ubyte"), b"not an idx file").unwrap();
+    std::fs::write(idx.join("t10k-labels-idx1-ubyte"), &labels).unwrap();
+    let mut corrupt = real("mnist");
+    corrupt.push("data.path=\"idx\"".into());
+    run(corrupt, &["train-images-idx3-ubyte", "truncated"]);
+
+    // A subset larger than the data set.
+    let mut larger = real("digits");
+    larger.push("data.n_train=100000".into());
+    run(larger, &["data.n_train", "100000", "only"]);
+}
