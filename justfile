@@ -28,6 +28,8 @@ bench *args:
 bench-wgpu *args:
     cargo run --release --quiet --features wgpu --bin actlab-bench -- burn --backend wgpu {{args}}
 
-# Regenerate the golden fixtures from numpy / scikit-learn (needs Python with both).
+# Regenerate the golden fixtures (needs Python with numpy, scipy, scikit-learn, statsmodels and mnist1d).
 golden:
     python3 tests/golden/make_golden.py
+    python3 tests/golden/make_data_golden.py
+    python3 tests/golden/make_math_golden.py

@@ -4,15 +4,18 @@
 //! activations as one program beside one model after another, and model-steps per second for
 //! ensembles of K members. `actlab-bench [fused|burn] [--backend NAME]`: one engine only, or the
 //! Burn engine on another backend (e.g. `wgpu`, when built with its feature).
+//! `actlab-bench fashion [--backend NAME]`: one epoch of a Fashion-MNIST MLP 784-256-256-10
+//! (batch 128, 60,000 images) on the Burn engine, the row set beside PyTorch
+//! (`benches/pytorch_fashion.py`).
 
 use std::time::Instant;
 
 use actlab::{
     backend::{self, BackendChoice, BackendInfo, BackendTask},
-    config::{Plan, find_experiment, load_experiment},
+    config::{Plan, find_experiment, load_experiment, parse_experiment},
     data::Split,
     fused::{FusedSteps, InstructionSet},
-    learner::{Engine, Learner, MemberData, OptimizerSpec, Steps},
+    learner::{Engine, Learner, MemberData, Objective, OptimizerSpec, Steps},
     model::{Activation, Drawn, Init, InitScheme, Network, Nonlinearity},
     numpy_rng::NumpyRng,
     run::train_plan,
@@ -144,12 +147,76 @@ fn steps_per_second<B: AutodiffBackend>(
     (steps * k) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The Fashion-MNIST row: the same network, optimizer and batches as `benches/pytorch_fashion.py`.
+const FASHION: &str = r#"
+name = "fashion-benchmark"
+question = "How long does one epoch of a 784-256-256-10 MLP take?"
+[data]
+kind = "fashion-mnist"
+seed = 0
+scaling = "unit"
+[model]
+hidden = [256, 256]
+seed = 0
+[train]
+optimizer = "sgd"
+lr = 0.05
+epochs = 1
+batch_size = 128
+engine = "burn"
+[[variants]]
+name = "relu"
+activation = "relu"
+init = "standard-uniform"
+"#;
+
+/// Seconds for one epoch of the Fashion-MNIST MLP (training steps only: the data are loaded
+/// and scaled before the clock starts), median of `reps`; the final test accuracy as a check.
+fn fashion_epoch_seconds<B: AutodiffBackend>(reps: usize, device: &B::Device) -> (f64, f64) {
+    let plan = parse_experiment(FASHION, "the Fashion-MNIST benchmark", &[])
+        .and_then(|e| e.check())
+        .unwrap_or_else(|e| usage(&e.to_string()));
+    let split = plan
+        .experiment
+        .data
+        .build()
+        .unwrap_or_else(|e| usage(&e.to_string()));
+    let arch = &plan.architecture;
+    let mut accuracy = 0.0;
+    let times = (0..reps).map(|_| {
+        let drawn = arch.family.draw(
+            arch,
+            &Init::named(InitScheme::StandardUniform),
+            &mut NumpyRng::new(0),
+        );
+        let model = Network::<B>::init(arch, &[(Activation::Relu.into(), &drawn)], device);
+        let mut learner = Learner::new(
+            model,
+            OptimizerSpec::sgd(),
+            (0.05, 128),
+            MemberData::shared(&split, 1),
+            Objective::outputs(split.classes),
+            device,
+        );
+        let order = NumpyRng::permutations(&mut [NumpyRng::new(0)], split.train.len());
+        let started = Instant::now();
+        learner.train_epoch(&order);
+        let seconds = started.elapsed().as_secs_f64();
+        accuracy = learner.evaluate().test_accuracy[0];
+        seconds
+    });
+    let seconds = median(times.collect());
+    (seconds, accuracy)
+}
+
 /// The benchmark tables for `engines` on one backend.
 struct Bench {
     engines: Vec<Engine>,
     /// Whether the backend is the default float64 ndarray one (the slow rows run only there
     /// and on fast devices are left to the user).
     default_backend: bool,
+    /// Only the Fashion-MNIST row.
+    fashion: bool,
 }
 
 impl BackendTask for Bench {
@@ -166,6 +233,18 @@ impl BackendTask for Bench {
             info.device,
             simd.name()
         );
+        if self.fashion {
+            let reps = 3;
+            let (seconds, accuracy) = fashion_epoch_seconds::<B>(reps, &device);
+            println!(
+                "| Fashion-MNIST MLP 784-256-256-10, SGD, batch 128, one epoch of 60,000 (training steps, median of {reps}) | seconds | test accuracy after |\n|---|---|---|\n\
+                 | Burn engine, {} {} | {seconds:.2} | {:.1}% |",
+                info.backend,
+                info.precision,
+                100.0 * accuracy
+            );
+            return;
+        }
         // Other backends may be slow software devices (lavapipe): fewer repetitions there.
         let reps = if self.default_backend { 5 } else { 1 };
         println!(
@@ -230,18 +309,23 @@ impl BackendTask for Bench {
 }
 
 fn usage(message: &str) -> ! {
-    eprintln!("{message}\nusage: actlab-bench [fused|burn] [--backend NAME]");
+    eprintln!("{message}\nusage: actlab-bench [fused|burn|fashion] [--backend NAME]");
     std::process::exit(2);
 }
 
 fn main() {
     let mut engines = vec![Engine::Burn, Engine::Fused];
     let mut choice = BackendChoice::Ndarray;
+    let mut fashion = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "fused" => engines = vec![Engine::Fused],
             "burn" => engines = vec![Engine::Burn],
+            "fashion" => {
+                fashion = true;
+                engines = vec![Engine::Burn];
+            }
             "--backend" => {
                 let name = args
                     .next()
@@ -249,12 +333,12 @@ fn main() {
                 choice = name.parse().unwrap_or_else(|e: String| usage(&e));
             }
             other => usage(&format!(
-                "unknown argument `{other}`; allowed: fused, burn, --backend NAME"
+                "unknown argument `{other}`; allowed: fused, burn, fashion, --backend NAME"
             )),
         }
     }
     let default_backend = choice == BackendChoice::Ndarray;
-    if !default_backend {
+    if !default_backend && !fashion {
         // The fused engine computes in float64 on the CPU whatever the backend.
         engines.retain(|&e| e == Engine::Burn);
         if engines.is_empty() {
@@ -264,6 +348,7 @@ fn main() {
     let bench = Bench {
         engines,
         default_backend,
+        fashion,
     };
     if let Err(e) = backend::dispatch(choice, bench) {
         eprintln!("{e}");

@@ -459,6 +459,7 @@ pub fn render(record: &RunRecord, split: &crate::data::Split) -> String {
     }
     if !record.layer_stats.is_empty() {
         super::layers::render_layers(&mut md, record);
+        super::saturation::render_saturation(&mut md, record);
         super::theory::render_theory(&mut md, record, split);
     }
     let _ = writeln!(

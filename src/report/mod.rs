@@ -3,6 +3,7 @@
 mod factorial;
 mod layers;
 mod markdown;
+mod saturation;
 mod theory;
 
 pub use markdown::{Comparison, compare, comparisons};

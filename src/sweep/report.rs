@@ -465,6 +465,73 @@ fn render_layer_signal(md: &mut String, record: &SweepRecord) {
     let _ = writeln!(md);
 }
 
+/// Points compared with the most: beyond this, the per-point table would swamp the report.
+const MAX_COMPARED_POINTS: usize = 40;
+
+/// At each point, every other variant against the first, seed by seed (paired by init, data
+/// order and data set); Holm across all the comparisons made.
+fn render_point_comparisons(md: &mut String, record: &SweepRecord) {
+    let e = &record.experiment;
+    if e.variants.len() < 2 || e.train.seeds < 2 || record.points.len() > MAX_COMPARED_POINTS {
+        return;
+    }
+    let base = &e.variants[0].name;
+    let mut rows = Vec::new();
+    for p in &record.points {
+        let Some(b) = variant(p, base) else { continue };
+        for other in &e.variants[1..] {
+            let Some(o) = variant(p, &other.name) else {
+                continue;
+            };
+            let (x, y) = paired_accuracies(o, b);
+            if let Some(c) = paired::compare(&x, &y) {
+                rows.push((p, &other.name, o, b, c));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let raw: Vec<f64> = rows.iter().map(|r| r.4.t_p_value).collect();
+    let adjusted = paired::holm(&raw).unwrap_or(raw.clone());
+    let _ = writeln!(
+        md,
+        "## Variants compared at each point\n\n\
+         At each point, each variant against {base}, seed by seed (the same initial draws, data order and data set): \
+         test accuracy, mean [95% CI] over seeds, and the mean paired difference with its 95% interval, the paired t test's \
+         and the Wilcoxon signed-rank test's two-sided p-values. The t p-values are corrected for the {} comparisons with \
+         Holm's step-down method (family-wise error rate 5%).\n",
+        rows.len()
+    );
+    let _ = writeln!(
+        md,
+        "| configuration | variant | accuracy | {base} | difference [95% CI] | t p | Wilcoxon p | Holm p | |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for ((p, name, o, b, c), holm) in rows.iter().zip(&adjusted) {
+        let verdict = if *holm >= 0.05 {
+            "no significant difference"
+        } else if c.mean_difference > 0.0 {
+            "better"
+        } else {
+            "worse"
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {name} | {} | {} | {:+.1} [{:+.1}, {:+.1}] points | {:.2e} | {} | {:.2e} | {verdict} |",
+            settings(p),
+            pct(o.stats.test_accuracy),
+            pct(b.stats.test_accuracy),
+            100.0 * c.mean_difference,
+            100.0 * c.ci95[0],
+            100.0 * c.ci95[1],
+            c.t_p_value,
+            c.wilcoxon_p_value.map_or("n/a".into(), |w| format!("{w:.2e}")),
+            holm
+        );
+    }
+    let _ = writeln!(md);
+}
+
 fn render(record: &SweepRecord) -> String {
     let e = &record.experiment;
     let mut md = String::new();
@@ -570,6 +637,9 @@ fn render(record: &SweepRecord) -> String {
     }
     if let Some(published) = &sweep.published {
         render_published(&mut md, record, published);
+    }
+    if sweep.target.is_none() {
+        render_point_comparisons(&mut md, record);
     }
     render_layer_signal(&mut md, record);
     let _ = writeln!(

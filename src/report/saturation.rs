@@ -1,0 +1,220 @@
+//! Saturation of bounded activations over training, after Glorot & Bengio (2010, Fig. 2): for
+//! each variant with a bounded nonlinearity, the top hidden layer's mean and 2nd/98th
+//! percentiles at every probe, and whether it saturates toward its lower bound early and
+//! recovers later.
+
+use std::fmt::Write as _;
+
+use crate::store::RunRecord;
+
+/// A mean within this share of the range from the lower bound counts as saturated toward it.
+const NEAR_LOWER: f64 = 0.1;
+/// "Early": within this share of the probed epochs.
+const EARLY: f64 = 0.25;
+/// Recovery: the mean rises at least this share of the range above its minimum.
+const RECOVERY: f64 = 0.1;
+
+/// One probe of the top hidden layer.
+struct Point {
+    epoch: usize,
+    mean: f64,
+    p2: f64,
+    p98: f64,
+    saturated: Option<f64>,
+}
+
+fn trajectory(record: &RunRecord, variant: &str, layer: usize) -> Vec<Point> {
+    let get = |epoch: usize, statistic: &str| {
+        record
+            .layer_stats
+            .iter()
+            .find(|r| {
+                r.variant == variant
+                    && r.epoch == epoch
+                    && r.layer == layer
+                    && r.tensor == "a"
+                    && r.statistic == statistic
+            })
+            .map(|r| r.value)
+    };
+    let epochs: std::collections::BTreeSet<usize> = record
+        .layer_stats
+        .iter()
+        .filter(|r| r.variant == variant && r.layer == layer)
+        .map(|r| r.epoch)
+        .collect();
+    epochs
+        .into_iter()
+        .filter_map(|epoch| {
+            Some(Point {
+                epoch,
+                mean: get(epoch, "mean")?,
+                p2: get(epoch, "p2")?,
+                p98: get(epoch, "p98")?,
+                saturated: get(epoch, "saturated_fraction"),
+            })
+        })
+        .collect()
+}
+
+/// What the top layer's mean did, in words, on the `(lower, upper)` range.
+fn verdict(points: &[Point], (lower, upper): (f64, f64)) -> String {
+    let position = |p: &Point| (p.mean - lower) / (upper - lower);
+    let first = &points[0];
+    let last = &points[points.len() - 1];
+    let (low_index, low) = points
+        .iter()
+        .enumerate()
+        .min_by(|a, b| position(a.1).total_cmp(&position(b.1)))
+        .expect("two probes or more");
+    let span = (last.epoch - first.epoch).max(1) as f64;
+    let early_by = first.epoch as f64 + EARLY * span;
+    let saturated_at = points
+        .iter()
+        .find(|p| position(p) <= NEAR_LOWER && p.epoch > first.epoch);
+    let mut text = format!(
+        "mean {:.3} at epoch {} (p2-p98 {:.3} to {:.3}), lowest {:.3} at epoch {} (p98 {:.3}), {:.3} at epoch {}",
+        first.mean,
+        first.epoch,
+        first.p2,
+        first.p98,
+        low.mean,
+        low.epoch,
+        low.p98,
+        last.mean,
+        last.epoch
+    );
+    match saturated_at {
+        None => {
+            let _ = write!(
+                text,
+                ": it does not saturate toward its lower bound {lower} (its mean never comes within {:.0}% of the range of it)",
+                100.0 * NEAR_LOWER
+            );
+        }
+        Some(s) => {
+            let when = if (s.epoch as f64) <= early_by {
+                "early"
+            } else {
+                "late"
+            };
+            let _ = write!(
+                text,
+                ": it saturates toward its lower bound {lower} {when}, by epoch {} (mean within {:.0}% of the range of it)",
+                s.epoch,
+                100.0 * NEAR_LOWER
+            );
+            let risen = points[low_index..]
+                .iter()
+                .find(|p| position(p) - position(low) >= RECOVERY && position(p) > NEAR_LOWER);
+            let _ = match risen {
+                Some(r) => write!(
+                    text,
+                    ", and recovers: by epoch {} its mean is back at {:.3}",
+                    r.epoch, r.mean
+                ),
+                None => write!(
+                    text,
+                    ", and does not recover within the budget (its mean never rises {:.0}% of the range above its lowest)",
+                    100.0 * RECOVERY
+                ),
+            };
+        }
+    }
+    text
+}
+
+/// The section, for runs probed at three epochs or more with a bounded activation.
+pub fn render_saturation(md: &mut String, record: &RunRecord) {
+    let Ok(plan) = record.experiment.clone().check() else {
+        return;
+    };
+    let top = record.layer_names().len();
+    let bounded: Vec<_> = plan
+        .variants
+        .iter()
+        .filter_map(|v| Some((v, v.nonlinearity.bounds()?)))
+        .filter(|(v, _)| trajectory(record, &v.name, top).len() >= 3)
+        .collect();
+    if top == 0 || bounded.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## Saturation of the top hidden layer over training\n\n\
+         Glorot & Bengio (2010, Fig. 2) report that with the standard init the top hidden layer of a sigmoid network \
+         \"quickly saturates at 0 (slowing down all learning), but then slowly desaturates\". Here: layer {top}'s activation \
+         mean and 2nd/98th percentiles on the probe set at every probe, for each variant's first seed. \"Saturates toward the \
+         lower bound\": the mean comes within {:.0}% of the activation's range of its lower bound; \"early\": in the first \
+         {:.0}% of the epochs; \"recovers\": the mean later rises {:.0}% of the range above its lowest. Saturated: the share of \
+         values within {} of either bound.\n",
+        100.0 * NEAR_LOWER,
+        100.0 * EARLY,
+        100.0 * RECOVERY,
+        record.experiment.probes.saturation_eps
+    );
+    for (v, bounds) in &bounded {
+        let points = trajectory(record, &v.name, top);
+        let _ = writeln!(
+            md,
+            "- **{}** ({}, {} init), layer {top}: {}.",
+            v.name,
+            v.nonlinearity.name(),
+            v.init.scheme.name(),
+            verdict(&points, *bounds)
+        );
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(md, "| variant | epoch | mean | p2 | p98 | saturated |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    for (v, _) in &bounded {
+        for p in trajectory(record, &v.name, top) {
+            let saturated = p.saturated.map_or(String::new(), |s| format!("{s:.3}"));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.4} | {:.4} | {:.4} | {saturated} |",
+                v.name, p.epoch, p.mean, p.p2, p.p98
+            );
+        }
+    }
+    let _ = writeln!(md);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(means: &[f64]) -> Vec<Point> {
+        means
+            .iter()
+            .enumerate()
+            .map(|(epoch, &mean)| Point {
+                epoch,
+                mean,
+                p2: mean,
+                p98: mean,
+                saturated: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn early_saturation_then_recovery() {
+        let text = verdict(
+            &points(&[0.5, 0.05, 0.04, 0.06, 0.1, 0.2, 0.3, 0.3, 0.3]),
+            (0.0, 1.0),
+        );
+        assert!(text.contains("saturates toward its lower bound 0 early, by epoch 1"), "{text}");
+        assert!(text.contains("recovers: by epoch 5"), "{text}");
+    }
+
+    #[test]
+    fn saturation_without_recovery_and_none_at_all() {
+        let stuck = verdict(&points(&[0.5, 0.4, 0.3, 0.2, 0.09, 0.05, 0.05, 0.05]), (0.0, 1.0));
+        assert!(stuck.contains("late, by epoch 4"), "{stuck}");
+        assert!(stuck.contains("does not recover"), "{stuck}");
+        // tanh centred at 0 sits mid-range: no saturation toward -1.
+        let centred = verdict(&points(&[0.0, 0.01, -0.02, 0.0]), (-1.0, 1.0));
+        assert!(centred.contains("does not saturate"), "{centred}");
+    }
+}
