@@ -272,3 +272,60 @@ fn a_shard_that_holds_no_point_is_refused() {
     );
     assert!(!dir.join("s").exists());
 }
+
+/// `[sweep.labels]` names grid values in the report; a label list of the wrong length is
+/// refused before anything runs; a `--set` that pins the labelled axis drops its labels. A
+/// sweep without a target/reference question compares its variants at each point, paired and
+/// Holm-corrected.
+#[test]
+fn labels_name_grid_values_and_variants_are_compared_at_each_point() {
+    let dir = temp_dir("labels");
+    let plain = SWEEP
+        .replace("EPOCHS", "30")
+        .replace("target = \"sigmoid\"\nreference = \"relu\"\n", "")
+        .replace(
+            "\"train.lr\" = [0.1, 1.0, 50.0]\n\"variants.sigmoid.init\" = [\"lecun-normal\", \"he-normal\"]\n",
+            "",
+        );
+    let labelled = plain.replace(
+        "[sweep.grid]",
+        "[sweep.labels]\n\"model.hidden\" = [\"narrow\", \"two layers\"]\n[sweep.grid]",
+    );
+    std::fs::write(dir.join("labelled.toml"), &labelled).unwrap();
+    std::fs::write(
+        dir.join("short.toml"),
+        labelled.replace("[\"narrow\", \"two layers\"]", "[\"narrow\"]"),
+    )
+    .unwrap();
+
+    let refused = actlab(&dir, &["run", "short.toml", "--out", "short"]);
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        message.contains("sweep.labels") && message.contains("2 distinct, non-empty labels"),
+        "{message}"
+    );
+    assert!(!dir.join("short").exists());
+
+    let out = actlab(&dir, &["run", "labelled.toml", "--out", "run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = read(dir.join("run/report.md"));
+    assert!(report.contains("| 1 | **"), "labels rank the configurations:\n{report}");
+    assert!(report.contains("**two layers** = `[6, 6]`"), "{report}");
+    assert!(report.contains("## Variants compared at each point"), "{report}");
+    assert!(report.contains("Holm"), "{report}");
+    // Two points, one comparison each (relu against sigmoid).
+    let rows = report
+        .lines()
+        .filter(|l| l.starts_with("| **") && l.contains("| relu |") && l.contains(" points |"))
+        .count();
+    assert_eq!(rows, 2, "{report}");
+
+    let pinned = actlab(
+        &dir,
+        &["run", "labelled.toml", "--set", "model.hidden=[5]", "--out", "pinned"],
+    );
+    assert!(pinned.status.success(), "{}", String::from_utf8_lossy(&pinned.stderr));
+    let report = read(dir.join("pinned/report.md"));
+    assert!(report.contains("`model.hidden=[5]`"), "{report}");
+}

@@ -246,6 +246,7 @@ fn pin_grid_axes(experiment: &mut Experiment, overrides: &[Override]) {
         for o in overrides {
             if let Some(axis) = sweep.grid.get_mut(&o.key) {
                 *axis = vec![o.value.clone()];
+                sweep.labels.remove(&o.key);
             }
         }
     }

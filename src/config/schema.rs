@@ -108,6 +108,23 @@ pub struct SweepConfig {
     /// Published test accuracies, one per grid point in point order, set beside the measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
+    /// Short names for a key's grid values, one per value in order, shown in reports and the
+    /// heatmap in place of the values (e.g. `model = ["logistic", "mlp", "cnn"]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, Vec<String>>,
+}
+
+impl SweepConfig {
+    /// The label of `key`'s grid value written `value` (as TOML), if the key has labels.
+    pub fn label(&self, key: &str, value: &str) -> Option<&str> {
+        let labels = self.labels.get(key)?;
+        let values = self.grid.get(key)?;
+        if labels.len() != values.len() {
+            return None;
+        }
+        let i = values.iter().position(|v| v.to_string() == value)?;
+        Some(&labels[i])
+    }
 }
 
 /// `[sweep.published]`: what a source reports for each grid point.

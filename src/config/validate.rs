@@ -564,6 +564,26 @@ impl Experiment {
                 ));
             }
         }
+        for (key, labels) in &sweep.labels {
+            let Some(values) = sweep.grid.get(key) else {
+                return Err(ConfigError::invalid(
+                    format!("sweep.labels.\"{key}\""),
+                    format!("{labels:?}"),
+                    "label only keys of [sweep.grid]",
+                ));
+            };
+            let unique = labels.iter().enumerate().all(|(i, l)| !labels[..i].contains(l));
+            if labels.len() != values.len() || !unique || labels.iter().any(|l| l.trim().is_empty()) {
+                return Err(ConfigError::invalid(
+                    format!("sweep.labels.\"{key}\""),
+                    format!("{labels:?}"),
+                    format!(
+                        "give {} distinct, non-empty labels, one per grid value in order",
+                        values.len()
+                    ),
+                ));
+            }
+        }
         let points: usize = sweep.grid.values().map(Vec::len).product();
         if points > 100_000 {
             return Err(ConfigError::invalid(

@@ -43,6 +43,12 @@ pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
         })
     };
     let ((x_key, x_values), (y_key, y_values)) = (axis(0), axis(1));
+    // A value as its label where `[sweep.labels]` gives one.
+    let shown = |key: &str, value: &str| {
+        sweep
+            .label(key, value)
+            .map_or_else(|| plain(value), str::to_string)
+    };
     let variants = &record.experiment.variants;
     let n = variants.len().max(1);
     let width = (110 * x_values.len() as u32 + 260).max(560);
@@ -111,8 +117,8 @@ pub fn draw(path: &Path, record: &SweepRecord) -> DrawResult {
             .disable_mesh()
             .x_labels(x_values.len() * 2 + 1)
             .y_labels(y_values.len() * 2 + 1)
-            .x_label_formatter(&|x| plain(&label_at(&x_values, *x)))
-            .y_label_formatter(&|y| plain(&label_at(&y_values, *y)))
+            .x_label_formatter(&|x| shown(&x_key, &label_at(&x_values, *x)))
+            .y_label_formatter(&|y| shown(&y_key, &label_at(&y_values, *y)))
             .x_desc(x_key.clone())
             .y_desc(y_key.clone())
             .axis_desc_style((FAMILY, LABEL_SIZE))
@@ -166,7 +172,12 @@ fn draw_one_key(path: &Path, record: &SweepRecord, key: &str) -> DrawResult {
     };
     let x_values: Vec<String> = sweep.grid[key]
         .iter()
-        .map(|v| plain(&v.to_string()))
+        .map(|v| {
+            let text = v.to_string();
+            sweep
+                .label(key, &text)
+                .map_or_else(|| plain(&text), str::to_string)
+        })
         .collect();
     let variants: Vec<String> = record
         .experiment

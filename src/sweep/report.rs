@@ -35,11 +35,16 @@ fn cost(record: &SweepRecord, point: &PointResult) -> Option<(usize, usize)> {
     ))
 }
 
-fn settings(point: &PointResult) -> String {
+/// A point's settings, each as its label where `[sweep.labels]` gives one, else `key=value`.
+fn settings(record: &SweepRecord, point: &PointResult) -> String {
+    let sweep = record.experiment.sweep.as_ref();
     point
         .settings
         .iter()
-        .map(|(k, v)| format!("`{k}={}`", plain(v)))
+        .map(|(k, v)| match sweep.and_then(|s| s.label(k, v)) {
+            Some(label) => format!("**{label}**"),
+            None => format!("`{k}={}`", plain(v)),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -168,7 +173,7 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
                 closing.len(),
                 compared.len(),
                 cost / epochs,
-                settings(c.point),
+                settings(record, c.point),
                 pct(Some(c.accuracy)),
                 difference(c)
             );
@@ -183,7 +188,7 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
                 let _ = writeln!(
                     md,
                     "The best, {}, reaches {target} {} (paired difference {}).",
-                    settings(c.point),
+                    settings(record, c.point),
                     pct(Some(c.accuracy)),
                     difference(c)
                 );
@@ -203,7 +208,7 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} |",
-                settings(c.point),
+                settings(record, c.point),
                 pct(Some(c.accuracy)),
                 difference(c),
                 pct(other),
@@ -326,7 +331,7 @@ fn render_published(md: &mut String, record: &SweepRecord, published: &crate::co
             let _ = writeln!(
                 md,
                 "| {} | {} | {:.1}% | {} | {inside} |",
-                settings(point),
+                settings(record, point),
                 v.name,
                 100.0 * value,
                 pct(measured)
@@ -441,18 +446,20 @@ fn render_layer_signal(md: &mut String, record: &SweepRecord) {
                 continue;
             };
             let (first, output) = (get(1, "dz", "norm"), get(output_layer, "dz", "norm"));
+            // "n/a" where the model has no hidden layer (logistic regression).
             let smallest = |s: &str| {
                 rows.iter()
                     .filter(|r| r.tensor == "a" && r.statistic == s)
                     .map(|r| r.value)
-                    .fold(f64::INFINITY, f64::min)
+                    .min_by(f64::total_cmp)
+                    .map_or("n/a".into(), |v| format!("{v:.4}"))
             };
             let show = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("{v:.2e}"));
             let ratio = first.zip(output).map(|(a, b)| a / b);
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {:.4} | {:.4} |",
-                settings(p),
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                settings(record, p),
                 v.name,
                 show(first),
                 show(output),
@@ -518,7 +525,7 @@ fn render_point_comparisons(md: &mut String, record: &SweepRecord) {
         let _ = writeln!(
             md,
             "| {} | {name} | {} | {} | {:+.1} [{:+.1}, {:+.1}] points | {:.2e} | {} | {:.2e} | {verdict} |",
-            settings(p),
+            settings(record, p),
             pct(o.stats.test_accuracy),
             pct(b.stats.test_accuracy),
             100.0 * c.mean_difference,
@@ -556,13 +563,14 @@ fn render(record: &SweepRecord) -> String {
         .grid
         .iter()
         .map(|(k, v)| {
-            format!(
-                "`{k}` in {}",
-                v.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            let values = v.iter().map(|value| {
+                let text = value.to_string();
+                match sweep.label(k, &text) {
+                    Some(label) => format!("**{label}** = `{text}`"),
+                    None => text,
+                }
+            });
+            format!("`{k}` in {}", values.collect::<Vec<_>>().join(", "))
         })
         .collect();
     let _ = writeln!(
@@ -610,7 +618,7 @@ fn render(record: &SweepRecord) -> String {
                 md,
                 "| {} | {} | {} | {loss} |",
                 rank + 1,
-                settings(p),
+                settings(record, p),
                 pct(Some(*acc))
             );
         }
@@ -621,7 +629,7 @@ fn render(record: &SweepRecord) -> String {
             .map(|p| {
                 format!(
                     "{} ({} of {} seeds)",
-                    settings(p),
+                    settings(record, p),
                     variant(p, &v.name).map_or(0, |x| x.stats.diverged),
                     e.train.seeds
                 )
