@@ -117,38 +117,7 @@ enum Command {
     },
     /// Mean-field theory of a deep, infinitely wide random network: fixed points, chi_1, depth
     /// scales and the predicted per-layer lengths and gradient growth.
-    Theory {
-        /// The activation (sigmoid, tanh, relu, ...).
-        #[arg(long)]
-        activation: String,
-        /// sigma_w^2: weights drawn with variance weight_var / fan_in.
-        #[arg(long, default_value_t = 1.0)]
-        weight_var: f64,
-        /// sigma_b^2: biases drawn with this variance.
-        #[arg(long, default_value_t = 0.0)]
-        bias_var: f64,
-        /// Layers to predict q^l and gradient growth for.
-        #[arg(long, default_value_t = 10)]
-        depth: usize,
-        /// Gain g of a(x) = g * (phi(x) + s).
-        #[arg(long, default_value_t = 1.0)]
-        gain: f64,
-        /// Shift s of a(x) = g * (phi(x) + s).
-        #[arg(long, default_value_t = 0.0)]
-        shift: f64,
-        /// Mean square of the input values (1 for standardized data).
-        #[arg(long, default_value_t = 1.0)]
-        input_second_moment: f64,
-        /// Print one JSON object (keys q_star, c_star, chi1, xi_q, xi_c, q, ...).
-        #[arg(long)]
-        json: bool,
-        /// Also print the critical weight_var (chi_1 = 1) at this bias_var.
-        #[arg(long)]
-        critical: bool,
-        /// Draw the order-to-chaos phase diagram of the common activations into this PNG file.
-        #[arg(long, value_name = "FILE")]
-        phase_diagram: Option<PathBuf>,
-    },
+    Theory(TheoryArgs),
     /// Write the exact train/test split a run would use as CSV, with a data.json describing it.
     Data {
         /// An experiment (name or path), or a data set kind (moons, mnist1d, digits,
@@ -283,29 +252,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             print!("{report}");
         }
-        Command::Theory {
-            activation,
-            weight_var,
-            bias_var,
-            depth,
-            gain,
-            shift,
-            input_second_moment,
-            json,
-            critical,
-            phase_diagram,
-        } => theory(TheoryArgs {
-            activation,
-            weight_var,
-            bias_var,
-            depth,
-            gain,
-            shift,
-            input_second_moment,
-            json,
-            critical,
-            phase_diagram,
-        })?,
+        Command::Theory(args) => theory(args)?,
         Command::Data {
             source,
             overrides,
@@ -346,16 +293,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// `actlab theory`'s arguments.
+#[derive(clap::Args)]
 struct TheoryArgs {
+    /// The activation (sigmoid, tanh, relu, ...).
+    #[arg(long)]
     activation: String,
+    /// sigma_w^2: weights drawn with variance weight_var / fan_in.
+    #[arg(long, default_value_t = 1.0)]
     weight_var: f64,
+    /// sigma_b^2: biases drawn with this variance.
+    #[arg(long, default_value_t = 0.0)]
     bias_var: f64,
+    /// Layers to predict q^l and gradient growth for.
+    #[arg(long, default_value_t = 10)]
     depth: usize,
+    /// Gain g of a(x) = g * (phi(x) + s).
+    #[arg(long, default_value_t = 1.0)]
     gain: f64,
+    /// Shift s of a(x) = g * (phi(x) + s).
+    #[arg(long, default_value_t = 0.0)]
     shift: f64,
+    /// Mean square of the input values (1 for standardized data).
+    #[arg(long, default_value_t = 1.0)]
     input_second_moment: f64,
+    /// Print one JSON object (keys q_star, c_star, chi1, xi_q, xi_c, q, ...).
+    #[arg(long)]
     json: bool,
+    /// Also print the critical weight_var (chi_1 = 1) at this bias_var.
+    #[arg(long)]
     critical: bool,
+    /// Draw the order-to-chaos phase diagram of the common activations into this PNG file.
+    #[arg(long, value_name = "FILE")]
     phase_diagram: Option<PathBuf>,
 }
 

@@ -308,11 +308,21 @@ fn labels_name_grid_values_and_variants_are_compared_at_each_point() {
     assert!(!dir.join("short").exists());
 
     let out = actlab(&dir, &["run", "labelled.toml", "--out", "run"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = read(dir.join("run/report.md"));
-    assert!(report.contains("| 1 | **"), "labels rank the configurations:\n{report}");
+    assert!(
+        report.contains("| 1 | **"),
+        "labels rank the configurations:\n{report}"
+    );
     assert!(report.contains("**two layers** = `[6, 6]`"), "{report}");
-    assert!(report.contains("## Variants compared at each point"), "{report}");
+    assert!(
+        report.contains("## Variants compared at each point"),
+        "{report}"
+    );
     assert!(report.contains("Holm"), "{report}");
     // Two points, one comparison each (relu against sigmoid).
     let rows = report
@@ -323,9 +333,20 @@ fn labels_name_grid_values_and_variants_are_compared_at_each_point() {
 
     let pinned = actlab(
         &dir,
-        &["run", "labelled.toml", "--set", "model.hidden=[5]", "--out", "pinned"],
+        &[
+            "run",
+            "labelled.toml",
+            "--set",
+            "model.hidden=[5]",
+            "--out",
+            "pinned",
+        ],
     );
-    assert!(pinned.status.success(), "{}", String::from_utf8_lossy(&pinned.stderr));
+    assert!(
+        pinned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pinned.stderr)
+    );
     let report = read(dir.join("pinned/report.md"));
     assert!(report.contains("`model.hidden=[5]`"), "{report}");
 }

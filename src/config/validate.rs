@@ -572,8 +572,12 @@ impl Experiment {
                     "label only keys of [sweep.grid]",
                 ));
             };
-            let unique = labels.iter().enumerate().all(|(i, l)| !labels[..i].contains(l));
-            if labels.len() != values.len() || !unique || labels.iter().any(|l| l.trim().is_empty()) {
+            let unique = labels
+                .iter()
+                .enumerate()
+                .all(|(i, l)| !labels[..i].contains(l));
+            if labels.len() != values.len() || !unique || labels.iter().any(|l| l.trim().is_empty())
+            {
                 return Err(ConfigError::invalid(
                     format!("sweep.labels.\"{key}\""),
                     format!("{labels:?}"),

@@ -3,50 +3,50 @@
 use super::Dataset;
 use crate::numpy_rng::NumpyRng;
 
-/// `StandardScaler().fit_transform(x)`: per column, subtract the mean and divide by the
-/// population std, computed as sklearn's `_incremental_mean_and_var` does (with its
-/// correction term); a zero std leaves the column unscaled.
-pub fn standardize(data: &mut Dataset) {
+/// The mean and scale `StandardScaler` fits to one column of `data`: the population std
+/// computed as sklearn's `_incremental_mean_and_var` does (with its correction term); a zero
+/// std gives a scale of 1, leaving the column unscaled.
+fn fit_column(data: &Dataset, column: usize) -> (f64, f64) {
     let (n, features) = (data.len() as f64, data.features);
-    for column in 0..features {
-        let values = || data.x.iter().skip(column).step_by(features);
-        let mean = values().sum::<f64>() / n;
-        let correction: f64 = values().map(|v| v - mean).sum();
-        let squares: f64 = values().map(|v| (v - mean).powi(2)).sum();
-        let variance = (squares - correction * correction / n) / n;
-        let scale = variance.sqrt();
-        let scale = if scale < 10.0 * f64::EPSILON {
+    let values = || data.x.iter().skip(column).step_by(features);
+    let mean = values().sum::<f64>() / n;
+    let correction: f64 = values().map(|v| v - mean).sum();
+    let squares: f64 = values().map(|v| (v - mean).powi(2)).sum();
+    let variance = (squares - correction * correction / n) / n;
+    let scale = variance.sqrt();
+    (
+        mean,
+        if scale < 10.0 * f64::EPSILON {
             1.0
         } else {
             scale
-        };
-        for v in data.x.iter_mut().skip(column).step_by(features) {
-            *v = (*v - mean) / scale;
-        }
+        },
+    )
+}
+
+fn transform_column(data: &mut Dataset, column: usize, (mean, scale): (f64, f64)) {
+    let features = data.features;
+    for v in data.x.iter_mut().skip(column).step_by(features) {
+        *v = (*v - mean) / scale;
+    }
+}
+
+/// `StandardScaler().fit_transform(x)`: per column, subtract the mean and divide by the
+/// population std.
+pub fn standardize(data: &mut Dataset) {
+    for column in 0..data.features {
+        let fitted = fit_column(data, column);
+        transform_column(data, column, fitted);
     }
 }
 
 /// `StandardScaler().fit(train)` applied to both sets: the training set's per-feature mean and
-/// population std (as [`standardize`] computes them) scale the test set too.
+/// population std scale the test set too.
 pub fn standardize_with_train(train: &mut Dataset, test: &mut Dataset) {
-    let (n, features) = (train.len() as f64, train.features);
-    for column in 0..features {
-        let values = || train.x.iter().skip(column).step_by(features);
-        let mean = values().sum::<f64>() / n;
-        let correction: f64 = values().map(|v| v - mean).sum();
-        let squares: f64 = values().map(|v| (v - mean).powi(2)).sum();
-        let variance = (squares - correction * correction / n) / n;
-        let scale = variance.sqrt();
-        let scale = if scale < 10.0 * f64::EPSILON {
-            1.0
-        } else {
-            scale
-        };
-        for set in [&mut *train, &mut *test] {
-            for v in set.x.iter_mut().skip(column).step_by(features) {
-                *v = (*v - mean) / scale;
-            }
-        }
+    for column in 0..train.features {
+        let fitted = fit_column(train, column);
+        transform_column(train, column, fitted);
+        transform_column(test, column, fitted);
     }
 }
 

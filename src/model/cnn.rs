@@ -365,8 +365,9 @@ mod tests {
             (3, 2, 2, [7, 6], [2, 2], [1, 2], [0, 1]),
         ];
         for (k, inp, out, [h, w], [kh, kw], stride, padding) in cases {
-            let grid = Tensor::<Train, 4>::random([5, k * inp, h, w], Distribution::Default, &device)
-                .require_grad();
+            let grid =
+                Tensor::<Train, 4>::random([5, k * inp, h, w], Distribution::Default, &device)
+                    .require_grad();
             let conv = Conv::<Train> {
                 weight: Param::from_tensor(Tensor::random(
                     [k, out, inp, kh, kw],
@@ -386,13 +387,19 @@ mod tests {
             );
             assert_eq!(ours.dims(), reference.dims());
             let close = |a: Tensor<_, 1>, b: Tensor<_, 1>| {
-                let (a, b) = (a.into_data().to_vec::<f64>().unwrap(), b.into_data().to_vec::<f64>().unwrap());
+                let (a, b) = (
+                    a.into_data().to_vec::<f64>().unwrap(),
+                    b.into_data().to_vec::<f64>().unwrap(),
+                );
                 assert_eq!(a.len(), b.len());
                 for (x, y) in a.iter().zip(&b) {
                     assert!((x - y).abs() <= 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
                 }
             };
-            close(ours.clone().inner().flatten(0, 3), reference.clone().inner().flatten(0, 3));
+            close(
+                ours.clone().inner().flatten(0, 3),
+                reference.clone().inner().flatten(0, 3),
+            );
             // A loss that weighs every output differently, so every gradient entry is tested.
             let weights = Tensor::<Train, 4>::random(ours.dims(), Distribution::Default, &device);
             let g1 = (ours * weights.clone()).sum().backward();

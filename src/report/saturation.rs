@@ -25,17 +25,7 @@ struct Point {
 
 fn trajectory(record: &RunRecord, variant: &str, layer: usize) -> Vec<Point> {
     let get = |epoch: usize, statistic: &str| {
-        record
-            .layer_stats
-            .iter()
-            .find(|r| {
-                r.variant == variant
-                    && r.epoch == epoch
-                    && r.layer == layer
-                    && r.tensor == "a"
-                    && r.statistic == statistic
-            })
-            .map(|r| r.value)
+        super::layers::stat(record, variant, epoch, layer, "a", statistic)
     };
     let epochs: std::collections::BTreeSet<usize> = record
         .layer_stats
@@ -204,13 +194,19 @@ mod tests {
             &points(&[0.5, 0.05, 0.04, 0.06, 0.1, 0.2, 0.3, 0.3, 0.3]),
             (0.0, 1.0),
         );
-        assert!(text.contains("saturates toward its lower bound 0 early, by epoch 1"), "{text}");
+        assert!(
+            text.contains("saturates toward its lower bound 0 early, by epoch 1"),
+            "{text}"
+        );
         assert!(text.contains("recovers: by epoch 5"), "{text}");
     }
 
     #[test]
     fn saturation_without_recovery_and_none_at_all() {
-        let stuck = verdict(&points(&[0.5, 0.4, 0.3, 0.2, 0.09, 0.05, 0.05, 0.05]), (0.0, 1.0));
+        let stuck = verdict(
+            &points(&[0.5, 0.4, 0.3, 0.2, 0.09, 0.05, 0.05, 0.05]),
+            (0.0, 1.0),
+        );
         assert!(stuck.contains("late, by epoch 4"), "{stuck}");
         assert!(stuck.contains("does not recover"), "{stuck}");
         // tanh centred at 0 sits mid-range: no saturation toward -1.

@@ -11,6 +11,7 @@ use crate::{
     store::RunRecord,
 };
 
+/// One statistic at initialisation (the epoch-0 probe).
 fn stat(
     record: &RunRecord,
     variant: &str,
@@ -18,17 +19,7 @@ fn stat(
     tensor: &str,
     statistic: &str,
 ) -> Option<f64> {
-    record
-        .layer_stats
-        .iter()
-        .find(|r| {
-            r.variant == variant
-                && r.epoch == 0
-                && r.layer == layer
-                && r.tensor == tensor
-                && r.statistic == statistic
-        })
-        .map(|r| r.value)
+    super::layers::stat(record, variant, 0, layer, tensor, statistic)
 }
 
 /// A length readable at any scale (ReLU at sigma_w^2 = 1 halves it 49 times over 50 layers).

@@ -532,7 +532,8 @@ fn render_point_comparisons(md: &mut String, record: &SweepRecord) {
             100.0 * c.ci95[0],
             100.0 * c.ci95[1],
             c.t_p_value,
-            c.wilcoxon_p_value.map_or("n/a".into(), |w| format!("{w:.2e}")),
+            c.wilcoxon_p_value
+                .map_or("n/a".into(), |w| format!("{w:.2e}")),
             holm
         );
     }
