@@ -17,7 +17,7 @@ pub use history::{EpochMetrics, History};
 pub use objective::{EPS, Objective};
 pub use optim::{BurnOptimizer, OptimizerKind, OptimizerSpec};
 
-use std::{ops::Range, path::Path};
+use std::{ops::Range, path::Path, sync::Arc};
 
 use burn::{
     module::AutodiffModule,
@@ -90,7 +90,8 @@ pub trait Steps<M> {
 /// split; programs on different data sets train together with splits of one size.
 #[derive(Clone, Debug)]
 pub struct MemberData {
-    pub splits: Vec<Split>,
+    /// Shared, so that a copy of the member map (made each epoch) never copies a data set.
+    pub splits: Vec<Arc<Split>>,
     /// Member `k` uses `splits[split_of[k]]`.
     pub split_of: Vec<usize>,
 }
@@ -99,7 +100,7 @@ impl MemberData {
     /// All `members` on one split.
     pub fn shared(split: &Split, members: usize) -> Self {
         Self {
-            splits: vec![split.clone()],
+            splits: vec![Arc::new(split.clone())],
             split_of: vec![0; members],
         }
     }

@@ -11,7 +11,7 @@ use plotters::{
 
 use super::{
     DrawResult,
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, cell_label},
 };
 use crate::store::RunRecord;
 
@@ -36,6 +36,7 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
     for (area, (name, confusion)) in body.split_evenly((rows, cols)).iter().zip(&panels) {
         let classes = confusion.len();
         let k = classes as f64;
+        let names: Vec<String> = (0..classes).map(|c| c.to_string()).collect();
         let mut chart = ChartBuilder::on(area)
             .caption(*name, (FAMILY, LABEL_SIZE + 2))
             .margin(12)
@@ -47,10 +48,10 @@ pub fn draw(path: &Path, record: &RunRecord) -> DrawResult {
             .disable_mesh()
             .x_desc("predicted")
             .y_desc("true")
-            .x_labels(classes)
-            .y_labels(classes)
-            .x_label_formatter(&|v| format!("{}", v.floor() as usize))
-            .y_label_formatter(&|v| format!("{}", v.floor() as usize))
+            .x_labels(2 * classes + 1)
+            .y_labels(2 * classes + 1)
+            .x_label_formatter(&|v| cell_label(&names, *v))
+            .y_label_formatter(&|v| cell_label(&names, *v))
             .axis_desc_style((FAMILY, LABEL_SIZE))
             .label_style((FAMILY, TICK_SIZE))
             .draw()?;

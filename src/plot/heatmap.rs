@@ -10,7 +10,7 @@ use plotters::{
 
 use super::{
     DrawResult,
-    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, register_fonts},
+    style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, cell_label as label_at, register_fonts},
 };
 use crate::store::{PointResult, SweepRecord, plain};
 
@@ -155,16 +155,6 @@ fn draw_cells(chart: &mut Grid, cells: &[Vec<Option<f64>>], (lo, hi): (f64, f64)
 }
 
 /// The label of the cell whose centre is at `at` (labels sit at half-integers).
-fn label_at(values: &[String], at: f64) -> String {
-    let shifted = at - 0.5;
-    let i = shifted.round();
-    if (shifted - i).abs() < 1e-6 && i >= 0.0 {
-        values.get(i as usize).cloned().unwrap_or_default()
-    } else {
-        String::new()
-    }
-}
-
 /// One swept key: a single panel, the key's values across and the variants down.
 fn draw_one_key(path: &Path, record: &SweepRecord, key: &str) -> DrawResult {
     let Some(sweep) = record.experiment.sweep.as_ref() else {

@@ -128,3 +128,15 @@ pub fn band_polygon(
         color.mix(0.18).filled(),
     )
 }
+
+/// The label of the cell centred at `at` on an axis of unit cells (cell i spans i..i+1), or
+/// nothing between centres: asked for 2n+1 labels, plotters puts one at every half unit.
+pub fn cell_label(values: &[String], at: f64) -> String {
+    let shifted = at - 0.5;
+    let i = shifted.round();
+    if (shifted - i).abs() < 1e-6 && i >= 0.0 {
+        values.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}

@@ -1,7 +1,7 @@
 //! The epoch loop: programs trained together as one ensemble, each member recorded as if it
 //! trained alone, with probing and checkpointing as policies beside the loop.
 
-use std::{ops::Range, path::PathBuf, time::Instant};
+use std::{ops::Range, path::PathBuf, sync::Arc, time::Instant};
 
 use burn::tensor::backend::AutodiffBackend;
 
@@ -108,7 +108,11 @@ pub fn train<B: AutodiffBackend>(
     }
     let model = concat(models);
     let data = MemberData {
-        splits: s.programs.iter().map(|p| p.split.clone()).collect(),
+        splits: s
+            .programs
+            .iter()
+            .map(|p| Arc::new(p.split.clone()))
+            .collect(),
         split_of: states
             .iter()
             .enumerate()
