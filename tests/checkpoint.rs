@@ -4,11 +4,11 @@ mod common;
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use common::{snapshot, temp_dir};
+use common::{actlab, read, snapshot, temp_dir};
 
 /// 200 epochs with momentum (optimizer state matters) on a data set large enough that the
 /// run takes a couple of seconds, checkpointed every 100 epochs.
@@ -42,14 +42,6 @@ activation = "relu"
 init = "he-normal"
 "#;
 
-fn actlab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
 fn workspace(name: &str, optimizer: &str, engine: &str) -> PathBuf {
     let dir = temp_dir(name);
     std::fs::write(
@@ -60,10 +52,6 @@ fn workspace(name: &str, optimizer: &str, engine: &str) -> PathBuf {
     )
     .unwrap();
     dir
-}
-
-fn read(path: PathBuf) -> String {
-    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()))
 }
 
 #[test]

@@ -7,15 +7,7 @@ use std::{
     process::{Command, Output},
 };
 
-use common::{snapshot, temp_dir};
-
-fn actlab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use common::{actlab, snapshot, temp_dir};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -7,11 +7,11 @@ mod common;
 use std::{
     collections::{BTreeSet, HashMap},
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use common::temp_dir;
+use common::{actlab, read, succeeds, temp_dir};
 
 const PLANAR: &str = r#"
 name = "family-test"
@@ -77,28 +77,6 @@ name = "relu"
 activation = "relu"
 init = "he-normal"
 "#;
-
-fn actlab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn succeeds(dir: &Path, args: &[&str]) -> String {
-    let out = actlab(dir, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn read(path: PathBuf) -> String {
-    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()))
-}
 
 fn json(path: PathBuf) -> serde_json::Value {
     serde_json::from_str(&read(path)).unwrap()

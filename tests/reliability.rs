@@ -9,7 +9,7 @@ use std::{
     process::{Command, Output},
 };
 
-use common::temp_dir;
+use common::{actlab, succeeds, temp_dir};
 
 const SMALL: &str = r#"
 name = "reliability"
@@ -46,22 +46,8 @@ reference = "relu"
 "variants.sigmoid.init" = ["lecun-normal", "he-normal"]
 "#;
 
-fn actlab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn succeeds(dir: &Path, args: &[&str]) -> String {
-    let out = actlab(dir, args);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    stderr(&out)
 }
 
 /// Fails, with a message that mentions every one of `mention`.

@@ -12,7 +12,7 @@ use std::{
     time::SystemTime,
 };
 
-use common::{root, snapshot, temp_dir};
+use common::{read, root, snapshot, temp_dir};
 
 fn workspace(name: &str) -> PathBuf {
     let dir = temp_dir(&format!("slurm-{name}"));
@@ -37,6 +37,11 @@ fn actlab(dir: &Path, args: &[&str]) -> Output {
     actlab_env(dir, args, &[])
 }
 
+/// A command line's arguments, split on spaces.
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').collect()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -49,10 +54,6 @@ fn succeeded(out: Output) -> String {
         text(&out.stderr)
     );
     text(&out.stdout)
-}
-
-fn read(path: PathBuf) -> String {
-    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()))
 }
 
 /// Runs task `task` of `sub`'s job array with bash, in the environment SLURM gives a task.
@@ -90,21 +91,9 @@ fn point_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>, SystemTime)> {
 fn the_scripts_run_the_resolved_sweep_and_merge_it_equal_to_a_local_run() {
     let dir = workspace("scripts");
     std::fs::copy(dir.join("sweep.toml"), dir.join("original.toml")).unwrap();
-    let submit = [
-        "submit",
-        "sweep.toml",
-        "--slurm",
-        "--tasks",
-        "3",
-        "--out",
-        "sub",
-        "--set",
-        "train.batch_size=16",
-        "--sbatch-arg=--partition=short",
-        "--sbatch-arg",
-        "--time=00:10:00",
-        "--dry-run",
-    ];
+    let submit = words(
+        "submit sweep.toml --slurm --tasks 3 --out sub --set train.batch_size=16 --sbatch-arg=--partition=short --sbatch-arg --time=00:10:00 --dry-run",
+    );
     let printed = succeeded(actlab(&dir, &submit));
     let sub = dir.join("sub");
     for expected in [
@@ -130,14 +119,7 @@ fn the_scripts_run_the_resolved_sweep_and_merge_it_equal_to_a_local_run() {
     succeeded(run_merge(&sub));
     succeeded(actlab(
         &dir,
-        &[
-            "run",
-            "original.toml",
-            "--set",
-            "train.batch_size=16",
-            "--out",
-            "local",
-        ],
+        &words("run original.toml --set train.batch_size=16 --out local"),
     ));
     assert_eq!(
         read(sub.join("sweep.csv")),
@@ -171,16 +153,7 @@ fn the_scripts_run_the_resolved_sweep_and_merge_it_equal_to_a_local_run() {
 #[test]
 fn a_resubmission_reruns_only_unfinished_shards_and_never_recomputes_a_point() {
     let dir = workspace("resubmit");
-    let submit = [
-        "submit",
-        "sweep.toml",
-        "--slurm",
-        "--tasks",
-        "3",
-        "--out",
-        "sub",
-        "--dry-run",
-    ];
+    let submit = words("submit sweep.toml --slurm --tasks 3 --out sub --dry-run");
     succeeded(actlab(&dir, &submit));
     let sub = dir.join("sub");
     run_task(&sub, 0);
@@ -233,7 +206,7 @@ fn a_resubmission_reruns_only_unfinished_shards_and_never_recomputes_a_point() {
         );
     }
     succeeded(actlab(&dir, &["merge", "sub"]));
-    succeeded(actlab(&dir, &["run", "sweep.toml", "--out", "local"]));
+    succeeded(actlab(&dir, &words("run sweep.toml --out local")));
     assert_eq!(
         read(sub.join("sweep.csv")),
         read(dir.join("local/sweep.csv"))
@@ -254,103 +227,37 @@ fn bad_input_is_refused_before_anything_is_written() {
     std::fs::create_dir_all(&no_programs).unwrap();
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (
-            vec!["submit", "sweep.toml", "--tasks", "3", "--out", "s"],
+            words("submit sweep.toml --tasks 3 --out s"),
             vec!["--slurm"],
         ),
         (
-            vec![
-                "submit",
-                "sweep.toml",
-                "--slurm",
-                "--tasks",
-                "0",
-                "--out",
-                "s",
-                "--dry-run",
-            ],
+            words("submit sweep.toml --slurm --tasks 0 --out s --dry-run"),
             vec!["--tasks 0", "use 1 to 12 tasks"],
         ),
         (
-            vec![
-                "submit",
-                "sweep.toml",
-                "--slurm",
-                "--tasks",
-                "13",
-                "--out",
-                "s",
-                "--dry-run",
-            ],
+            words("submit sweep.toml --slurm --tasks 13 --out s --dry-run"),
             vec!["--tasks 13", "12 grid points"],
         ),
         (
-            vec![
-                "submit",
-                "sigmoid-vs-relu",
-                "--slurm",
-                "--tasks",
-                "2",
-                "--out",
-                "s",
-                "--dry-run",
-            ],
+            words("submit sigmoid-vs-relu --slurm --tasks 2 --out s --dry-run"),
             vec!["no [sweep] section", "actlab run"],
         ),
         (
-            vec![
-                "submit",
-                "sweep.toml",
-                "--slurm",
-                "--tasks",
-                "3",
-                "--out",
-                "s",
-                "--dry-run",
-                "--set",
-                "train.lr=-1",
-            ],
+            words("submit sweep.toml --slurm --tasks 3 --out s --dry-run --set train.lr=-1"),
             vec!["train.lr", "positive"],
         ),
         (
-            vec![
-                "submit",
-                "sweep.toml",
-                "--slurm",
-                "--tasks",
-                "3",
-                "--out",
-                "s",
-                "--dry-run",
-                "--sbatch-arg=--array=0-9",
-            ],
+            words("submit sweep.toml --slurm --tasks 3 --out s --dry-run --sbatch-arg=--array=0-9"),
             vec!["--array", "actlab sets"],
         ),
         (
-            vec![
-                "submit",
-                "sweep.toml",
-                "--slurm",
-                "--tasks",
-                "3",
-                "--out",
-                "s",
-                "--dry-run",
-                "--sbatch-arg",
-                "partition=short",
-            ],
+            words(
+                "submit sweep.toml --slurm --tasks 3 --out s --dry-run --sbatch-arg partition=short",
+            ),
             vec!["partition=short", "--partition=short"],
         ),
         (
-            vec![
-                "submit",
-                "sweep.toml",
-                "--slurm",
-                "--tasks",
-                "3",
-                "--out",
-                "busy",
-                "--dry-run",
-            ],
+            words("submit sweep.toml --slurm --tasks 3 --out busy --dry-run"),
             vec!["busy", "not an `actlab submit` folder"],
         ),
         (
@@ -385,15 +292,7 @@ fn bad_input_is_refused_before_anything_is_written() {
     let before = snapshot(&dir);
     let out = actlab_env(
         &dir,
-        &[
-            "submit",
-            "sweep.toml",
-            "--slurm",
-            "--tasks",
-            "3",
-            "--out",
-            "s",
-        ],
+        &words("submit sweep.toml --slurm --tasks 3 --out s"),
         &[("PATH", no_programs.into_os_string())],
     );
     let message = text(&out.stderr);
@@ -410,30 +309,12 @@ fn bad_input_is_refused_before_anything_is_written() {
     // A submission refuses another task count, and a merge names every point when none ran.
     succeeded(actlab(
         &dir,
-        &[
-            "submit",
-            "sweep.toml",
-            "--slurm",
-            "--tasks",
-            "3",
-            "--out",
-            "s",
-            "--dry-run",
-        ],
+        &words("submit sweep.toml --slurm --tasks 3 --out s --dry-run"),
     ));
     let before = snapshot(&dir);
     let out = actlab(
         &dir,
-        &[
-            "submit",
-            "sweep.toml",
-            "--slurm",
-            "--tasks",
-            "4",
-            "--out",
-            "s",
-            "--dry-run",
-        ],
+        &words("submit sweep.toml --slurm --tasks 4 --out s --dry-run"),
     );
     assert!(!out.status.success() && text(&out.stderr).contains("resubmit with --tasks 3"));
     let out = actlab(&dir, &["merge", "s"]);
@@ -474,15 +355,7 @@ fn fake_slurm(dir: &Path) -> Vec<(&'static str, OsString)> {
 fn submit_calls_sbatch_for_the_array_and_the_merge_and_resubmits_safely() {
     let dir = workspace("sbatch");
     let env = fake_slurm(&dir);
-    let submit = [
-        "submit",
-        "sweep.toml",
-        "--slurm",
-        "--tasks",
-        "3",
-        "--out",
-        "sub",
-    ];
+    let submit = words("submit sweep.toml --slurm --tasks 3 --out sub");
     let printed = succeeded(actlab_env(&dir, &submit, &env));
     let sub = dir.join("sub");
     let sub_text = sub.display().to_string();

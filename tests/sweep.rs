@@ -5,11 +5,11 @@ mod common;
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use common::temp_dir;
+use common::{actlab, read, temp_dir};
 
 const SWEEP: &str = r#"
 name = "test-sweep"
@@ -43,14 +43,6 @@ reference = "relu"
 "model.hidden" = [[4], [6, 6]]
 "#;
 
-fn actlab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
 fn workspace(name: &str, epochs: usize) -> PathBuf {
     let dir = temp_dir(name);
     std::fs::write(
@@ -59,10 +51,6 @@ fn workspace(name: &str, epochs: usize) -> PathBuf {
     )
     .unwrap();
     dir
-}
-
-fn read(path: PathBuf) -> String {
-    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()))
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: golden fixtures and experiments with overrides.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
 
 use actlab::config::{Override, Plan, load_experiment};
 use serde_json::Value;
@@ -79,4 +82,26 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     out.sort();
     out
+}
+
+/// Runs the actlab binary in `dir`.
+pub fn actlab(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// Runs actlab in `dir`, asserts that it succeeded, and returns what it printed on stderr.
+pub fn succeeds(dir: &Path, args: &[&str]) -> String {
+    let out = actlab(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    stderr
+}
+
+/// A file that must exist, as text.
+pub fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()))
 }
