@@ -22,16 +22,16 @@ pub struct Batch<B: AutodiffBackend> {
 /// `[K, n, outputs]`.
 pub fn gather(data: &[&Dataset], rows: &[&[usize]], outputs: usize) -> (TensorData, TensorData) {
     let (k, n, features) = (rows.len(), rows[0].len(), data[0].features);
-    let x: Vec<f64> = rows
-        .iter()
-        .zip(data)
-        .flat_map(|(r, d)| r.iter().flat_map(|&i| d.row(i).iter().copied()))
-        .collect();
-    let y: Vec<f64> = rows
-        .iter()
-        .zip(data)
-        .flat_map(|(r, d)| r.iter().flat_map(|&i| Objective::target(outputs, d.y[i])))
-        .collect();
+    // Sized once: a batch of images is hundreds of thousands of values, and growing the vector
+    // as it fills would copy it again and again.
+    let mut x = Vec::with_capacity(k * n * features);
+    let mut y = Vec::with_capacity(k * n * outputs);
+    for (r, d) in rows.iter().zip(data) {
+        for &i in r.iter() {
+            x.extend_from_slice(d.row(i));
+            y.extend(Objective::target(outputs, d.y[i]));
+        }
+    }
     (
         TensorData::new(x, [k, n, features]),
         TensorData::new(y, [k, n, outputs]),
