@@ -62,14 +62,20 @@ fn verdict(points: &[Point], (lower, upper): (f64, f64)) -> String {
     let saturated_at = points
         .iter()
         .find(|p| position(p) <= NEAR_LOWER && p.epoch > first.epoch);
+    let at_last = low_index + 1 == points.len();
     let mut text = format!(
-        "mean {:.3} at epoch {} (p2-p98 {:.3} to {:.3}), lowest {:.3} at epoch {} (p98 {:.3})",
-        first.mean, first.epoch, first.p2, first.p98, low.mean, low.epoch, low.p98
+        "mean {:.3} at epoch {} (p2-p98 {:.3} to {:.3}), lowest {:.3} at epoch {}{} (p98 {:.3})",
+        first.mean,
+        first.epoch,
+        first.p2,
+        first.p98,
+        low.mean,
+        low.epoch,
+        if at_last { ", the last probe" } else { "" },
+        low.p98
     );
-    if low_index + 1 < points.len() {
+    if !at_last {
         let _ = write!(text, ", {:.3} at epoch {}", last.mean, last.epoch);
-    } else {
-        text.push_str(", the last probe");
     }
     match saturated_at {
         None => {
