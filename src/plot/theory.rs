@@ -18,8 +18,11 @@ use crate::{
     store::RunRecord,
 };
 
-/// `(layer, measured q, predicted q)` for each variant, or `None` if the theory does not apply.
-pub fn lengths(record: &RunRecord, split: &Split) -> Option<Vec<(String, Vec<(f64, f64, f64)>)>> {
+/// One variant's name and its `(layer, measured q, predicted q)` points.
+pub type LengthPanel = (String, Vec<(f64, f64, f64)>);
+
+/// [`LengthPanel`] for each variant, or `None` if the theory does not apply.
+pub fn lengths(record: &RunRecord, split: &Split) -> Option<Vec<LengthPanel>> {
     let plan: Plan = record.experiment.clone().check().ok()?;
     let arch = &plan.architecture;
     if arch.family != FamilyKind::Mlp || arch.norm != NormKind::None {
@@ -45,7 +48,7 @@ pub fn lengths(record: &RunRecord, split: &Split) -> Option<Vec<(String, Vec<(f6
             })
             .map(|r| r.value)
     };
-    let out: Vec<(String, Vec<(f64, f64, f64)>)> = plan
+    let out: Vec<LengthPanel> = plan
         .variants
         .iter()
         .filter_map(|v| {
@@ -71,7 +74,7 @@ pub fn lengths(record: &RunRecord, split: &Split) -> Option<Vec<(String, Vec<(f6
     (!out.is_empty()).then_some(out)
 }
 
-pub fn draw(path: &Path, panels: &[(String, Vec<(f64, f64, f64)>)]) -> DrawResult {
+pub fn draw(path: &Path, panels: &[LengthPanel]) -> DrawResult {
     let n = panels.len().max(1);
     let cols = n.min(4);
     let rows = n.div_ceil(cols);
