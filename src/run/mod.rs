@@ -25,7 +25,10 @@ pub use programs::{
 pub use progress::Progress;
 pub use schedule::{CheckpointPlan, Schedule, TrainError, train};
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use burn::tensor::backend::AutodiffBackend;
 
@@ -272,7 +275,7 @@ pub fn train_plan<B: AutodiffBackend>(
         index: 0,
         data_seed: plan.experiment.data.seed,
         seeds: seeds.to_vec(),
-        split: split.clone(),
+        split: Arc::new(split.clone()),
     };
     let variants: Vec<usize> = (0..plan.variants.len()).collect();
     let schedule = Schedule {

@@ -6,6 +6,8 @@
 //! constructor); the data order then continues from that global state, one
 //! `permutation(n_train)` per epoch shared by every variant of the seed.
 
+use std::sync::Arc;
+
 use burn::tensor::backend::Backend;
 
 use crate::{
@@ -26,7 +28,8 @@ pub struct Program {
     pub index: usize,
     pub data_seed: u32,
     pub seeds: Vec<u32>,
-    pub split: Split,
+    /// Shared with the learner, which keeps it for the whole run: never copied.
+    pub split: Arc<Split>,
 }
 
 /// Each program's data seed and model seeds, in seed order, without building any data.
@@ -61,7 +64,7 @@ pub fn programs(plan: &Plan) -> Result<Vec<Program>, DataError> {
                 index,
                 data_seed,
                 seeds,
-                split: data.build()?,
+                split: Arc::new(data.build()?),
             })
         })
         .collect()

@@ -108,11 +108,7 @@ pub fn train<B: AutodiffBackend>(
     }
     let model = concat(models);
     let data = MemberData {
-        splits: s
-            .programs
-            .iter()
-            .map(|p| Arc::new(p.split.clone()))
-            .collect(),
+        splits: s.programs.iter().map(|p| Arc::clone(&p.split)).collect(),
         split_of: states
             .iter()
             .enumerate()
