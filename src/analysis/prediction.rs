@@ -56,6 +56,19 @@ pub fn predict_inputs(
     })
 }
 
+/// [`input_second_moments`] of the inputs the probes see (`probes.set`, `probes.max_points`).
+pub fn probe_second_moments(
+    split: &crate::data::Split,
+    probes: &crate::config::ProbeConfig,
+) -> Vec<f64> {
+    let set = if probes.set == "train" {
+        &split.train
+    } else {
+        &split.test
+    };
+    input_second_moments(set, probes.max_points)
+}
+
 /// The mean square of each input's values: the first `max_points` rows of `data`.
 pub fn input_second_moments(data: &crate::data::Dataset, max_points: usize) -> Vec<f64> {
     (0..data.len().min(max_points))

@@ -11,7 +11,7 @@ use super::{
     style::{FAMILY, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, legend},
 };
 use crate::{
-    analysis::prediction::{input_second_moments, predict_inputs},
+    analysis::prediction::{predict_inputs, probe_second_moments},
     config::Plan,
     data::Split,
     model::{FamilyKind, NormKind},
@@ -29,12 +29,7 @@ pub fn lengths(record: &RunRecord, split: &Split) -> Option<Vec<LengthPanel>> {
         return None;
     }
     let probes = &plan.experiment.probes;
-    let set = if probes.set == "train" {
-        &split.train
-    } else {
-        &split.test
-    };
-    let inputs = input_second_moments(set, probes.max_points);
+    let inputs = probe_second_moments(split, probes);
     let stat = |variant: &str, layer: usize, statistic: &str| {
         record
             .layer_stats

@@ -252,24 +252,6 @@ fn render_classes(md: &mut String, record: &RunRecord, split: &crate::data::Spli
     let _ = writeln!(md);
 }
 
-/// The final metrics of two variants on the seeds both finished, paired by seed and data set.
-fn paired(
-    a: &VariantSummary,
-    b: &VariantSummary,
-    metric: fn(&crate::store::SeedResult) -> Option<f64>,
-) -> (Vec<f64>, Vec<f64>) {
-    a.seeds
-        .iter()
-        .filter_map(|x| {
-            let y = b
-                .seeds
-                .iter()
-                .find(|y| y.seed == x.seed && y.data_seed == x.data_seed)?;
-            Some((metric(x)?, metric(y)?))
-        })
-        .unzip()
-}
-
 /// Paired differences between every two variants: trained on the same seeds (the same
 /// initial draws, data order and data set), their per-seed differences are compared with a
 /// paired t test and a Wilcoxon signed-rank test.
@@ -306,7 +288,7 @@ fn render_paired(md: &mut String, variants: &[VariantSummary]) {
                 ("final train loss", |r| r.final_train_loss, 1.0, ""),
             ];
             for (name, metric, scale, unit) in metrics {
-                let (x, y) = paired(a, b, metric);
+                let (x, y) = a.paired_with(b, metric);
                 let Some(c) = paired::compare(&x, &y) else {
                     continue;
                 };

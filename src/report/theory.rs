@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::{
-    analysis::prediction::{input_second_moments, predict_inputs},
+    analysis::prediction::{predict_inputs, probe_second_moments},
     data::Split,
     model::{FamilyKind, NormKind},
     store::RunRecord,
@@ -61,12 +61,7 @@ pub fn render_theory(md: &mut String, record: &RunRecord, split: &Split) {
         return;
     }
     let probes = &plan.experiment.probes;
-    let set = if probes.set == "train" {
-        &split.train
-    } else {
-        &split.test
-    };
-    let inputs = input_second_moments(set, probes.max_points);
+    let inputs = probe_second_moments(split, probes);
     let _ = writeln!(
         md,
         "| variant | layer | q measured | q predicted | error | gradient ratio measured | predicted | error |\n|---|---|---|---|---|---|---|---|"

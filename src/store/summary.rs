@@ -116,6 +116,25 @@ fn mean_curve(histories: &[&History], metric: impl Fn(&EpochMetrics) -> f64) -> 
 }
 
 impl VariantSummary {
+    /// `metric` of this variant and of `other` on the seeds both finished, paired by seed and
+    /// data set.
+    pub fn paired_with(
+        &self,
+        other: &VariantSummary,
+        metric: fn(&SeedResult) -> Option<f64>,
+    ) -> (Vec<f64>, Vec<f64>) {
+        self.seeds
+            .iter()
+            .filter_map(|x| {
+                let y = other
+                    .seeds
+                    .iter()
+                    .find(|y| y.seed == x.seed && y.data_seed == x.data_seed)?;
+                Some((metric(x)?, metric(y)?))
+            })
+            .unzip()
+    }
+
     pub fn new(
         variant: &PlannedVariant,
         architecture: &Architecture,

@@ -77,20 +77,6 @@ struct Paired<'a> {
     cost: (usize, usize),
 }
 
-/// Test accuracies of `a` and `b` on the seeds both finished, paired by seed and data set.
-fn paired_accuracies(a: &VariantSummary, b: &VariantSummary) -> (Vec<f64>, Vec<f64>) {
-    a.seeds
-        .iter()
-        .filter_map(|x| {
-            let y = b
-                .seeds
-                .iter()
-                .find(|y| y.seed == x.seed && y.data_seed == x.data_seed)?;
-            Some((x.test_accuracy?, y.test_accuracy?))
-        })
-        .unzip()
-}
-
 fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference: &str) {
     let _ = writeln!(
         md,
@@ -114,7 +100,7 @@ fn render_rescue(md: &mut String, record: &SweepRecord, target: &str, reference:
         .iter()
         .filter_map(|p| {
             let v = variant(p, target)?;
-            let (x, y) = paired_accuracies(v, bar_variant);
+            let (x, y) = v.paired_with(bar_variant, |r| r.test_accuracy);
             Some(Paired {
                 point: p,
                 accuracy: v.stats.test_accuracy?,
@@ -490,7 +476,7 @@ fn render_point_comparisons(md: &mut String, record: &SweepRecord) {
             let Some(o) = variant(p, &other.name) else {
                 continue;
             };
-            let (x, y) = paired_accuracies(o, b);
+            let (x, y) = o.paired_with(b, |r| r.test_accuracy);
             if let Some(c) = paired::compare(&x, &y) {
                 rows.push((p, &other.name, o, b, c));
             }
