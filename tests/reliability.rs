@@ -9,7 +9,7 @@ use std::{
     process::{Command, Output},
 };
 
-use common::{actlab, succeeds, temp_dir};
+use common::{actlab, read, succeeds, temp_dir};
 
 const SMALL: &str = r#"
 name = "reliability"
@@ -102,6 +102,31 @@ fn set_on_a_grid_key_pins_that_axis_at_every_point() {
             assert_eq!(v["epochs_completed"], 4, "every point trains 4 epochs");
         }
     }
+}
+
+/// A `--set` inside a grid axis of tables (`data.n_samples` where the grid sweeps `data`) must
+/// hold at every point, not be replaced by the grid's tables.
+#[test]
+fn set_inside_a_table_axis_reaches_every_point() {
+    let text = SMALL.split("[[variants]]").next().unwrap().to_string()
+        + "[[variants]]\nname = \"relu\"\nactivation = \"relu\"\ninit = \"he-normal\"\n\
+           [sweep.grid]\ndata = [{ kind = \"moons\", n_samples = 100, noise = 0.1, seed = 1 }, \
+           { kind = \"circles\", n_samples = 100, noise = 0.1, seed = 1 }]\n";
+    let dir = workspace("table-axis", &text);
+    succeeds(
+        &dir,
+        &[
+            "run",
+            "exp.toml",
+            "--out",
+            "s",
+            "--set",
+            "data.n_samples=240",
+        ],
+    );
+    let config = read(dir.join("s/config.toml"));
+    assert!(!config.contains("n_samples = 100"), "{config}");
+    assert_eq!(config.matches("n_samples = 240").count(), 3, "{config}");
 }
 
 #[test]

@@ -241,12 +241,48 @@ pub fn data_only(kind: DataKind, overrides: &[Override]) -> Result<Experiment, C
 /// A `--set` on a key the sweep's grid varies replaces that axis with the one value given, so
 /// that the override holds at every grid point (the grid would otherwise set its own values
 /// there, and the override would reach the baseline only).
+///
+/// A `--set` on a key inside a grid axis whose values are tables (`data.n_train` where the grid
+/// sweeps `data = [{ kind = ... }, ...]`) is set in every one of those tables, for the same
+/// reason: the grid's table would otherwise replace it at every point.
 fn pin_grid_axes(experiment: &mut Experiment, overrides: &[Override]) {
     if let Some(sweep) = &mut experiment.sweep {
         for o in overrides {
             if let Some(axis) = sweep.grid.get_mut(&o.key) {
                 *axis = vec![o.value.clone()];
                 sweep.labels.remove(&o.key);
+                continue;
+            }
+            for (key, axis) in sweep.grid.iter_mut() {
+                let Some(inner) = o
+                    .key
+                    .strip_prefix(key.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                else {
+                    continue;
+                };
+                for value in axis.iter_mut() {
+                    if let Value::Table(table) = value {
+                        set_path(table, inner, o.value.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sets the dotted `path` in `table`, making the tables on the way.
+fn set_path(table: &mut toml::Table, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            table.insert(path.to_string(), value);
+        }
+        Some((head, rest)) => {
+            let entry = table
+                .entry(head.to_string())
+                .or_insert_with(|| Value::Table(toml::Table::new()));
+            if let Value::Table(inner) = entry {
+                set_path(inner, rest, value);
             }
         }
     }
