@@ -14,6 +14,7 @@ pub mod config;
 pub mod data;
 pub mod fused;
 pub mod learner;
+pub mod lm;
 pub mod model;
 pub mod numpy_rng;
 pub mod plot;

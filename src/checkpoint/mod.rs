@@ -39,11 +39,12 @@ pub enum CheckpointError {
     #[error("{path} is not a checkpoint: {message}")]
     NotACheckpoint { path: PathBuf, message: String },
     #[error(
-        "{path}: checkpoint format version {found}; this actlab reads version {FORMAT_VERSION}. Use the actlab version that wrote it ({writer}) or re-run the experiment"
+        "{path}: checkpoint format version {found}; this actlab reads version {expected}. Use the actlab version that wrote it ({writer}) or re-run the experiment"
     )]
     Version {
         path: PathBuf,
         found: u32,
+        expected: u32,
         writer: String,
     },
     #[error("{path} is corrupted: {message}")]
@@ -98,9 +99,27 @@ pub fn save<B: Backend, M: Module<B>>(
     write_optimizer: impl FnOnce(&Path) -> Result<Vec<String>, String>,
 ) -> Result<PathBuf, CheckpointError> {
     let target = checkpoint_dir(root, meta.epoch, meta.program);
+    save_folder(&target, model, write_optimizer, |checksums| CheckpointMeta {
+        checksums,
+        ..meta.clone()
+    })
+}
+
+/// Writes the folder `target` atomically: the model, the files `write_extra` adds (it names
+/// them), and `meta.json` as `meta` makes it from every file's SHA-256. Any checkpoint kind
+/// (classification programs, language models) is written through here.
+pub fn save_folder<B: Backend, M: Module<B>, T: serde::Serialize>(
+    target: &Path,
+    model: &M,
+    write_extra: impl FnOnce(&Path) -> Result<Vec<String>, String>,
+    meta: impl FnOnce(BTreeMap<String, String>) -> T,
+) -> Result<PathBuf, CheckpointError> {
     let parent = target.parent().expect("a checkpoint folder has a parent");
     std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let tmp = parent.join(format!(".tmp-program-{}", meta.program));
+    let name = target
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".tmp-{name}"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
     let written = (|| {
@@ -113,7 +132,7 @@ pub fn save<B: Backend, M: Module<B>>(
             })?;
         let mut files = vec!["model.mpk".to_string()];
         files.extend(
-            write_optimizer(&tmp).map_err(|message| CheckpointError::Io {
+            write_extra(&tmp).map_err(|message| CheckpointError::Io {
                 path: tmp.clone(),
                 message,
             })?,
@@ -123,12 +142,8 @@ pub fn save<B: Backend, M: Module<B>>(
             let path = tmp.join(&file);
             checksums.insert(file, sha256(&path).map_err(io(&path))?);
         }
-        let meta = CheckpointMeta {
-            checksums,
-            ..meta.clone()
-        };
         let path = tmp.join("meta.json");
-        crate::store::write_json(&path, &meta).map_err(|e| CheckpointError::Io {
+        crate::store::write_json(&path, &meta(checksums)).map_err(|e| CheckpointError::Io {
             path,
             message: e.to_string(),
         })
@@ -137,13 +152,22 @@ pub fn save<B: Backend, M: Module<B>>(
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    let _ = std::fs::remove_dir_all(&target);
-    std::fs::rename(&tmp, &target).map_err(io(&target))?;
-    Ok(target)
+    let _ = std::fs::remove_dir_all(target);
+    std::fs::rename(&tmp, target).map_err(io(target))?;
+    Ok(target.into())
 }
 
 /// Reads `meta.json` of a checkpoint folder, checking its format version.
 pub fn load_meta(dir: &Path) -> Result<CheckpointMeta, CheckpointError> {
+    read_meta(dir, FORMAT_VERSION)
+}
+
+/// Reads any checkpoint kind's `meta.json` from `dir`, refusing a format version other than
+/// `version` with a message naming the version that wrote it.
+pub fn read_meta<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    version: u32,
+) -> Result<T, CheckpointError> {
     let path = dir.join("meta.json");
     if !dir.is_dir() {
         return Err(CheckpointError::NotACheckpoint {
@@ -164,7 +188,7 @@ pub fn load_meta(dir: &Path) -> Result<CheckpointMeta, CheckpointError> {
         .get("format_version")
         .and_then(|v| v.as_u64())
         .unwrap_or(0) as u32;
-    if found != FORMAT_VERSION {
+    if found != version {
         let writer = value
             .get("actlab_version")
             .and_then(|v| v.as_str())
@@ -173,6 +197,7 @@ pub fn load_meta(dir: &Path) -> Result<CheckpointMeta, CheckpointError> {
         return Err(CheckpointError::Version {
             path: path.clone(),
             found,
+            expected: version,
             writer,
         });
     }
@@ -185,8 +210,17 @@ pub fn load_meta(dir: &Path) -> Result<CheckpointMeta, CheckpointError> {
 /// Checks that the checkpoint file `name` in `dir` is present and has the SHA-256 its
 /// `meta.json` records.
 pub fn verify(dir: &Path, meta: &CheckpointMeta, name: &str) -> Result<(), CheckpointError> {
+    verify_file(dir, &meta.checksums, name)
+}
+
+/// Checks that file `name` in `dir` is present and has the SHA-256 `checksums` records.
+pub fn verify_file(
+    dir: &Path,
+    checksums: &BTreeMap<String, String>,
+    name: &str,
+) -> Result<(), CheckpointError> {
     let path = dir.join(name);
-    let Some(expected) = meta.checksums.get(name) else {
+    let Some(expected) = checksums.get(name) else {
         return Err(CheckpointError::NotACheckpoint {
             path: dir.into(),
             message: format!("meta.json records no {name}"),
@@ -249,7 +283,18 @@ pub fn load_model<B: Backend, M: Module<B>>(
     model: M,
     device: &B::Device,
 ) -> Result<M, CheckpointError> {
-    verify(dir, meta, "model.mpk")?;
+    load_weights(dir, &meta.checksums, model, device)
+}
+
+/// Loads `model.mpk` from `dir` into `model` after checking its SHA-256 against `checksums`
+/// and every parameter's shape against the model's.
+pub fn load_weights<B: Backend, M: Module<B>>(
+    dir: &Path,
+    checksums: &BTreeMap<String, String>,
+    model: M,
+    device: &B::Device,
+) -> Result<M, CheckpointError> {
+    verify_file(dir, checksums, "model.mpk")?;
     let path = dir.join("model.mpk");
     let expected = shapes(&model);
     let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| {

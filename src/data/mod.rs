@@ -14,6 +14,7 @@ pub mod numpy_ops;
 pub mod preprocess;
 pub mod samples;
 pub mod shapes;
+pub mod text;
 mod subset;
 
 pub use config::{DataConfig, DataError, DataKind, Scaling};

@@ -8,6 +8,7 @@ mod dense;
 pub mod elementary;
 mod ensemble;
 mod family;
+pub mod gpt;
 pub mod init;
 pub mod mlp;
 mod network;

@@ -1,0 +1,418 @@
+//! The typed shape of a language-model experiment (`[model] family = "gpt"`), and its
+//! validation: every key is checked before anything is computed, and an error names the key,
+//! the value and what is allowed.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    data::text::{Corpus, TextError, Tokens},
+    model::gpt::{FeedForwardUnit, GptConfig, NormChoice, Position},
+};
+
+/// A language-model experiment: a question, the text, the transformer, the training, and the
+/// feed-forward variants compared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmExperiment {
+    pub name: String,
+    pub question: String,
+    #[serde(default)]
+    pub expected: String,
+    pub data: TextConfig,
+    pub model: GptSection,
+    pub train: LmTrain,
+    pub variants: Vec<LmVariant>,
+    #[serde(default)]
+    pub checkpoint: LmCheckpoint,
+    #[serde(default)]
+    pub sample: SampleConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<LmReference>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TextKind {
+    /// The corpus built into actlab.
+    TinyShakespeare,
+    /// Any file, `data.path`.
+    Text,
+}
+
+/// `[data]` of a language model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextConfig {
+    pub kind: TextKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub tokens: Tokens,
+}
+
+impl TextConfig {
+    /// Reads and tokenizes the corpus.
+    pub fn load(&self) -> Result<Corpus, TextError> {
+        match (&self.kind, &self.path) {
+            (TextKind::TinyShakespeare, _) => Corpus::tiny_shakespeare(self.tokens),
+            (TextKind::Text, Some(path)) => Corpus::read(path, self.tokens),
+            (TextKind::Text, None) => Err(TextError::Read {
+                path: String::new(),
+                message: "data.kind = \"text\" needs data.path".into(),
+            }),
+        }
+    }
+}
+
+/// `[model]` of a language model: nanoGPT's `GPTConfig` keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GptSection {
+    pub family: String,
+    pub n_layer: usize,
+    pub n_head: usize,
+    pub n_embd: usize,
+    pub block_size: usize,
+    #[serde(default)]
+    pub dropout: f64,
+    #[serde(default)]
+    pub bias: bool,
+    #[serde(default = "yes")]
+    pub tie_embeddings: bool,
+    #[serde(default)]
+    pub norm: NormChoice,
+    #[serde(default)]
+    pub position: Position,
+    /// The default feed-forward activation of the variants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<String>,
+    /// The feed-forward hidden width; default 4 n_embd, 2/3 of that for gated units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<usize>,
+    /// The first seed: initial weights (numpy's `np.random.seed`) and, after them, batches.
+    #[serde(default = "default_seed")]
+    pub seed: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_seed() -> u32 {
+    1337
+}
+
+/// `[train]` of a language model: steps, not epochs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmTrain {
+    pub iterations: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    #[serde(default)]
+    pub min_lr: f64,
+    #[serde(default)]
+    pub warmup_iters: usize,
+    /// Cosine decay ends here (default: `iterations`); `min_lr` after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_decay_iters: Option<usize>,
+    #[serde(default = "default_betas")]
+    pub betas: [f64; 2],
+    /// Decoupled weight decay of matrices and embeddings; biases and norms are not decayed.
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// Clip the global gradient norm to this (0: no clipping).
+    #[serde(default)]
+    pub grad_clip: f64,
+    pub eval_interval: usize,
+    pub eval_iters: usize,
+    #[serde(default = "one")]
+    pub seeds: usize,
+    /// A loss (nats) above this, or not finite, marks the run diverged.
+    #[serde(default = "default_diverge")]
+    pub diverge_above: f64,
+}
+
+fn default_betas() -> [f64; 2] {
+    [0.9, 0.999]
+}
+
+fn one() -> usize {
+    1
+}
+
+fn default_diverge() -> f64 {
+    20.0
+}
+
+impl LmTrain {
+    pub fn decay_iters(&self) -> usize {
+        self.lr_decay_iters.unwrap_or(self.iterations)
+    }
+}
+
+/// `[checkpoint]`: every `every` iterations (0: only at the end).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmCheckpoint {
+    #[serde(default)]
+    pub every: usize,
+}
+
+/// `[sample]`: the text each variant writes into the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleConfig {
+    #[serde(default = "default_prompt")]
+    pub prompt: String,
+    #[serde(default = "default_tokens")]
+    pub tokens: usize,
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+    #[serde(default = "default_top_k")]
+    pub top_k: usize,
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+}
+
+fn default_prompt() -> String {
+    "\n".into()
+}
+fn default_tokens() -> usize {
+    500
+}
+fn default_temperature() -> f64 {
+    0.8
+}
+fn default_top_k() -> usize {
+    200
+}
+fn one_u64() -> u64 {
+    1
+}
+
+impl Default for SampleConfig {
+    fn default() -> Self {
+        Self {
+            prompt: default_prompt(),
+            tokens: default_tokens(),
+            temperature: default_temperature(),
+            top_k: default_top_k(),
+            seed: 1,
+        }
+    }
+}
+
+/// `[reference]`: a published validation loss and how close counts as agreement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmReference {
+    pub source: String,
+    pub val_loss: f64,
+    pub tolerance: f64,
+    /// The variant the published value is for.
+    pub variant: String,
+}
+
+/// One variant: its name and feed-forward unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmVariant {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_gain: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_shift: Option<f64>,
+}
+
+/// A bad value: the key, the value as written, and what is allowed.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{key} = {value}: {allowed}")]
+pub struct LmConfigError {
+    pub key: String,
+    pub value: String,
+    pub allowed: String,
+}
+
+fn bad(key: &str, value: impl std::fmt::Display, allowed: impl Into<String>) -> LmConfigError {
+    LmConfigError {
+        key: key.into(),
+        value: value.to_string(),
+        allowed: allowed.into(),
+    }
+}
+
+/// Memory a model may take for its parameters, optimizer state and one step's activations.
+pub const MEMORY_LIMIT_BYTES: usize = 8 << 30;
+
+/// A checked experiment: each variant's resolved model.
+#[derive(Clone, Debug)]
+pub struct LmPlan {
+    pub experiment: LmExperiment,
+    /// `(variant name, model)` in file order.
+    pub variants: Vec<(String, GptConfig)>,
+}
+
+impl LmExperiment {
+    /// Validates every key that can be checked without the corpus; the vocabulary size is
+    /// `vocab` (the corpus' own, or 256 for bytes).
+    pub fn check(self, vocab: usize, validation_tokens: usize) -> Result<LmPlan, LmConfigError> {
+        let (m, t) = (&self.model, &self.train);
+        if m.family != "gpt" {
+            return Err(bad("model.family", &m.family, "a language model is family \"gpt\""));
+        }
+        for (key, value) in [
+            ("model.n_layer", m.n_layer),
+            ("model.n_head", m.n_head),
+            ("model.n_embd", m.n_embd),
+            ("model.block_size", m.block_size),
+            ("train.batch_size", t.batch_size),
+            ("train.eval_interval", t.eval_interval),
+            ("train.eval_iters", t.eval_iters),
+            ("train.seeds", t.seeds),
+        ] {
+            if value == 0 {
+                return Err(bad(key, 0, "must be at least 1"));
+            }
+        }
+        if t.iterations == 0 {
+            return Err(bad(
+                "train.iterations",
+                0,
+                "must be at least 1 (a language model trains by steps)",
+            ));
+        }
+        if m.n_embd % m.n_head != 0 {
+            return Err(bad(
+                "model.n_embd",
+                m.n_embd,
+                format!("must be divisible by model.n_head = {}", m.n_head),
+            ));
+        }
+        if m.position == Position::Rotary && (m.n_embd / m.n_head) % 2 != 0 {
+            return Err(bad(
+                "model.position",
+                "\"rotary\"",
+                format!("needs an even head width; n_embd / n_head = {}", m.n_embd / m.n_head),
+            ));
+        }
+        if !(0.0..1.0).contains(&m.dropout) {
+            return Err(bad("model.dropout", m.dropout, "must be in [0, 1)"));
+        }
+        if validation_tokens <= m.block_size {
+            return Err(bad(
+                "model.block_size",
+                m.block_size,
+                format!(
+                    "must be shorter than the validation split ({validation_tokens} tokens, the last 10% of the corpus)"
+                ),
+            ));
+        }
+        let positive = [("train.lr", t.lr), ("train.diverge_above", t.diverge_above)];
+        for (key, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(bad(key, value, "must be a positive number"));
+            }
+        }
+        for (key, value) in [
+            ("train.min_lr", t.min_lr),
+            ("train.weight_decay", t.weight_decay),
+            ("train.grad_clip", t.grad_clip),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(bad(key, value, "must be zero or a positive number"));
+            }
+        }
+        if t.min_lr > t.lr {
+            return Err(bad("train.min_lr", t.min_lr, format!("must not exceed train.lr = {}", t.lr)));
+        }
+        for (i, beta) in t.betas.iter().enumerate() {
+            if !(0.0..1.0).contains(beta) {
+                return Err(bad(&format!("train.betas[{i}]"), beta, "must be in [0, 1)"));
+            }
+        }
+        if t.decay_iters() < t.warmup_iters {
+            return Err(bad(
+                "train.lr_decay_iters",
+                t.decay_iters(),
+                format!("must be at least train.warmup_iters = {}", t.warmup_iters),
+            ));
+        }
+        let s = &self.sample;
+        if !(s.temperature.is_finite() && s.temperature > 0.0) {
+            return Err(bad("sample.temperature", s.temperature, "must be a positive number"));
+        }
+        if s.top_k == 0 {
+            return Err(bad("sample.top_k", 0, "must be at least 1"));
+        }
+        if self.variants.is_empty() {
+            return Err(bad("variants", "[]", "at least one [[variants]] table"));
+        }
+        let mut variants = Vec::new();
+        for (i, v) in self.variants.iter().enumerate() {
+            if variants.iter().any(|(name, _)| name == &v.name) {
+                return Err(bad(&format!("variants[{i}].name"), &v.name, "names must be unique"));
+            }
+            let key = format!("variants.{}.activation", v.name);
+            let name = v
+                .activation
+                .as_ref()
+                .or(m.activation.as_ref())
+                .ok_or_else(|| bad(&key, "(none)", "set it, or model.activation"))?;
+            let unit: FeedForwardUnit = name.parse().map_err(|e: String| bad(&key, name, e))?;
+            let unit = unit
+                .with_gain_shift(v.activation_gain.unwrap_or(1.0), v.activation_shift.unwrap_or(0.0))
+                .map_err(|e| bad(&format!("variants.{}.activation_gain", v.name), name, e))?;
+            let hidden = m.hidden.unwrap_or_else(|| unit.default_hidden(m.n_embd));
+            if hidden == 0 {
+                return Err(bad("model.hidden", 0, "must be at least 1"));
+            }
+            let config = GptConfig {
+                vocab,
+                block_size: m.block_size,
+                n_layer: m.n_layer,
+                n_head: m.n_head,
+                n_embd: m.n_embd,
+                hidden,
+                unit,
+                dropout: m.dropout,
+                bias: m.bias,
+                tie_embeddings: m.tie_embeddings,
+                norm: m.norm,
+                position: m.position,
+            };
+            let bytes = memory_bytes(&config, t.batch_size);
+            if bytes > MEMORY_LIMIT_BYTES {
+                return Err(bad(
+                    "model",
+                    format!("{} parameters", config.parameters()),
+                    format!(
+                        "needs about {:.1} GB for parameters, optimizer state and one batch's activations; the limit is {} GB: make n_embd, n_layer, block_size or batch_size smaller",
+                        bytes as f64 / 1e9,
+                        MEMORY_LIMIT_BYTES >> 30
+                    ),
+                ));
+            }
+            variants.push((v.name.clone(), config));
+        }
+        if let Some(r) = &self.reference
+            && !variants.iter().any(|(name, _)| name == &r.variant)
+        {
+            return Err(bad("reference.variant", &r.variant, "must name one of the variants"));
+        }
+        Ok(LmPlan {
+            experiment: self,
+            variants,
+        })
+    }
+}
+
+/// Bytes a training step holds, in float64: parameters, their gradients and two Adam moments,
+/// and the activations the backward pass keeps.
+pub fn memory_bytes(config: &GptConfig, batch: usize) -> usize {
+    8 * (4 * config.parameters()).saturating_add(config.activation_floats(batch))
+}

@@ -1,0 +1,197 @@
+//! The `gpt` family against PyTorch: logits, loss and every parameter's gradient of a tiny GPT
+//! (2 layers, 2 heads, 16 channels, GPT-2 init drawn from numpy's stream) in float64, computed
+//! once by `tests/golden/make_gpt_golden.py` and committed as `gpt.json`. Agreement to 1e-10
+//! in float64 and 1e-4 in float32 (absolute, or relative to a tensor's largest value where that
+//! exceeds 1), for GELU, ReLU,
+//! sigmoid and SwiGLU (the last with RMS norm, rotary positions and an untied head). Also:
+//! changing token t never changes the logits before t.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use actlab::{
+    lm::learner::cross_entropy,
+    model::gpt::{BlockNorm, Gpt, GptConfig},
+};
+use burn::{
+    backend::{Autodiff, NdArray},
+    module::Param,
+    tensor::{Int, Tensor, TensorData, backend::AutodiffBackend},
+};
+use common::{floats, golden};
+use serde_json::Value;
+
+fn config(golden: &Value, c: &Value) -> GptConfig {
+    let n = |k: &str| golden[k].as_u64().unwrap() as usize;
+    let text = |k: &str| format!("\"{}\"", c[k].as_str().unwrap());
+    GptConfig {
+        vocab: n("vocab"),
+        block_size: n("block_size"),
+        n_layer: n("n_layer"),
+        n_head: n("n_head"),
+        n_embd: n("n_embd"),
+        hidden: c["hidden"].as_u64().unwrap() as usize,
+        unit: c["ffn"].as_str().unwrap().parse().unwrap(),
+        dropout: 0.0,
+        bias: c["bias"].as_bool().unwrap(),
+        tie_embeddings: c["tie_embeddings"].as_bool().unwrap(),
+        norm: serde_json::from_str(&text("norm")).unwrap(),
+        position: serde_json::from_str(&text("position")).unwrap(),
+    }
+}
+
+fn values<B: burn::tensor::backend::Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
+    t.into_data().convert::<f64>().to_vec().unwrap()
+}
+
+/// Every parameter by its name in the fixture, with a function reading its gradient.
+fn named<B: AutodiffBackend>(model: &Gpt<B>, grads: &B::Gradients) -> BTreeMap<String, (Vec<f64>, Vec<f64>)> {
+    let mut out = BTreeMap::new();
+    let mut put = |name: String, value: Vec<f64>, grad: Option<Vec<f64>>| {
+        out.insert(name, (value, grad.unwrap_or_default()));
+    };
+    fn both<B: AutodiffBackend, const D: usize>(p: &Param<Tensor<B, D>>, g: &B::Gradients) -> (Vec<f64>, Option<Vec<f64>>) {
+        (values(p.val()), p.grad(g).map(values))
+    }
+    let norm = |prefix: &str, n: &BlockNorm<B>, put: &mut dyn FnMut(String, Vec<f64>, Option<Vec<f64>>)| match n {
+        BlockNorm::Layer(n) => {
+            let (v, g) = both(&n.gamma, grads);
+            put(format!("{prefix}.weight"), v, g);
+            if let Some(beta) = &n.beta {
+                let (v, g) = both(beta, grads);
+                put(format!("{prefix}.bias"), v, g);
+            }
+        }
+        BlockNorm::Rms(n) => {
+            let (v, g) = both(&n.weight, grads);
+            put(format!("{prefix}.weight"), v, g);
+        }
+    };
+    let (v, g) = both(&model.wte.weight, grads);
+    put("wte".into(), v, g);
+    if let Some(wpe) = &model.wpe {
+        let (v, g) = both(&wpe.weight, grads);
+        put("wpe".into(), v, g);
+    }
+    for (l, block) in model.blocks.iter().enumerate() {
+        let gated = block.ffn.value.is_some();
+        let linears = [
+            ("attn.qkv", Some(&block.attn.qkv)),
+            ("attn.proj", Some(&block.attn.proj)),
+            (if gated { "ffn.gate" } else { "ffn.fc" }, Some(&block.ffn.fc)),
+            ("ffn.value", block.ffn.value.as_ref()),
+            ("ffn.proj", Some(&block.ffn.proj)),
+        ];
+        for (name, linear) in linears {
+            let Some(linear) = linear else { continue };
+            let (v, g) = both(&linear.weight, grads);
+            put(format!("blocks.{l}.{name}.weight"), v, g);
+            if let Some(bias) = &linear.bias {
+                let (v, g) = both(bias, grads);
+                put(format!("blocks.{l}.{name}.bias"), v, g);
+            }
+        }
+        norm(&format!("blocks.{l}.norm1"), &block.norm1, &mut put);
+        norm(&format!("blocks.{l}.norm2"), &block.norm2, &mut put);
+    }
+    norm("norm_f", &model.norm_f, &mut put);
+    if let Some(head) = &model.head {
+        let (v, g) = both(head, grads);
+        put("head.weight".into(), v, g);
+    }
+    out
+}
+
+fn assert_close(what: &str, found: &[f64], expected: &[f64], tolerance: f64) {
+    assert_eq!(found.len(), expected.len(), "{what}: length");
+    // Absolute below 1, relative to the tensor's largest value above it.
+    let scale = expected.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let worst = found
+        .iter()
+        .zip(expected)
+        .map(|(a, b)| (a - b).abs() / scale)
+        .fold(0.0, f64::max);
+    assert!(worst <= tolerance, "{what}: relative difference {worst:e} > {tolerance:e}");
+}
+
+fn tokens<B: burn::tensor::backend::Backend>(data: &Value, offset: usize, device: &B::Device) -> Tensor<B, 2, Int> {
+    let rows: Vec<Vec<i64>> = data
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect())
+        .collect();
+    let t = rows[0].len() - 1;
+    let flat: Vec<i64> = rows.iter().flat_map(|r| r[offset..offset + t].to_vec()).collect();
+    Tensor::from_data(TensorData::new(flat, [rows.len(), t]), device)
+}
+
+fn check_against_pytorch<B: AutodiffBackend>(tolerance: f64) {
+    let fixture = golden("gpt.json");
+    let device = Default::default();
+    for c in fixture["configs"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let model = Gpt::<B>::init(&config(&fixture, c), 42, &device);
+        let x = tokens::<B>(&fixture["data"], 0, &device);
+        let y = tokens::<B>(&fixture["data"], 1, &device);
+        let logits = model.forward(x);
+        let loss = cross_entropy(logits.clone(), y);
+        let grads = loss.clone().backward();
+        let params = named(&model, &grads);
+        for (param, first) in c["first_weights"].as_object().unwrap() {
+            let drawn = &params[param].0;
+            assert_close(&format!("{name} {param} draws"), &drawn[..5], &floats(first), tolerance);
+        }
+        assert_close(&format!("{name} logits"), &values(logits.clone()), &floats(&c["logits"]), tolerance);
+        let found_loss = values(loss.clone())[0];
+        let expected_loss = c["loss"].as_f64().unwrap();
+        assert!(
+            (found_loss - expected_loss).abs() <= tolerance * expected_loss,
+            "{name} loss {found_loss} vs {expected_loss}"
+        );
+        let expected: Vec<&String> = c["grads"].as_object().unwrap().keys().collect();
+        let found: Vec<&String> = params.keys().collect();
+        let mut sorted = expected.clone();
+        sorted.sort();
+        assert_eq!(found, sorted, "{name}: parameter names");
+        for (param, grad) in c["grads"].as_object().unwrap() {
+            assert_close(&format!("{name} d{param}"), &params[param].1, &floats(grad), tolerance);
+        }
+    }
+}
+
+/// One test, in this order: float64 and float32 ndarray share one device, whose default
+/// float type the float32 backend sets for the whole process, so they must not run side by side.
+#[test]
+fn matches_pytorch_in_float64_then_float32_and_is_causal() {
+    changing_token_t_never_changes_earlier_logits();
+    check_against_pytorch::<Autodiff<NdArray<f64>>>(1e-10);
+    check_against_pytorch::<Autodiff<NdArray<f32>>>(1e-4);
+}
+
+fn changing_token_t_never_changes_earlier_logits() {
+    type B = NdArray<f64>;
+    let fixture = golden("gpt.json");
+    let device = Default::default();
+    for c in fixture["configs"].as_array().unwrap() {
+        let model = Gpt::<B>::init(&config(&fixture, c), 42, &device);
+        let x = tokens::<B>(&fixture["data"], 0, &device);
+        let before = model.forward(x.clone()); // [B, T, V]
+        let [batch, time, vocab] = before.dims();
+        for t in 0..time {
+            let mut ids: Vec<i64> = x.clone().into_data().convert::<i64>().to_vec().unwrap();
+            for b in 0..batch {
+                ids[b * time + t] = (ids[b * time + t] + 1) % vocab as i64;
+            }
+            let changed = model.forward(Tensor::from_data(TensorData::new(ids, [batch, time]), &device));
+            if t > 0 {
+                let head = |l: Tensor<B, 3>| values(l.slice([0..batch, 0..t, 0..vocab]));
+                assert_eq!(head(before.clone()), head(changed.clone()), "token {t} changed earlier logits");
+            }
+            let at = |l: Tensor<B, 3>| values(l.slice([0..batch, t..t + 1, 0..vocab]));
+            assert_ne!(at(before.clone()), at(changed), "token {t} must change its own logits");
+        }
+    }
+}
+
