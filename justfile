@@ -20,7 +20,7 @@ analyze run_dir:
 test:
     cargo test --release
 
-# Training-speed benchmarks, printed as a table (`just bench fused` or `just bench burn`: one engine).
+# Training-speed benchmarks, printed as a table (`just bench fused` or `just bench burn`: one engine; `just bench gpt`: the GPT recipe beside PyTorch).
 bench *args:
     cargo run --release --quiet --bin actlab-bench -- {{args}}
 
@@ -28,8 +28,9 @@ bench *args:
 bench-wgpu *args:
     cargo run --release --quiet --features wgpu --bin actlab-bench -- burn --backend wgpu {{args}}
 
-# Regenerate the golden fixtures (needs Python with numpy, scipy, scikit-learn, statsmodels and mnist1d).
+# Regenerate the golden fixtures (needs Python with numpy, scipy, scikit-learn, statsmodels, mnist1d and torch).
 golden:
     python3 tests/golden/make_golden.py
     python3 tests/golden/make_data_golden.py
     python3 tests/golden/make_math_golden.py
+    python3 tests/golden/make_gpt_golden.py

@@ -4,6 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use actlab::{
     backend::BackendChoice,
+    lm::{self, LmOptions, sample::Sampling},
     config::{Override, find_experiment, list_experiments, load_experiment, pinned_axes},
     report,
     run::{RunOptions, eval_checkpoint, resume_run, run_plan},
@@ -130,6 +131,29 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Generate text from a trained language model (a run folder or a checkpoint folder).
+    Sample {
+        /// A language-model run folder or one of its checkpoint folders.
+        checkpoint: PathBuf,
+        /// The text to continue.
+        #[arg(long, default_value = "\n")]
+        prompt: String,
+        /// Tokens to generate.
+        #[arg(long, default_value_t = 500)]
+        tokens: usize,
+        /// Logits are divided by this before sampling.
+        #[arg(long, default_value_t = 0.8)]
+        temperature: f64,
+        /// Sample among the k most likely tokens only.
+        #[arg(long, default_value_t = 200)]
+        top_k: usize,
+        /// The sampling seed: the same seed gives the same text.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// In a run folder, the variant to sample from (default: the first).
+        #[arg(long)]
+        variant: Option<String>,
+    },
     /// List the experiments with their questions.
     List,
     /// Rebuild a run folder's figures and report from its files, without training.
@@ -159,6 +183,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .map(|o| o.parse())
                 .collect::<Result<_, _>>()?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            if lm::is_language_model(&text) {
+                if shard.is_some() {
+                    anyhow::bail!("--shard applies to sweeps; {} is a language model run", path.display());
+                }
+                let origin = path.display().to_string();
+                let (plan, corpus) = lm::prepare(lm::parse(&text, &origin, &parsed)?, &origin)?;
+                let options = LmOptions {
+                    out,
+                    overrides,
+                    artifacts,
+                    show_progress: true,
+                    threads,
+                    backend,
+                };
+                let dir = lm::run(&plan, &corpus, &options)
+                    .with_context(|| format!("running {}", path.display()))?;
+                println!("{}", dir.display());
+                eprintln!("report: {}", dir.join("report.md").display());
+                return Ok(());
+            }
             let plan = load_experiment(&path, &parsed)?.check()?;
             if let Ok(unpinned) = load_experiment(&path, &[]) {
                 for axis in pinned_axes(&unpinned, &parsed) {
@@ -187,6 +233,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", dir.display());
             eprintln!("report: {}", dir.join("report.md").display());
         }
+        Command::Resume { run_dir, threads } if lm::is_language_path(&run_dir) => {
+            let options = LmOptions {
+                out: None,
+                overrides: Vec::new(),
+                artifacts: PathBuf::from("artifacts"),
+                show_progress: true,
+                threads,
+                backend: None,
+            };
+            let pending = lm::resume(&run_dir, &options)?;
+            eprintln!("resumed {pending} unfinished job(s) from their last checkpoints");
+            println!("{}", run_dir.join("report.md").display());
+        }
         Command::Resume { run_dir, threads } => {
             let options = RunOptions {
                 show_progress: true,
@@ -201,6 +260,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("resumed from the checkpoint at epoch {epoch}");
             }
             println!("{}", run_dir.join("report.md").display());
+        }
+        Command::Eval {
+            checkpoint,
+            out,
+            artifacts,
+        } if lm::is_language_path(&checkpoint) => {
+            let dir = lm::eval(&checkpoint, out.as_deref(), &artifacts)?;
+            println!("{}", dir.display());
+            eprintln!("report: {}", dir.join("report.md").display());
         }
         Command::Eval {
             checkpoint,
@@ -280,8 +348,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{name:<24} {question}");
             }
         }
+        Command::Sample {
+            checkpoint,
+            prompt,
+            tokens,
+            temperature,
+            top_k,
+            seed,
+            variant,
+        } => {
+            if !(temperature.is_finite() && temperature > 0.0) {
+                anyhow::bail!("--temperature {temperature}: must be a positive number");
+            }
+            if top_k == 0 {
+                anyhow::bail!("--top-k 0: must be at least 1");
+            }
+            let sampling = Sampling {
+                prompt,
+                tokens,
+                temperature,
+                top_k,
+                seed,
+            };
+            println!("{}", lm::sample(&checkpoint, variant.as_deref(), &sampling)?);
+        }
         Command::Analyze { run_dir } => {
-            if is_sweep_folder(&run_dir) {
+            if actlab::store::language::is_language_run(&run_dir) {
+                report::language::rebuild(&run_dir)?;
+            } else if is_sweep_folder(&run_dir) {
                 rebuild_sweep(&run_dir)?;
             } else {
                 report::rebuild(&run_dir)?;

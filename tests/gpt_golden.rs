@@ -132,7 +132,8 @@ fn check_against_pytorch<B: AutodiffBackend>(tolerance: f64) {
     let device = Default::default();
     for c in fixture["configs"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();
-        let model = Gpt::<B>::init(&config(&fixture, c), 42, &device);
+        let shape = config(&fixture, c);
+        let model = Gpt::<B>::init(&shape, 42, &device);
         let x = tokens::<B>(&fixture["data"], 0, &device);
         let y = tokens::<B>(&fixture["data"], 1, &device);
         let logits = model.forward(x);
@@ -150,6 +151,8 @@ fn check_against_pytorch<B: AutodiffBackend>(tolerance: f64) {
             (found_loss - expected_loss).abs() <= tolerance * expected_loss,
             "{name} loss {found_loss} vs {expected_loss}"
         );
+        let total: usize = params.values().map(|(v, _)| v.len()).sum();
+        assert_eq!(total, shape.parameters(), "{name}: the parameter count every report states");
         let expected: Vec<&String> = c["grads"].as_object().unwrap().keys().collect();
         let found: Vec<&String> = params.keys().collect();
         let mut sorted = expected.clone();

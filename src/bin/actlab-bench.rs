@@ -7,6 +7,9 @@
 //! `actlab-bench fashion [--backend NAME]`: one epoch of a Fashion-MNIST MLP 784-256-256-10
 //! (batch 128, 60,000 images) on the Burn engine, the row set beside PyTorch
 //! (`benches/pytorch_fashion.py`).
+//! `actlab-bench gpt [--backend NAME]`: seconds per training step of the `tiny-shakespeare`
+//! recipe (nanoGPT's CPU run), beside PyTorch eager's on the same machine in the same run
+//! (`benches/pytorch_gpt.py`, when python3 with torch is there); default backend ndarray-f32.
 
 use std::time::Instant;
 
@@ -209,6 +212,66 @@ fn fashion_epoch_seconds<B: AutodiffBackend>(reps: usize, device: &B::Device) ->
     (seconds, accuracy)
 }
 
+/// Seconds per training step of the `tiny-shakespeare` recipe: `warmup` untimed steps, then
+/// the median over `reps` blocks of `steps` timed ones (each block from a fresh model), as
+/// `benches/pytorch_gpt.py` times PyTorch; the last loss as a check.
+fn gpt_step_seconds<B: AutodiffBackend>(device: &B::Device) -> (f64, f64, usize) {
+    use actlab::lm::{
+        batches::{draw_starts, windows},
+        learner::{AdamWSpec, LmLearner},
+    };
+    let (warmup, steps, reps) = (10, 200, 3);
+    let path = find_experiment("tiny-shakespeare").unwrap_or_else(|e| usage(&e.to_string()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| usage(&e.to_string()));
+    let (plan, corpus) = actlab::lm::parse(&text, "tiny-shakespeare", &[])
+        .and_then(|e| actlab::lm::prepare(e, "tiny-shakespeare"))
+        .unwrap_or_else(|e| usage(&e.to_string()));
+    let (model, t) = (&plan.variants[0].1, &plan.experiment.train);
+    let spec = AdamWSpec {
+        betas: t.betas,
+        weight_decay: t.weight_decay,
+        grad_clip: t.grad_clip,
+    };
+    let (train, _) = corpus.split();
+    let mut loss = 0.0;
+    let times = (0..reps).map(|_| {
+        let gpt = actlab::model::gpt::Gpt::<B>::init(model, 1337, device);
+        let mut learner = LmLearner::new(gpt, &spec);
+        let mut rng = NumpyRng::new(1337);
+        let mut step = |learner: &mut LmLearner<B>| {
+            let starts = draw_starts(&mut rng, train.len(), model.block_size, t.batch_size);
+            let batch = windows::<B>(train, &starts, model.block_size, device);
+            learner.step(&batch, t.lr)
+        };
+        for _ in 0..warmup {
+            step(&mut learner);
+        }
+        let started = Instant::now();
+        let mut last = None;
+        for _ in 0..steps {
+            last = Some(step(&mut learner));
+        }
+        loss = actlab::learner::to_host(last.expect("steps > 0"))[0];
+        started.elapsed().as_secs_f64() / steps as f64
+    });
+    (median(times.collect()), loss, model.parameters())
+}
+
+/// PyTorch's line for the same recipe, from `benches/pytorch_gpt.py`, if python3 has torch.
+fn pytorch_gpt(threads: usize) -> Option<serde_json::Value> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pytorch_gpt.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args(["--threads", &threads.to_string()])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("PyTorch row skipped: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
+}
+
 /// The benchmark tables for `engines` on one backend.
 struct Bench {
     engines: Vec<Engine>,
@@ -217,6 +280,8 @@ struct Bench {
     default_backend: bool,
     /// Only the Fashion-MNIST row.
     fashion: bool,
+    /// Only the GPT row.
+    gpt: bool,
 }
 
 impl BackendTask for Bench {
@@ -233,6 +298,32 @@ impl BackendTask for Bench {
             info.device,
             simd.name()
         );
+        if self.gpt {
+            let (seconds, loss, parameters) = gpt_step_seconds::<B>(&device);
+            println!(
+                "| tiny-shakespeare recipe (GPT 4x4x128, context 64, batch 12, AdamW; {parameters} parameters), seconds per step, median of 3 x 200 | seconds | tokens/s | loss after 210 steps | ratio to PyTorch |\n|---|---|---|---|---|"
+            );
+            let torch = pytorch_gpt(threads);
+            let torch_seconds = torch.as_ref().and_then(|t| t["seconds_per_iter_median"].as_f64());
+            let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
+            println!(
+                "| actlab, Burn {} {} (one job on one core) | {seconds:.4} | {:.0} | {loss:.3} | {ratio} |",
+                info.backend,
+                info.precision,
+                768.0 / seconds
+            );
+            match (torch, torch_seconds) {
+                (Some(t), Some(p)) => println!(
+                    "| PyTorch {} eager, {} threads | {p:.4} | {:.0} | {:.3} | 1.00x |",
+                    t["version"].as_str().unwrap_or("?"),
+                    t["threads"],
+                    768.0 / p,
+                    t["final_loss"].as_f64().unwrap_or(f64::NAN)
+                ),
+                _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
+            }
+            return;
+        }
         if self.fashion {
             let reps = 3;
             let (seconds, accuracy) = fashion_epoch_seconds::<B>(reps, &device);
@@ -309,7 +400,7 @@ impl BackendTask for Bench {
 }
 
 fn usage(message: &str) -> ! {
-    eprintln!("{message}\nusage: actlab-bench [fused|burn|fashion] [--backend NAME]");
+    eprintln!("{message}\nusage: actlab-bench [fused|burn|fashion|gpt] [--backend NAME]");
     std::process::exit(2);
 }
 
@@ -317,6 +408,7 @@ fn main() {
     let mut engines = vec![Engine::Burn, Engine::Fused];
     let mut choice = BackendChoice::Ndarray;
     let mut fashion = false;
+    let mut gpt = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -326,6 +418,11 @@ fn main() {
                 fashion = true;
                 engines = vec![Engine::Burn];
             }
+            "gpt" => {
+                gpt = true;
+                engines = vec![Engine::Burn];
+                choice = BackendChoice::NdarrayF32;
+            }
             "--backend" => {
                 let name = args
                     .next()
@@ -333,12 +430,12 @@ fn main() {
                 choice = name.parse().unwrap_or_else(|e: String| usage(&e));
             }
             other => usage(&format!(
-                "unknown argument `{other}`; allowed: fused, burn, fashion, --backend NAME"
+                "unknown argument `{other}`; allowed: fused, burn, fashion, gpt, --backend NAME"
             )),
         }
     }
     let default_backend = choice == BackendChoice::Ndarray;
-    if !default_backend && !fashion {
+    if !default_backend && !fashion && !gpt {
         // The fused engine computes in float64 on the CPU whatever the backend.
         engines.retain(|&e| e == Engine::Burn);
         if engines.is_empty() {
@@ -349,6 +446,7 @@ fn main() {
         engines,
         default_backend,
         fashion,
+        gpt,
     };
     if let Err(e) = backend::dispatch(choice, bench) {
         eprintln!("{e}");

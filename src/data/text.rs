@@ -44,6 +44,8 @@ pub enum TextError {
     NotUtf8 { path: String, offset: usize },
     #[error("prompt character {0:?} is not in the vocabulary of this corpus")]
     UnknownChar(char),
+    #[error("the prompt is empty; give at least one character (nanoGPT starts from \"\\n\")")]
+    EmptyPrompt,
     #[error("the built-in Tiny Shakespeare copy could not be unpacked: {0}")]
     Builtin(String),
 }

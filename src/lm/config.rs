@@ -133,6 +133,9 @@ pub struct LmTrain {
     /// A loss (nats) above this, or not finite, marks the run diverged.
     #[serde(default = "default_diverge")]
     pub diverge_above: f64,
+    /// The backend, as `--backend` names it (default `ndarray-f32`); `--backend` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
 }
 
 fn default_betas() -> [f64; 2] {
@@ -148,8 +151,10 @@ fn default_diverge() -> f64 {
 }
 
 impl LmTrain {
+    /// Where the cosine decay ends: `lr_decay_iters`, else the last step (or the warm-up's end).
     pub fn decay_iters(&self) -> usize {
-        self.lr_decay_iters.unwrap_or(self.iterations)
+        self.lr_decay_iters
+            .unwrap_or(self.iterations.max(self.warmup_iters))
     }
 }
 
@@ -277,6 +282,19 @@ impl LmExperiment {
         ] {
             if value == 0 {
                 return Err(bad(key, 0, "must be at least 1"));
+            }
+        }
+        const MAX_DIMENSION: usize = 1 << 20;
+        for (key, value) in [
+            ("model.n_layer", m.n_layer),
+            ("model.n_head", m.n_head),
+            ("model.n_embd", m.n_embd),
+            ("model.block_size", m.block_size),
+            ("model.hidden", m.hidden.unwrap_or(1)),
+            ("train.batch_size", t.batch_size),
+        ] {
+            if value > MAX_DIMENSION {
+                return Err(bad(key, value, format!("must be at most {MAX_DIMENSION}")));
             }
         }
         if t.iterations == 0 {

@@ -5,8 +5,15 @@
 //! `checkpoint` layers.
 
 pub mod batches;
+pub mod checkpoint;
 pub mod config;
 pub mod learner;
+mod run;
+pub mod sample;
+pub mod saved;
 pub mod schedule;
+pub mod train;
 
 pub use config::{LmConfigError, LmExperiment, LmPlan};
+pub use run::{LmError, LmOptions, is_language_model, parse, prepare, resume, run};
+pub use saved::{eval, is_language_path, sample};

@@ -11,6 +11,7 @@ mod dataset;
 pub mod heatmap;
 mod hidden;
 pub mod layers;
+pub mod language;
 mod loss;
 pub mod phase;
 pub mod samples;
@@ -24,7 +25,7 @@ use crate::{
     store::{RunRecord, StoreError, write_figure},
 };
 
-pub use style::{CLASS_COLORS, variant_color};
+pub use style::{CLASS_COLORS, register_fonts, variant_color};
 
 /// The figures of a run, by file name: the article's five, test accuracy over training, and
 /// for data that are not points in the plane the confusion matrices and sample predictions.

@@ -1,6 +1,7 @@
 //! The report and figures of a run, rebuilt from its folder alone.
 
 mod factorial;
+pub mod language;
 mod layers;
 mod markdown;
 mod saturation;

@@ -5,6 +5,7 @@
 
 mod atomic;
 mod folder;
+pub mod language;
 mod manifest;
 mod record;
 mod summary;

@@ -1,0 +1,373 @@
+//! Running a language-model experiment: the corpus read and every key checked before the run
+//! folder is claimed, every job (variant x seed) trained on the chosen backend (jobs side by
+//! side on the cores, each on one), each job's result written as it finishes, then the
+//! summary, `metrics.csv`, the report and figures. `resume` continues the jobs that did not
+//! finish, each from its last checkpoint.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::backend::AutodiffBackend;
+use rayon::prelude::*;
+
+use super::{
+    config::{LmConfigError, LmExperiment, LmPlan},
+    sample::{Sampling, generate},
+    train::Job,
+};
+use crate::{
+    analysis::paired::special::student_t_quantile,
+    backend::{self, BackendChoice, BackendInfo, BackendTask},
+    checkpoint::CheckpointError,
+    config::{ConfigError, Override},
+    data::text::{Corpus, TextError},
+    model::gpt::GptConfig,
+    store::{
+        self, Manifest, StoreError,
+        language::{
+            CorpusRecord, JobResult, LM_KIND, LM_METRICS_COLUMNS, LmMetricRow, LmSummary,
+            LmVariantSummary,
+        },
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LmError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{origin}: {error}")]
+    Invalid { origin: String, error: LmConfigError },
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("{0}")]
+    Backend(String),
+    #[error("cannot resume {path}: {message}")]
+    Resume { path: PathBuf, message: String },
+}
+
+/// Where a run writes and what it runs on.
+#[derive(Clone, Debug)]
+pub struct LmOptions {
+    pub out: Option<PathBuf>,
+    pub overrides: Vec<String>,
+    pub artifacts: PathBuf,
+    pub show_progress: bool,
+    /// Jobs trained side by side (0: one per core).
+    pub threads: usize,
+    /// `--backend`; else the experiment's `train.backend`, else ndarray in float32.
+    pub backend: Option<BackendChoice>,
+}
+
+/// Whether the experiment TOML `text` describes a language model (`[model] family = "gpt"`).
+pub fn is_language_model(text: &str) -> bool {
+    text.parse::<toml::Table>().ok().is_some_and(|t| {
+        t.get("model")
+            .and_then(|m| m.get("family"))
+            .and_then(|f| f.as_str())
+            == Some("gpt")
+    })
+}
+
+/// Parses experiment `text` with `overrides` (unknown keys are errors).
+pub fn parse(text: &str, origin: &str, overrides: &[Override]) -> Result<LmExperiment, LmError> {
+    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
+        origin: origin.into(),
+        message: e.to_string(),
+    })?;
+    for o in overrides {
+        o.apply(&mut table)?;
+    }
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        LmError::Config(ConfigError::Schema {
+            origin: origin.into(),
+            key: e.path().to_string(),
+            message: e.into_inner().to_string().lines().next().unwrap_or("").to_string(),
+        })
+    })
+}
+
+/// Reads the corpus and checks the experiment against it.
+pub fn prepare(experiment: LmExperiment, origin: &str) -> Result<(LmPlan, Corpus), LmError> {
+    let corpus = experiment.data.load()?;
+    let (_, val) = corpus.split();
+    let plan = experiment
+        .check(corpus.vocabulary.size(), val.len())
+        .map_err(|error| LmError::Invalid {
+            origin: origin.into(),
+            error,
+        })?;
+    Ok((plan, corpus))
+}
+
+fn backend_of(plan: &LmPlan, choice: Option<BackendChoice>) -> Result<BackendChoice, LmError> {
+    match (choice, &plan.experiment.train.backend) {
+        (Some(c), _) => Ok(c),
+        (None, Some(name)) => name.parse().map_err(|e: String| LmError::Invalid {
+            origin: "train.backend".into(),
+            error: LmConfigError {
+                key: "train.backend".into(),
+                value: format!("\"{name}\""),
+                allowed: e,
+            },
+        }),
+        (None, None) => Ok(BackendChoice::NdarrayF32),
+    }
+}
+
+/// Runs a checked plan into a fresh run folder; returns the folder.
+pub fn run(plan: &LmPlan, corpus: &Corpus, options: &LmOptions) -> Result<PathBuf, LmError> {
+    let choice = backend_of(plan, options.backend)?;
+    let experiment = &plan.experiment;
+    let dir = store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
+        .map_err(StoreError::from)?;
+    Manifest {
+        experiment: experiment.name.clone(),
+        actlab_version: env!("CARGO_PKG_VERSION").into(),
+        overrides: options.overrides.clone(),
+        backend: choice.name().into(),
+    }
+    .write(&dir)?;
+    let text = toml::to_string(experiment).map_err(|e| StoreError::Encode {
+        path: dir.join("config.toml"),
+        message: e.to_string(),
+    })?;
+    store::write_text(&dir.join("config.toml"), &text)?;
+    store::write_json(&dir.join("corpus.json"), &corpus_record(corpus))?;
+    execute(plan, corpus, &dir, choice, options)?;
+    Ok(dir)
+}
+
+/// Continues a stopped language-model run: every unfinished job from its last checkpoint.
+pub fn resume(dir: &Path, options: &LmOptions) -> Result<usize, LmError> {
+    let fail = |message: String| LmError::Resume {
+        path: dir.into(),
+        message,
+    };
+    let text = std::fs::read_to_string(dir.join("config.toml"))
+        .map_err(|e| fail(format!("not a run folder (config.toml: {e})")))?;
+    let manifest = Manifest::read(dir).map_err(|e| fail(e.to_string()))?;
+    let (plan, corpus) = prepare(parse(&text, "config.toml", &[])?, "config.toml")?;
+    let choice: BackendChoice = manifest.backend.parse().map_err(fail)?;
+    let pending = jobs(&plan)
+        .iter()
+        .filter(|(v, s)| !JobResult::file(dir, &job_name(v, *s)).is_file())
+        .count();
+    if pending == 0 && store::language::is_language_run(dir) {
+        return Err(fail("the run is already complete".into()));
+    }
+    let options = LmOptions {
+        overrides: manifest.overrides,
+        ..options.clone()
+    };
+    execute(&plan, &corpus, dir, choice, &options)?;
+    Ok(pending)
+}
+
+fn job_name(variant: &str, seed: u32) -> String {
+    format!("{variant}-seed-{seed}")
+}
+
+/// Every job of the plan: `(variant index, seed)`, variant-major.
+fn jobs(plan: &LmPlan) -> Vec<(String, u32)> {
+    let first = plan.experiment.model.seed;
+    plan.variants
+        .iter()
+        .flat_map(|(name, _)| {
+            (0..plan.experiment.train.seeds as u32).map(move |i| (name.clone(), first.wrapping_add(i)))
+        })
+        .collect()
+}
+
+fn corpus_record(corpus: &Corpus) -> CorpusRecord {
+    let (train, val) = corpus.split();
+    CorpusRecord {
+        source: corpus.source.clone(),
+        sha256: corpus.sha256.clone(),
+        bytes: corpus.bytes,
+        tokens: corpus.ids.len(),
+        train_tokens: train.len(),
+        val_tokens: val.len(),
+        unigram_entropy: corpus.unigram_entropy(),
+        vocabulary: corpus.vocabulary.clone(),
+    }
+}
+
+struct Execute<'a> {
+    plan: &'a LmPlan,
+    corpus: &'a Corpus,
+    dir: &'a Path,
+    options: &'a LmOptions,
+}
+
+impl BackendTask for Execute<'_> {
+    type Output = Result<BackendInfo, LmError>;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) -> Self::Output {
+        let (plan, dir) = (self.plan, self.dir);
+        let config_text = std::fs::read_to_string(dir.join("config.toml")).map_err(|e| {
+            StoreError::Read {
+                path: dir.join("config.toml"),
+                message: e.to_string(),
+            }
+        })?;
+        let pending: Vec<(String, u32)> = jobs(plan)
+            .into_iter()
+            .filter(|(v, s)| !JobResult::file(dir, &job_name(v, *s)).is_file())
+            .collect();
+        let t = &plan.experiment.train;
+        let progress = crate::run::Progress::new(
+            &plan.experiment.name,
+            "steps",
+            (pending.len() * t.iterations) as u64,
+            self.options.show_progress,
+        );
+        // Dropout draws from the backend's one generator, so jobs with dropout run one at a time.
+        let threads = if plan.variants.iter().any(|(_, m)| m.dropout > 0.0) {
+            1
+        } else {
+            crate::run::available_threads(self.options.threads)
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.min(pending.len().max(1)))
+            .build()
+            .map_err(|e| LmError::Backend(e.to_string()))?;
+        let results: Vec<Result<(), LmError>> = pool.install(|| {
+            pending
+                .par_iter()
+                .map(|(variant, seed)| {
+                    let model = &plan.variants.iter().find(|(n, _)| n == variant).expect("a plan variant").1;
+                    let job = Job {
+                        experiment: &plan.experiment,
+                        config_text: &config_text,
+                        variant,
+                        model,
+                        seed: *seed,
+                        corpus: self.corpus,
+                        backend: &info,
+                        checkpoints: dir.join("checkpoints"),
+                    };
+                    let resume = super::checkpoint::latest(&job.checkpoints, &job.name());
+                    let trained = job.train::<B>(resume.as_deref(), &device, |n| progress.inc(n as u64))?;
+                    let s = &plan.experiment.sample;
+                    let sampling = Sampling {
+                        prompt: s.prompt.clone(),
+                        tokens: s.tokens,
+                        temperature: s.temperature,
+                        top_k: s.top_k,
+                        seed: s.seed,
+                    };
+                    let sample = generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
+                    let result = JobResult {
+                        variant: variant.clone(),
+                        activation: model.unit.name(),
+                        seed: *seed,
+                        parameters: model.parameters(),
+                        hidden: model.hidden,
+                        history: trained.history,
+                        sample,
+                    };
+                    store::write_json(&JobResult::file(dir, &job.name()), &result)?;
+                    Ok(())
+                })
+                .collect()
+        });
+        progress.finish();
+        results.into_iter().collect::<Result<(), _>>()?;
+        Ok(info)
+    }
+}
+
+fn execute(
+    plan: &LmPlan,
+    corpus: &Corpus,
+    dir: &Path,
+    choice: BackendChoice,
+    options: &LmOptions,
+) -> Result<(), LmError> {
+    std::fs::create_dir_all(dir.join("results")).map_err(|e| StoreError::Write {
+        path: dir.join("results"),
+        error: e,
+    })?;
+    let task = Execute {
+        plan,
+        corpus,
+        dir,
+        options,
+    };
+    let info = backend::dispatch(choice, task).map_err(|e| LmError::Backend(e.to_string()))??;
+    write_summary(plan, corpus, dir, info, &options.overrides)?;
+    crate::report::language::rebuild(dir)?;
+    Ok(())
+}
+
+/// `summary.json` and `metrics.csv` from the jobs' result files.
+fn write_summary(
+    plan: &LmPlan,
+    corpus: &Corpus,
+    dir: &Path,
+    backend: BackendInfo,
+    overrides: &[String],
+) -> Result<(), StoreError> {
+    let mut rows = Vec::new();
+    let mut variants = Vec::new();
+    for (name, model) in &plan.variants {
+        let results: Vec<JobResult> = jobs(plan)
+            .iter()
+            .filter(|(v, _)| v == name)
+            .map(|(v, s)| store::read_json(&JobResult::file(dir, &job_name(v, *s))))
+            .collect::<Result<_, _>>()?;
+        rows.extend(results.iter().flat_map(LmMetricRow::rows));
+        variants.push(variant_summary(name, model, &results));
+    }
+    store::write_rows(&dir.join("metrics.csv"), &LM_METRICS_COLUMNS, &rows)?;
+    store::write_json(
+        &dir.join("summary.json"),
+        &LmSummary {
+            kind: LM_KIND.into(),
+            experiment: plan.experiment.name.clone(),
+            backend,
+            overrides: overrides.to_vec(),
+            corpus: corpus_record(corpus),
+            variants,
+        },
+    )
+}
+
+fn variant_summary(name: &str, model: &GptConfig, results: &[JobResult]) -> LmVariantSummary {
+    let finals: Vec<Option<f64>> = results.iter().map(JobResult::final_val_loss).collect();
+    let ok: Vec<f64> = finals.iter().flatten().copied().collect();
+    let n = ok.len() as f64;
+    let mean = (!ok.is_empty()).then(|| ok.iter().sum::<f64>() / n);
+    let std = mean.filter(|_| ok.len() > 1).map(|m| {
+        (ok.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    });
+    let interval = mean.zip(std).map(|(m, s)| {
+        let half = student_t_quantile(0.975, n - 1.0) * s / n.sqrt();
+        [m - half, m + half]
+    });
+    let rates: Vec<f64> = results
+        .iter()
+        .flat_map(|r| r.history.evaluations.iter().skip(1).map(|e| e.tokens_per_second))
+        .collect();
+    LmVariantSummary {
+        name: name.into(),
+        activation: model.unit.name(),
+        parameters: model.parameters(),
+        hidden: model.hidden,
+        seeds: results.iter().map(|r| r.seed).collect(),
+        final_val_loss: finals,
+        final_train_loss: results
+            .iter()
+            .map(|r| r.history.evaluations.last().map(|e| e.train_loss).filter(|_| !r.history.diverged))
+            .collect(),
+        diverged: results.iter().filter(|r| r.history.diverged).count(),
+        mean_val_loss: mean,
+        std_val_loss: std,
+        val_loss_interval: interval,
+        tokens_per_second: if rates.is_empty() { 0.0 } else { rates.iter().sum::<f64>() / rates.len() as f64 },
+        train_seconds: results.iter().map(|r| r.history.train_seconds).sum(),
+    }
+}

@@ -1,0 +1,181 @@
+//! `report.md` of a language-model run, and its figure, rebuilt from the run folder alone: the
+//! question, the corpus, each variant's parameters and final validation loss over seeds (with
+//! a 95% interval), a published value beside the measured one, speed, the loss curves, and a
+//! sample of each variant's text.
+
+use std::path::Path;
+
+use crate::{
+    lm::LmExperiment,
+    store::{
+        StoreError, write_figure, write_text,
+        language::{JobResult, LmRecord, LmVariantSummary},
+    },
+};
+
+/// Re-creates `loss.png` and `report.md` in `dir` from the files there.
+pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
+    let record = LmRecord::load(dir)?;
+    crate::plot::register_fonts();
+    write_figure(&dir.join("loss.png"), |p| crate::plot::language::draw(p, &record))?;
+    let experiment: Option<LmExperiment> = toml::from_str(&record.config).ok();
+    write_text(&dir.join("report.md"), &render(&record, experiment.as_ref()))
+}
+
+fn loss(v: Option<f64>) -> String {
+    v.map_or("diverged".into(), |v| format!("{v:.4}"))
+}
+
+fn mean_cell(v: &LmVariantSummary) -> String {
+    match (v.mean_val_loss, v.val_loss_interval) {
+        (Some(m), Some([lo, hi])) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+        (Some(m), None) => format!("{m:.4}"),
+        (None, _) => "all diverged".into(),
+    }
+}
+
+pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
+    let s = &record.summary;
+    let c = &s.corpus;
+    let mut lines = vec![format!("# {}", s.experiment), String::new()];
+    if let Some(e) = experiment {
+        lines.push(format!("**Question.** {}", e.question));
+        lines.push(String::new());
+        if !e.expected.is_empty() {
+            lines.push(format!("**Expected.** {}", e.expected));
+            lines.push(String::new());
+        }
+        let m = &e.model;
+        let t = &e.train;
+        lines.push(format!(
+            "**Model.** GPT, {} layers, {} heads, {} channels, context {}, {} norm, {} positions, biases {}, head {}, dropout {}.",
+            m.n_layer,
+            m.n_head,
+            m.n_embd,
+            m.block_size,
+            toml_name(&m.norm),
+            toml_name(&m.position),
+            if m.bias { "on" } else { "off" },
+            if m.tie_embeddings { "tied to the embedding" } else { "untied" },
+            m.dropout
+        ));
+        lines.push(String::new());
+        lines.push(format!(
+            "**Training.** {} steps of batch {} (AdamW, lr {} after {} warm-up steps, cosine to {} at step {}, betas {:?}, weight decay {} on matrices, clip {}), evaluated every {} steps on {} batches of each split.",
+            t.iterations,
+            t.batch_size,
+            t.lr,
+            t.warmup_iters,
+            t.min_lr,
+            t.decay_iters(),
+            t.betas,
+            t.weight_decay,
+            t.grad_clip,
+            t.eval_interval,
+            t.eval_iters
+        ));
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "**Corpus.** {} ({} bytes, SHA-256 `{}`), {} tokens of {} kinds ({:?}): {} for training (the first 90%), {} for validation. Unigram entropy {:.4} nats per token: a model that learned only token frequencies would sit there.",
+        c.source,
+        c.bytes,
+        c.sha256,
+        c.tokens,
+        c.vocabulary.size(),
+        c.vocabulary.tokens,
+        c.train_tokens,
+        c.val_tokens,
+        c.unigram_entropy
+    ));
+    lines.push(String::new());
+    lines.push(format!(
+        "**Backend.** {} ({}, {}).{}",
+        s.backend.backend,
+        s.backend.device,
+        s.backend.precision,
+        if s.overrides.is_empty() { String::new() } else { format!(" Overrides: `{}`.", s.overrides.join("`, `")) }
+    ));
+    lines.push(String::new());
+    lines.push("## Results".into());
+    lines.push(String::new());
+    lines.push("| variant | feed-forward | parameters | hidden | final validation loss (mean [95% CI]) | bits per token | per seed | final training loss | tokens/s | training time |".into());
+    lines.push("|---|---|---|---|---|---|---|---|---|---|".into());
+    for v in &s.variants {
+        let per_seed = v.final_val_loss.iter().map(|l| loss(*l)).collect::<Vec<_>>().join(", ");
+        let train = v.final_train_loss.iter().map(|l| loss(*l)).collect::<Vec<_>>().join(", ");
+        lines.push(format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} s |",
+            v.name,
+            v.activation,
+            v.parameters,
+            v.hidden,
+            mean_cell(v),
+            v.mean_val_loss.map_or("n/a".into(), |m| format!("{:.3}", m / std::f64::consts::LN_2)),
+            per_seed,
+            train,
+            v.tokens_per_second,
+            v.train_seconds
+        ));
+    }
+    lines.push(String::new());
+    if let Some(r) = experiment.and_then(|e| e.reference.as_ref()) {
+        lines.push("## Published beside measured".into());
+        lines.push(String::new());
+        if let Some(v) = s.variants.iter().find(|v| v.name == r.variant) {
+            let verdict = match v.mean_val_loss {
+                Some(m) if (m - r.val_loss).abs() <= r.tolerance => format!(
+                    "**holds**: the mean is {:.4}, within {} of the published {}",
+                    m, r.tolerance, r.val_loss
+                ),
+                Some(m) => format!(
+                    "**differs**: the mean is {:.4}, {:+.4} from the published {} (tolerance {})",
+                    m,
+                    m - r.val_loss,
+                    r.val_loss,
+                    r.tolerance
+                ),
+                None => "**not measured**: every seed diverged".into(),
+            };
+            lines.push(format!("| | published | measured ({} seeds) |", v.seeds.len()));
+            lines.push("|---|---|---|".into());
+            lines.push(format!("| validation loss, {} | {} | {} |", v.name, r.val_loss, mean_cell(v)));
+            lines.push(String::new());
+            lines.push(format!("Source: {}. Verdict: {verdict}.", r.source));
+            lines.push(String::new());
+        }
+    }
+    lines.push("## Loss curves".into());
+    lines.push(String::new());
+    lines.push("![loss](loss.png)".into());
+    lines.push(String::new());
+    lines.push("## Samples".into());
+    lines.push(String::new());
+    if let Some(e) = experiment {
+        let p = &e.sample;
+        lines.push(format!(
+            "{} tokens after the prompt {:?}, temperature {}, top-k {}, sampling seed {}; from each variant's first seed (`actlab sample` makes more).",
+            p.tokens, p.prompt, p.temperature, p.top_k, p.seed
+        ));
+        lines.push(String::new());
+    }
+    for v in &s.variants {
+        if let Some(first) = record.results.iter().find(|r: &&JobResult| r.variant == v.name) {
+            lines.push(format!("### {} (seed {})", v.name, first.seed));
+            lines.push(String::new());
+            lines.push("```text".into());
+            lines.push(first.sample.replace("```", "'''"));
+            lines.push("```".into());
+            lines.push(String::new());
+        }
+    }
+    lines.join("\n")
+}
+
+/// A kebab-case enum as its experiment-file name.
+fn toml_name(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}

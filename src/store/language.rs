@@ -1,0 +1,194 @@
+//! A language-model run folder's records: each job's result (`results/<variant>-seed-<s>.json`
+//! and its sample text), the corpus' record (`corpus.json`), `metrics.csv` (one row per job
+//! and evaluation) and `summary.json`, from which the report and figures are rebuilt.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, read_json, read_rows};
+use crate::{backend::BackendInfo, data::text::Vocabulary};
+
+/// One evaluation of a job: losses are means over `eval_iters` batches, nats per token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Steps taken before it.
+    pub iteration: usize,
+    /// The learning rate of the last step taken (0 before any).
+    pub lr: f64,
+    pub train_loss: f64,
+    pub val_loss: f64,
+    /// Mean loss of the steps since the previous evaluation, each before its update (none at 0).
+    pub step_loss: Option<f64>,
+    /// Training tokens per second since the previous evaluation (0 at iteration 0).
+    pub tokens_per_second: f64,
+}
+
+/// A job's record: its evaluations and how it ended.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobHistory {
+    pub evaluations: Vec<Evaluation>,
+    pub diverged: bool,
+    pub diverged_at: Option<usize>,
+    pub train_seconds: f64,
+}
+
+/// A finished job, written once it has trained (its checkpoint holds the model).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    pub variant: String,
+    /// The feed-forward unit's name.
+    pub activation: String,
+    pub seed: u32,
+    pub parameters: usize,
+    pub hidden: usize,
+    pub history: JobHistory,
+    /// The text sampled from the trained model (`[sample]`).
+    pub sample: String,
+}
+
+impl JobResult {
+    pub fn file(dir: &Path, job: &str) -> PathBuf {
+        dir.join("results").join(format!("{job}.json"))
+    }
+
+    pub fn final_val_loss(&self) -> Option<f64> {
+        let last = self.history.evaluations.last()?;
+        (!self.history.diverged).then_some(last.val_loss)
+    }
+}
+
+/// `corpus.json`: where the text came from, its SHA-256 and its vocabulary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorpusRecord {
+    pub source: String,
+    pub sha256: String,
+    pub bytes: usize,
+    pub tokens: usize,
+    pub train_tokens: usize,
+    pub val_tokens: usize,
+    /// The loss of a model that knows each token's frequency only, nats.
+    pub unigram_entropy: f64,
+    pub vocabulary: Vocabulary,
+}
+
+/// One row of a language-model run's `metrics.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LmMetricRow {
+    pub variant: String,
+    pub seed: u32,
+    pub iteration: usize,
+    pub lr: f64,
+    pub train_loss: f64,
+    pub val_loss: f64,
+    /// Bits per token (per character for `chars` tokens): the loss over ln 2.
+    pub train_bpc: f64,
+    pub val_bpc: f64,
+    pub step_loss: Option<f64>,
+    pub tokens_per_second: f64,
+}
+
+pub const LM_METRICS_COLUMNS: [&str; 10] = [
+    "variant",
+    "seed",
+    "iteration",
+    "lr",
+    "train_loss",
+    "val_loss",
+    "train_bpc",
+    "val_bpc",
+    "step_loss",
+    "tokens_per_second",
+];
+
+impl LmMetricRow {
+    pub fn rows(result: &JobResult) -> impl Iterator<Item = LmMetricRow> + '_ {
+        result.history.evaluations.iter().map(|e| LmMetricRow {
+            variant: result.variant.clone(),
+            seed: result.seed,
+            iteration: e.iteration,
+            lr: e.lr,
+            train_loss: e.train_loss,
+            val_loss: e.val_loss,
+            train_bpc: e.train_loss / std::f64::consts::LN_2,
+            val_bpc: e.val_loss / std::f64::consts::LN_2,
+            step_loss: e.step_loss,
+            tokens_per_second: e.tokens_per_second,
+        })
+    }
+}
+
+/// `summary.json` of a language-model run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LmSummary {
+    pub kind: String,
+    pub experiment: String,
+    pub backend: BackendInfo,
+    pub overrides: Vec<String>,
+    pub corpus: CorpusRecord,
+    pub variants: Vec<LmVariantSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LmVariantSummary {
+    pub name: String,
+    pub activation: String,
+    pub parameters: usize,
+    pub hidden: usize,
+    pub seeds: Vec<u32>,
+    /// The last validation loss of each seed that did not diverge, in seed order.
+    pub final_val_loss: Vec<Option<f64>>,
+    pub final_train_loss: Vec<Option<f64>>,
+    pub diverged: usize,
+    pub mean_val_loss: Option<f64>,
+    pub std_val_loss: Option<f64>,
+    /// 95% Student-t interval of the mean over seeds (with at least two seeds).
+    pub val_loss_interval: Option<[f64; 2]>,
+    pub tokens_per_second: f64,
+    pub train_seconds: f64,
+}
+
+/// Everything a report is rebuilt from.
+pub struct LmRecord {
+    pub dir: PathBuf,
+    /// `config.toml`.
+    pub config: String,
+    pub summary: LmSummary,
+    pub results: Vec<JobResult>,
+    pub metrics: Vec<LmMetricRow>,
+}
+
+pub const LM_KIND: &str = "language-model";
+
+/// Whether `dir` holds a language-model run.
+pub fn is_language_run(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("summary.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("kind").and_then(|k| k.as_str()) == Some(LM_KIND))
+}
+
+impl LmRecord {
+    pub fn load(dir: &Path) -> Result<Self, StoreError> {
+        let summary: LmSummary = read_json(&dir.join("summary.json"))?;
+        let mut results = Vec::new();
+        for v in &summary.variants {
+            for seed in &v.seeds {
+                let job = format!("{}-seed-{seed}", v.name);
+                results.push(read_json(&JobResult::file(dir, &job))?);
+            }
+        }
+        let config_path = dir.join("config.toml");
+        let config = std::fs::read_to_string(&config_path).map_err(|e| StoreError::Read {
+            path: config_path,
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            dir: dir.into(),
+            config,
+            metrics: read_rows(&dir.join("metrics.csv"), &LM_METRICS_COLUMNS)?,
+            summary,
+            results,
+        })
+    }
+}

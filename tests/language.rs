@@ -1,0 +1,238 @@
+//! Language models through the whole tool: a small GPT trained on the bundled corpus learns
+//! (validation loss well below the unigram entropy), a run killed with SIGKILL resumes bit for
+//! bit, `eval` and `sample` work from its checkpoints, and bad input is a clear error with
+//! nothing written.
+
+mod common;
+
+use std::{path::Path, process::Command, time::Duration};
+
+use actlab::{
+    data::text::{Corpus, Tokens},
+    lm::{sample::draw, schedule::LrSchedule},
+    numpy_rng::NumpyRng,
+};
+use common::{actlab, read, succeeds, temp_dir};
+
+/// A small GPT on Tiny Shakespeare: 2 layers, 64 channels, context 32.
+const SMALL: &str = r#"
+name = "small-gpt"
+question = "Does a small GPT learn Tiny Shakespeare?"
+[data]
+kind = "tiny-shakespeare"
+[model]
+family = "gpt"
+n_layer = 2
+n_head = 2
+n_embd = 64
+block_size = 32
+activation = "gelu"
+seed = 7
+[train]
+iterations = 300
+batch_size = 16
+lr = 3e-3
+min_lr = 3e-4
+warmup_iters = 30
+betas = [0.9, 0.99]
+weight_decay = 0.1
+grad_clip = 1.0
+eval_interval = 100
+eval_iters = 10
+[checkpoint]
+every = 100
+[sample]
+prompt = "ROMEO:"
+tokens = 60
+[[variants]]
+name = "gelu"
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// Column `name` of a CSV file, as text per row.
+fn column(csv: &str, name: &str) -> Vec<String> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let i = header.iter().position(|h| *h == name).unwrap();
+    lines.map(|l| l.split(',').nth(i).unwrap().to_string()).collect()
+}
+
+#[test]
+fn a_small_gpt_learns_the_bundled_corpus() {
+    let dir = temp_dir("lm-learns");
+    write(&dir, "small.toml", SMALL);
+    succeeds(&dir, &["run", "small.toml", "--out", "run"]);
+    let metrics = read(dir.join("run/metrics.csv"));
+    let val: Vec<f64> = column(&metrics, "val_loss").iter().map(|v| v.parse().unwrap()).collect();
+    let corpus = Corpus::tiny_shakespeare(Tokens::Chars).unwrap();
+    let entropy = corpus.unigram_entropy();
+    assert!((entropy - 3.3).abs() < 0.1, "unigram entropy {entropy}");
+    let last = *val.last().unwrap();
+    assert!(val[0] > 4.0, "an untrained model is near ln 65 = 4.17, got {}", val[0]);
+    assert!(last < entropy - 0.4, "validation loss {last} must fall clearly below the unigram entropy {entropy}");
+    let report = read(dir.join("run/report.md"));
+    assert!(report.contains("ROMEO:") && report.contains("| gelu | gelu |"), "{report}");
+    assert!(dir.join("run/loss.png").is_file());
+    // The report is rebuilt from disk alone.
+    std::fs::remove_file(dir.join("run/report.md")).unwrap();
+    succeeds(&dir, &["analyze", "run"]);
+    assert_eq!(read(dir.join("run/report.md")), report);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_killed_with_sigkill_resumes_bit_for_bit_and_serves_eval_and_sample() {
+    let dir = temp_dir("lm-sigkill");
+    let slow = SMALL.replace("iterations = 300", "iterations = 1200");
+    write(&dir, "small.toml", &slow);
+    succeeds(&dir, &["run", "small.toml", "--out", "whole"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["run", "small.toml", "--out", "killed"])
+        .current_dir(&dir)
+        .spawn()
+        .unwrap();
+    let first = dir.join("killed/checkpoints/iter-000100/gelu-seed-7/meta.json");
+    while !first.is_file() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(!dir.join("killed/results/gelu-seed-7.json").is_file(), "killed before the end");
+    succeeds(&dir, &["resume", "killed"]);
+    let (whole, killed) = (read(dir.join("whole/metrics.csv")), read(dir.join("killed/metrics.csv")));
+    for name in ["iteration", "lr", "train_loss", "val_loss", "step_loss"] {
+        assert_eq!(column(&whole, name), column(&killed, name), "column {name}");
+    }
+
+    let sample = |seed: &str| {
+        let out = actlab(&dir, &["sample", "killed", "--prompt", "KING:", "--tokens", "80", "--seed", seed]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sample_whole = {
+        let out = actlab(&dir, &["sample", "whole", "--prompt", "KING:", "--tokens", "80", "--seed", "3"]);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (a, b, c) = (sample("3"), sample("3"), sample("4"));
+    assert_eq!(a, sample_whole, "the resumed model writes what the unbroken one writes");
+    assert!(a.starts_with("KING:") && a.chars().count() > 80, "{a}");
+    assert_eq!(a, b, "the same seed gives the same text");
+    assert_ne!(a, c, "another seed gives other text");
+    let bad = actlab(&dir, &["sample", "killed", "--prompt", "K€"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'€'"), "{}", String::from_utf8_lossy(&bad.stderr));
+
+    succeeds(&dir, &["eval", "killed/checkpoints/iter-001200/gelu-seed-7", "--out", "evaluated"]);
+    succeeds(&dir, &["eval", "whole", "--out", "evaluated-whole"]);
+    let eval: serde_json::Value = serde_json::from_str(&read(dir.join("evaluated/eval.json"))).unwrap();
+    let whole: serde_json::Value = serde_json::from_str(&read(dir.join("evaluated-whole/eval.json"))).unwrap();
+    assert_eq!(eval["val_loss_all"], whole["val_loss_all"], "equal weights give equal losses to the last bit");
+    let all = eval["val_loss_all"].as_f64().unwrap();
+    assert!(all > 1.0 && all < 3.0, "whole-split validation loss {all}");
+    assert_eq!(eval["iteration"].as_u64(), Some(1200));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `args` fail with an error containing every one of `words`, and `out` is not created.
+fn refused(dir: &Path, args: &[&str], words: &[&str]) {
+    let out = actlab(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} must fail");
+    for w in words {
+        assert!(stderr.contains(w), "{args:?}: `{w}` not in: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.join("out").exists(), "{args:?} wrote its folder");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_nothing_written() {
+    let dir = temp_dir("lm-bad-input");
+    write(&dir, "small.toml", SMALL);
+    let run = |sets: &[&str]| {
+        let mut args = vec!["run", "small.toml", "--out", "out"];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let check = |sets: &[&str], words: &[&str]| {
+        let args = run(sets);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&dir, &args, words);
+    };
+    check(&["model.n_embd=31"], &["model.n_embd = 31", "divisible by model.n_head = 2"]);
+    check(&["train.iterations=0"], &["train.iterations = 0", "at least 1"]);
+    check(&["model.n_embd=65536", "model.n_layer=64"], &["needs about", "GB", "limit"]);
+    check(&["model.activation=\"swish\""], &["swish", "swiglu", "squared-relu"]);
+    check(&["model.unknown=1"], &["unknown"]);
+    write(&dir, "short.txt", "To be, or not to be: that is the question.\n");
+    check(&["data.kind=\"text\"", "data.path=\"short.txt\""], &["model.block_size = 32", "validation split (5 tokens"]);
+    write(&dir, "empty.txt", "");
+    check(&["data.kind=\"text\"", "data.path=\"empty.txt\""], &["data.path = \"empty.txt\" is empty"]);
+    std::fs::write(dir.join("latin1.txt"), b"caf\xe9 au lait\n").unwrap();
+    check(&["data.kind=\"text\"", "data.path=\"latin1.txt\""], &["not UTF-8", "offset 3", "data.tokens = \"bytes\""]);
+    check(&["data.kind=\"text\"", "data.path=\"missing.txt\""], &["data.path = \"missing.txt\"", "cannot read"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn resume_and_sample_refuse_a_changed_corpus() {
+    let dir = temp_dir("lm-changed-corpus");
+    let text: String = Corpus::tiny_shakespeare(Tokens::Chars)
+        .map(|c| c.vocabulary.decode(&c.ids[..40_000]))
+        .unwrap();
+    write(&dir, "corpus.txt", &text);
+    let exp = SMALL
+        .replace("kind = \"tiny-shakespeare\"", "kind = \"text\"\npath = \"corpus.txt\"")
+        .replace("iterations = 300", "iterations = 20")
+        .replace("eval_interval = 100", "eval_interval = 10")
+        .replace("every = 100", "every = 10");
+    write(&dir, "small.toml", &exp);
+    succeeds(&dir, &["run", "small.toml", "--out", "run"]);
+    std::fs::remove_file(dir.join("run/results/gelu-seed-7.json")).unwrap();
+    assert!(text.contains("Citizen"));
+    write(&dir, "corpus.txt", &text.replace("Citizen", "Senator"));
+    for args in [vec!["resume", "run"], vec!["sample", "run"]] {
+        let out = actlab(&dir, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} must refuse a changed corpus");
+        assert!(stderr.contains("SHA-256") && stderr.contains("the text changed"), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_schedule_warms_up_then_decays_to_min_lr() {
+    let s = LrSchedule {
+        lr: 1e-3,
+        min_lr: 1e-4,
+        warmup_iters: 100,
+        decay_iters: 2000,
+    };
+    // nanoGPT's get_lr: lr * (it + 1) / (warmup + 1), then min + 0.5 (1 + cos(pi r)) (lr - min).
+    assert_eq!(s.at(0), 1e-3 / 101.0);
+    assert_eq!(s.at(99), 1e-3 * 100.0 / 101.0);
+    assert_eq!(s.at(100), 1e-3);
+    assert!((s.at(1050) - 5.5e-4).abs() < 1e-15, "half way: the mean of lr and min_lr");
+    assert!((s.at(2000) - 1e-4).abs() < 1e-18);
+    assert_eq!(s.at(2001), 1e-4);
+}
+
+#[test]
+fn sampling_keeps_the_top_k_and_follows_the_seed() {
+    let logits = [0.0, 3.0, 1.0, 2.0];
+    let mut rng = NumpyRng::new(1);
+    for _ in 0..50 {
+        assert_eq!(draw(&logits, 1.0, 1, &mut rng), 1, "top-1 is the argmax");
+        assert!([1, 3].contains(&draw(&logits, 1.0, 2, &mut rng)), "top-2 never draws the rest");
+    }
+    let seq = |seed| {
+        let mut rng = NumpyRng::new(seed);
+        (0..20).map(|_| draw(&logits, 5.0, 4, &mut rng)).collect::<Vec<_>>()
+    };
+    assert_eq!(seq(9), seq(9));
+}
