@@ -5,6 +5,7 @@
 //! validates every value before anything touches a device, yielding a [`Plan`].
 
 mod error;
+pub mod language;
 mod load;
 mod probes;
 mod schema;

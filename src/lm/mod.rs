@@ -6,7 +6,6 @@
 
 pub mod batches;
 pub mod checkpoint;
-pub mod config;
 pub mod learner;
 mod run;
 pub mod sample;
@@ -14,6 +13,6 @@ pub mod saved;
 pub mod schedule;
 pub mod train;
 
-pub use config::{LmConfigError, LmExperiment, LmPlan};
+pub use crate::config::language::{LmConfigError, LmExperiment, LmPlan};
 pub use run::{LmError, LmOptions, is_language_model, parse, prepare, resume, run};
 pub use saved::{eval, is_language_path, sample};

@@ -10,7 +10,6 @@ use burn::tensor::backend::AutodiffBackend;
 use rayon::prelude::*;
 
 use super::{
-    config::{LmConfigError, LmExperiment, LmPlan},
     sample::{Sampling, generate},
     train::Job,
 };
@@ -18,7 +17,10 @@ use crate::{
     analysis::paired::special::student_t_quantile,
     backend::{self, BackendChoice, BackendInfo, BackendTask},
     checkpoint::CheckpointError,
-    config::{ConfigError, Override},
+    config::{
+        ConfigError, Override,
+        language::{LmConfigError, LmExperiment, LmPlan},
+    },
     data::text::{Corpus, TextError},
     model::gpt::GptConfig,
     store::{

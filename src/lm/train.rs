@@ -18,13 +18,13 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use super::{
     batches::{draw_starts, windows},
     checkpoint,
-    config::LmExperiment,
     learner::{AdamWSpec, LmLearner, cross_entropy, frozen},
     schedule::LrSchedule,
 };
 use crate::{
     backend::BackendInfo,
     checkpoint::CheckpointError,
+    config::language::LmExperiment,
     data::text::Corpus,
     learner::to_host,
     model::gpt::{Gpt, GptConfig},

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::{
-    lm::LmExperiment,
+    config::language::LmExperiment,
     store::{
         StoreError, write_figure, write_text,
         language::{JobResult, LmRecord, LmVariantSummary},
