@@ -4,8 +4,8 @@ use std::{path::PathBuf, process::ExitCode};
 
 use actlab::{
     backend::BackendChoice,
-    lm::{self, LmOptions, sample::Sampling},
     config::{Override, find_experiment, list_experiments, load_experiment, pinned_axes},
+    lm::{self, LmOptions, sample::Sampling},
     report,
     run::{RunOptions, eval_checkpoint, resume_run, run_plan},
     slurm::{SubmitRequest, is_submission_folder, merge_submission, submit},
@@ -187,7 +187,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("reading {}", path.display()))?;
             if lm::is_language_model(&text) {
                 if shard.is_some() {
-                    anyhow::bail!("--shard applies to sweeps; {} is a language model run", path.display());
+                    anyhow::bail!(
+                        "--shard applies to sweeps; {} is a language model run",
+                        path.display()
+                    );
                 }
                 let origin = path.display().to_string();
                 let (plan, corpus) = lm::prepare(lm::parse(&text, &origin, &parsed)?, &origin)?;
@@ -370,7 +373,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 top_k,
                 seed,
             };
-            println!("{}", lm::sample(&checkpoint, variant.as_deref(), &sampling)?);
+            println!(
+                "{}",
+                lm::sample(&checkpoint, variant.as_deref(), &sampling)?
+            );
         }
         Command::Analyze { run_dir } => {
             if actlab::store::language::is_language_run(&run_dir) {

@@ -46,15 +46,23 @@ fn values<B: burn::tensor::backend::Backend, const D: usize>(t: Tensor<B, D>) ->
 }
 
 /// Every parameter by its name in the fixture, with a function reading its gradient.
-fn named<B: AutodiffBackend>(model: &Gpt<B>, grads: &B::Gradients) -> BTreeMap<String, (Vec<f64>, Vec<f64>)> {
+fn named<B: AutodiffBackend>(
+    model: &Gpt<B>,
+    grads: &B::Gradients,
+) -> BTreeMap<String, (Vec<f64>, Vec<f64>)> {
     let mut out = BTreeMap::new();
     let mut put = |name: String, value: Vec<f64>, grad: Option<Vec<f64>>| {
         out.insert(name, (value, grad.unwrap_or_default()));
     };
-    fn both<B: AutodiffBackend, const D: usize>(p: &Param<Tensor<B, D>>, g: &B::Gradients) -> (Vec<f64>, Option<Vec<f64>>) {
+    fn both<B: AutodiffBackend, const D: usize>(
+        p: &Param<Tensor<B, D>>,
+        g: &B::Gradients,
+    ) -> (Vec<f64>, Option<Vec<f64>>) {
         (values(p.val()), p.grad(g).map(values))
     }
-    let norm = |prefix: &str, n: &BlockNorm<B>, put: &mut dyn FnMut(String, Vec<f64>, Option<Vec<f64>>)| match n {
+    let norm = |prefix: &str,
+                n: &BlockNorm<B>,
+                put: &mut dyn FnMut(String, Vec<f64>, Option<Vec<f64>>)| match n {
         BlockNorm::Layer(n) => {
             let (v, g) = both(&n.gamma, grads);
             put(format!("{prefix}.weight"), v, g);
@@ -79,7 +87,10 @@ fn named<B: AutodiffBackend>(model: &Gpt<B>, grads: &B::Gradients) -> BTreeMap<S
         let linears = [
             ("attn.qkv", Some(&block.attn.qkv)),
             ("attn.proj", Some(&block.attn.proj)),
-            (if gated { "ffn.gate" } else { "ffn.fc" }, Some(&block.ffn.fc)),
+            (
+                if gated { "ffn.gate" } else { "ffn.fc" },
+                Some(&block.ffn.fc),
+            ),
             ("ffn.value", block.ffn.value.as_ref()),
             ("ffn.proj", Some(&block.ffn.proj)),
         ];
@@ -112,18 +123,34 @@ fn assert_close(what: &str, found: &[f64], expected: &[f64], tolerance: f64) {
         .zip(expected)
         .map(|(a, b)| (a - b).abs() / scale)
         .fold(0.0, f64::max);
-    assert!(worst <= tolerance, "{what}: relative difference {worst:e} > {tolerance:e}");
+    assert!(
+        worst <= tolerance,
+        "{what}: relative difference {worst:e} > {tolerance:e}"
+    );
 }
 
-fn tokens<B: burn::tensor::backend::Backend>(data: &Value, offset: usize, device: &B::Device) -> Tensor<B, 2, Int> {
+fn tokens<B: burn::tensor::backend::Backend>(
+    data: &Value,
+    offset: usize,
+    device: &B::Device,
+) -> Tensor<B, 2, Int> {
     let rows: Vec<Vec<i64>> = data
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect())
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+                .collect()
+        })
         .collect();
     let t = rows[0].len() - 1;
-    let flat: Vec<i64> = rows.iter().flat_map(|r| r[offset..offset + t].to_vec()).collect();
+    let flat: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| r[offset..offset + t].to_vec())
+        .collect();
     Tensor::from_data(TensorData::new(flat, [rows.len(), t]), device)
 }
 
@@ -142,9 +169,19 @@ fn check_against_pytorch<B: AutodiffBackend>(tolerance: f64) {
         let params = named(&model, &grads);
         for (param, first) in c["first_weights"].as_object().unwrap() {
             let drawn = &params[param].0;
-            assert_close(&format!("{name} {param} draws"), &drawn[..5], &floats(first), tolerance);
+            assert_close(
+                &format!("{name} {param} draws"),
+                &drawn[..5],
+                &floats(first),
+                tolerance,
+            );
         }
-        assert_close(&format!("{name} logits"), &values(logits.clone()), &floats(&c["logits"]), tolerance);
+        assert_close(
+            &format!("{name} logits"),
+            &values(logits.clone()),
+            &floats(&c["logits"]),
+            tolerance,
+        );
         let found_loss = values(loss.clone())[0];
         let expected_loss = c["loss"].as_f64().unwrap();
         assert!(
@@ -152,14 +189,23 @@ fn check_against_pytorch<B: AutodiffBackend>(tolerance: f64) {
             "{name} loss {found_loss} vs {expected_loss}"
         );
         let total: usize = params.values().map(|(v, _)| v.len()).sum();
-        assert_eq!(total, shape.parameters(), "{name}: the parameter count every report states");
+        assert_eq!(
+            total,
+            shape.parameters(),
+            "{name}: the parameter count every report states"
+        );
         let expected: Vec<&String> = c["grads"].as_object().unwrap().keys().collect();
         let found: Vec<&String> = params.keys().collect();
         let mut sorted = expected.clone();
         sorted.sort();
         assert_eq!(found, sorted, "{name}: parameter names");
         for (param, grad) in c["grads"].as_object().unwrap() {
-            assert_close(&format!("{name} d{param}"), &params[param].1, &floats(grad), tolerance);
+            assert_close(
+                &format!("{name} d{param}"),
+                &params[param].1,
+                &floats(grad),
+                tolerance,
+            );
         }
     }
 }
@@ -187,14 +233,24 @@ fn changing_token_t_never_changes_earlier_logits() {
             for b in 0..batch {
                 ids[b * time + t] = (ids[b * time + t] + 1) % vocab as i64;
             }
-            let changed = model.forward(Tensor::from_data(TensorData::new(ids, [batch, time]), &device));
+            let changed = model.forward(Tensor::from_data(
+                TensorData::new(ids, [batch, time]),
+                &device,
+            ));
             if t > 0 {
                 let head = |l: Tensor<B, 3>| values(l.slice([0..batch, 0..t, 0..vocab]));
-                assert_eq!(head(before.clone()), head(changed.clone()), "token {t} changed earlier logits");
+                assert_eq!(
+                    head(before.clone()),
+                    head(changed.clone()),
+                    "token {t} changed earlier logits"
+                );
             }
             let at = |l: Tensor<B, 3>| values(l.slice([0..batch, t..t + 1, 0..vocab]));
-            assert_ne!(at(before.clone()), at(changed), "token {t} must change its own logits");
+            assert_ne!(
+                at(before.clone()),
+                at(changed),
+                "token {t} must change its own logits"
+            );
         }
     }
 }
-

@@ -57,7 +57,9 @@ fn column(csv: &str, name: &str) -> Vec<String> {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let i = header.iter().position(|h| *h == name).unwrap();
-    lines.map(|l| l.split(',').nth(i).unwrap().to_string()).collect()
+    lines
+        .map(|l| l.split(',').nth(i).unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -66,15 +68,28 @@ fn a_small_gpt_learns_the_bundled_corpus() {
     write(&dir, "small.toml", SMALL);
     succeeds(&dir, &["run", "small.toml", "--out", "run"]);
     let metrics = read(dir.join("run/metrics.csv"));
-    let val: Vec<f64> = column(&metrics, "val_loss").iter().map(|v| v.parse().unwrap()).collect();
+    let val: Vec<f64> = column(&metrics, "val_loss")
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
     let corpus = Corpus::tiny_shakespeare(Tokens::Chars).unwrap();
     let entropy = corpus.unigram_entropy();
     assert!((entropy - 3.3).abs() < 0.1, "unigram entropy {entropy}");
     let last = *val.last().unwrap();
-    assert!(val[0] > 4.0, "an untrained model is near ln 65 = 4.17, got {}", val[0]);
-    assert!(last < entropy - 0.4, "validation loss {last} must fall clearly below the unigram entropy {entropy}");
+    assert!(
+        val[0] > 4.0,
+        "an untrained model is near ln 65 = 4.17, got {}",
+        val[0]
+    );
+    assert!(
+        last < entropy - 0.4,
+        "validation loss {last} must fall clearly below the unigram entropy {entropy}"
+    );
     let report = read(dir.join("run/report.md"));
-    assert!(report.contains("ROMEO:") && report.contains("| gelu | gelu |"), "{report}");
+    assert!(
+        report.contains("ROMEO:") && report.contains("| gelu | gelu |"),
+        "{report}"
+    );
     assert!(dir.join("run/loss.png").is_file());
     // The report is rebuilt from disk alone.
     std::fs::remove_file(dir.join("run/report.md")).unwrap();
@@ -100,36 +115,76 @@ fn a_run_killed_with_sigkill_resumes_bit_for_bit_and_serves_eval_and_sample() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert!(!dir.join("killed/results/gelu-seed-7.json").is_file(), "killed before the end");
+    assert!(
+        !dir.join("killed/results/gelu-seed-7.json").is_file(),
+        "killed before the end"
+    );
     succeeds(&dir, &["resume", "killed"]);
-    let (whole, killed) = (read(dir.join("whole/metrics.csv")), read(dir.join("killed/metrics.csv")));
+    let (whole, killed) = (
+        read(dir.join("whole/metrics.csv")),
+        read(dir.join("killed/metrics.csv")),
+    );
     for name in ["iteration", "lr", "train_loss", "val_loss", "step_loss"] {
         assert_eq!(column(&whole, name), column(&killed, name), "column {name}");
     }
 
     let sample = |seed: &str| {
-        let out = actlab(&dir, &["sample", "killed", "--prompt", "KING:", "--tokens", "80", "--seed", seed]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = actlab(
+            &dir,
+            &[
+                "sample", "killed", "--prompt", "KING:", "--tokens", "80", "--seed", seed,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let sample_whole = {
-        let out = actlab(&dir, &["sample", "whole", "--prompt", "KING:", "--tokens", "80", "--seed", "3"]);
+        let out = actlab(
+            &dir,
+            &[
+                "sample", "whole", "--prompt", "KING:", "--tokens", "80", "--seed", "3",
+            ],
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let (a, b, c) = (sample("3"), sample("3"), sample("4"));
-    assert_eq!(a, sample_whole, "the resumed model writes what the unbroken one writes");
+    assert_eq!(
+        a, sample_whole,
+        "the resumed model writes what the unbroken one writes"
+    );
     assert!(a.starts_with("KING:") && a.chars().count() > 80, "{a}");
     assert_eq!(a, b, "the same seed gives the same text");
     assert_ne!(a, c, "another seed gives other text");
     let bad = actlab(&dir, &["sample", "killed", "--prompt", "K€"]);
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("'€'"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("'€'"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 
-    succeeds(&dir, &["eval", "killed/checkpoints/iter-001200/gelu-seed-7", "--out", "evaluated"]);
+    succeeds(
+        &dir,
+        &[
+            "eval",
+            "killed/checkpoints/iter-001200/gelu-seed-7",
+            "--out",
+            "evaluated",
+        ],
+    );
     succeeds(&dir, &["eval", "whole", "--out", "evaluated-whole"]);
-    let eval: serde_json::Value = serde_json::from_str(&read(dir.join("evaluated/eval.json"))).unwrap();
-    let whole: serde_json::Value = serde_json::from_str(&read(dir.join("evaluated-whole/eval.json"))).unwrap();
-    assert_eq!(eval["val_loss_all"], whole["val_loss_all"], "equal weights give equal losses to the last bit");
+    let eval: serde_json::Value =
+        serde_json::from_str(&read(dir.join("evaluated/eval.json"))).unwrap();
+    let whole: serde_json::Value =
+        serde_json::from_str(&read(dir.join("evaluated-whole/eval.json"))).unwrap();
+    assert_eq!(
+        eval["val_loss_all"], whole["val_loss_all"],
+        "equal weights give equal losses to the last bit"
+    );
     let all = eval["val_loss_all"].as_f64().unwrap();
     assert!(all > 1.0 && all < 3.0, "whole-split validation loss {all}");
     assert_eq!(eval["iteration"].as_u64(), Some(1200));
@@ -164,18 +219,46 @@ fn bad_input_is_a_clear_error_with_nothing_written() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         refused(&dir, &args, words);
     };
-    check(&["model.n_embd=31"], &["model.n_embd = 31", "divisible by model.n_head = 2"]);
-    check(&["train.iterations=0"], &["train.iterations = 0", "at least 1"]);
-    check(&["model.n_embd=65536", "model.n_layer=64"], &["needs about", "GB", "limit"]);
-    check(&["model.activation=\"swish\""], &["swish", "swiglu", "squared-relu"]);
+    check(
+        &["model.n_embd=31"],
+        &["model.n_embd = 31", "divisible by model.n_head = 2"],
+    );
+    check(
+        &["train.iterations=0"],
+        &["train.iterations = 0", "at least 1"],
+    );
+    check(
+        &["model.n_embd=65536", "model.n_layer=64"],
+        &["needs about", "GB", "limit"],
+    );
+    check(
+        &["model.activation=\"swish\""],
+        &["swish", "swiglu", "squared-relu"],
+    );
     check(&["model.unknown=1"], &["unknown"]);
-    write(&dir, "short.txt", "To be, or not to be: that is the question.\n");
-    check(&["data.kind=\"text\"", "data.path=\"short.txt\""], &["model.block_size = 32", "validation split (5 tokens"]);
+    write(
+        &dir,
+        "short.txt",
+        "To be, or not to be: that is the question.\n",
+    );
+    check(
+        &["data.kind=\"text\"", "data.path=\"short.txt\""],
+        &["model.block_size = 32", "validation split (5 tokens"],
+    );
     write(&dir, "empty.txt", "");
-    check(&["data.kind=\"text\"", "data.path=\"empty.txt\""], &["data.path = \"empty.txt\" is empty"]);
+    check(
+        &["data.kind=\"text\"", "data.path=\"empty.txt\""],
+        &["data.path = \"empty.txt\" is empty"],
+    );
     std::fs::write(dir.join("latin1.txt"), b"caf\xe9 au lait\n").unwrap();
-    check(&["data.kind=\"text\"", "data.path=\"latin1.txt\""], &["not UTF-8", "offset 3", "data.tokens = \"bytes\""]);
-    check(&["data.kind=\"text\"", "data.path=\"missing.txt\""], &["data.path = \"missing.txt\"", "cannot read"]);
+    check(
+        &["data.kind=\"text\"", "data.path=\"latin1.txt\""],
+        &["not UTF-8", "offset 3", "data.tokens = \"bytes\""],
+    );
+    check(
+        &["data.kind=\"text\"", "data.path=\"missing.txt\""],
+        &["data.path = \"missing.txt\"", "cannot read"],
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -187,7 +270,10 @@ fn resume_and_sample_refuse_a_changed_corpus() {
         .unwrap();
     write(&dir, "corpus.txt", &text);
     let exp = SMALL
-        .replace("kind = \"tiny-shakespeare\"", "kind = \"text\"\npath = \"corpus.txt\"")
+        .replace(
+            "kind = \"tiny-shakespeare\"",
+            "kind = \"text\"\npath = \"corpus.txt\"",
+        )
         .replace("iterations = 300", "iterations = 20")
         .replace("eval_interval = 100", "eval_interval = 10")
         .replace("every = 100", "every = 10");
@@ -199,8 +285,14 @@ fn resume_and_sample_refuse_a_changed_corpus() {
     for args in [vec!["resume", "run"], vec!["sample", "run"]] {
         let out = actlab(&dir, &args);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} must refuse a changed corpus");
-        assert!(stderr.contains("SHA-256") && stderr.contains("the text changed"), "{args:?}: {stderr}");
+        assert!(
+            !out.status.success(),
+            "{args:?} must refuse a changed corpus"
+        );
+        assert!(
+            stderr.contains("SHA-256") && stderr.contains("the text changed"),
+            "{args:?}: {stderr}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -217,7 +309,10 @@ fn the_schedule_warms_up_then_decays_to_min_lr() {
     assert_eq!(s.at(0), 1e-3 / 101.0);
     assert_eq!(s.at(99), 1e-3 * 100.0 / 101.0);
     assert_eq!(s.at(100), 1e-3);
-    assert!((s.at(1050) - 5.5e-4).abs() < 1e-15, "half way: the mean of lr and min_lr");
+    assert!(
+        (s.at(1050) - 5.5e-4).abs() < 1e-15,
+        "half way: the mean of lr and min_lr"
+    );
     assert!((s.at(2000) - 1e-4).abs() < 1e-18);
     assert_eq!(s.at(2001), 1e-4);
 }
@@ -228,11 +323,16 @@ fn sampling_keeps_the_top_k_and_follows_the_seed() {
     let mut rng = NumpyRng::new(1);
     for _ in 0..50 {
         assert_eq!(draw(&logits, 1.0, 1, &mut rng), 1, "top-1 is the argmax");
-        assert!([1, 3].contains(&draw(&logits, 1.0, 2, &mut rng)), "top-2 never draws the rest");
+        assert!(
+            [1, 3].contains(&draw(&logits, 1.0, 2, &mut rng)),
+            "top-2 never draws the rest"
+        );
     }
     let seq = |seed| {
         let mut rng = NumpyRng::new(seed);
-        (0..20).map(|_| draw(&logits, 5.0, 4, &mut rng)).collect::<Vec<_>>()
+        (0..20)
+            .map(|_| draw(&logits, 5.0, 4, &mut rng))
+            .collect::<Vec<_>>()
     };
     assert_eq!(seq(9), seq(9));
 }

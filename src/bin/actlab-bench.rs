@@ -266,7 +266,13 @@ fn pytorch_gpt(threads: usize) -> Option<serde_json::Value> {
         .output()
         .ok()?;
     if !out.status.success() {
-        eprintln!("PyTorch row skipped: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
+        eprintln!(
+            "PyTorch row skipped: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
@@ -304,7 +310,9 @@ impl BackendTask for Bench {
                 "| tiny-shakespeare recipe (GPT 4x4x128, context 64, batch 12, AdamW; {parameters} parameters), seconds per step, median of 3 x 200 | seconds | tokens/s | loss after 210 steps | ratio to PyTorch |\n|---|---|---|---|---|"
             );
             let torch = pytorch_gpt(threads);
-            let torch_seconds = torch.as_ref().and_then(|t| t["seconds_per_iter_median"].as_f64());
+            let torch_seconds = torch
+                .as_ref()
+                .and_then(|t| t["seconds_per_iter_median"].as_f64());
             let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
             println!(
                 "| actlab, Burn {} {} (one job on one core) | {seconds:.4} | {:.0} | {loss:.3} | {ratio} |",

@@ -99,9 +99,11 @@ pub fn save<B: Backend, M: Module<B>>(
     write_optimizer: impl FnOnce(&Path) -> Result<Vec<String>, String>,
 ) -> Result<PathBuf, CheckpointError> {
     let target = checkpoint_dir(root, meta.epoch, meta.program);
-    save_folder(&target, model, write_optimizer, |checksums| CheckpointMeta {
-        checksums,
-        ..meta.clone()
+    save_folder(&target, model, write_optimizer, |checksums| {
+        CheckpointMeta {
+            checksums,
+            ..meta.clone()
+        }
     })
 }
 
@@ -131,12 +133,10 @@ pub fn save_folder<B: Backend, M: Module<B>, T: serde::Serialize>(
                 message: e.to_string(),
             })?;
         let mut files = vec!["model.mpk".to_string()];
-        files.extend(
-            write_extra(&tmp).map_err(|message| CheckpointError::Io {
-                path: tmp.clone(),
-                message,
-            })?,
-        );
+        files.extend(write_extra(&tmp).map_err(|message| CheckpointError::Io {
+            path: tmp.clone(),
+            message,
+        })?);
         let mut checksums = BTreeMap::new();
         for file in files {
             let path = tmp.join(&file);

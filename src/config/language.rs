@@ -268,7 +268,11 @@ impl LmExperiment {
     pub fn check(self, vocab: usize, validation_tokens: usize) -> Result<LmPlan, LmConfigError> {
         let (m, t) = (&self.model, &self.train);
         if m.family != "gpt" {
-            return Err(bad("model.family", &m.family, "a language model is family \"gpt\""));
+            return Err(bad(
+                "model.family",
+                &m.family,
+                "a language model is family \"gpt\"",
+            ));
         }
         for (key, value) in [
             ("model.n_layer", m.n_layer),
@@ -315,7 +319,10 @@ impl LmExperiment {
             return Err(bad(
                 "model.position",
                 "\"rotary\"",
-                format!("needs an even head width; n_embd / n_head = {}", m.n_embd / m.n_head),
+                format!(
+                    "needs an even head width; n_embd / n_head = {}",
+                    m.n_embd / m.n_head
+                ),
             ));
         }
         if !(0.0..1.0).contains(&m.dropout) {
@@ -346,7 +353,11 @@ impl LmExperiment {
             }
         }
         if t.min_lr > t.lr {
-            return Err(bad("train.min_lr", t.min_lr, format!("must not exceed train.lr = {}", t.lr)));
+            return Err(bad(
+                "train.min_lr",
+                t.min_lr,
+                format!("must not exceed train.lr = {}", t.lr),
+            ));
         }
         for (i, beta) in t.betas.iter().enumerate() {
             if !(0.0..1.0).contains(beta) {
@@ -362,7 +373,11 @@ impl LmExperiment {
         }
         let s = &self.sample;
         if !(s.temperature.is_finite() && s.temperature > 0.0) {
-            return Err(bad("sample.temperature", s.temperature, "must be a positive number"));
+            return Err(bad(
+                "sample.temperature",
+                s.temperature,
+                "must be a positive number",
+            ));
         }
         if s.top_k == 0 {
             return Err(bad("sample.top_k", 0, "must be at least 1"));
@@ -373,7 +388,11 @@ impl LmExperiment {
         let mut variants = Vec::new();
         for (i, v) in self.variants.iter().enumerate() {
             if variants.iter().any(|(name, _)| name == &v.name) {
-                return Err(bad(&format!("variants[{i}].name"), &v.name, "names must be unique"));
+                return Err(bad(
+                    &format!("variants[{i}].name"),
+                    &v.name,
+                    "names must be unique",
+                ));
             }
             let key = format!("variants.{}.activation", v.name);
             let name = v
@@ -383,7 +402,10 @@ impl LmExperiment {
                 .ok_or_else(|| bad(&key, "(none)", "set it, or model.activation"))?;
             let unit: FeedForwardUnit = name.parse().map_err(|e: String| bad(&key, name, e))?;
             let unit = unit
-                .with_gain_shift(v.activation_gain.unwrap_or(1.0), v.activation_shift.unwrap_or(0.0))
+                .with_gain_shift(
+                    v.activation_gain.unwrap_or(1.0),
+                    v.activation_shift.unwrap_or(0.0),
+                )
                 .map_err(|e| bad(&format!("variants.{}.activation_gain", v.name), name, e))?;
             let hidden = m.hidden.unwrap_or_else(|| unit.default_hidden(m.n_embd));
             if hidden == 0 {
@@ -420,7 +442,11 @@ impl LmExperiment {
         if let Some(r) = &self.reference
             && !variants.iter().any(|(name, _)| name == &r.variant)
         {
-            return Err(bad("reference.variant", &r.variant, "must name one of the variants"));
+            return Err(bad(
+                "reference.variant",
+                &r.variant,
+                "must name one of the variants",
+            ));
         }
         Ok(LmPlan {
             experiment: self,

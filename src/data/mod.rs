@@ -14,8 +14,8 @@ pub mod numpy_ops;
 pub mod preprocess;
 pub mod samples;
 pub mod shapes;
-pub mod text;
 mod subset;
+pub mod text;
 
 pub use config::{DataConfig, DataError, DataKind, Scaling};
 pub use subset::stratified;

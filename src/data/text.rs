@@ -113,7 +113,11 @@ impl Corpus {
                 let vocabulary = Vocabulary { tokens, chars };
                 let ids = text
                     .chars()
-                    .map(|c| vocabulary.id(c).expect("every character is in the vocabulary"))
+                    .map(|c| {
+                        vocabulary
+                            .id(c)
+                            .expect("every character is in the vocabulary")
+                    })
                     .collect();
                 (vocabulary, ids)
             }

@@ -29,7 +29,11 @@ pub fn windows<B: Backend>(
     let gather = |offset: usize| {
         let ids: Vec<i64> = starts
             .iter()
-            .flat_map(|&s| tokens[s + offset..s + offset + block].iter().map(|&t| i64::from(t)))
+            .flat_map(|&s| {
+                tokens[s + offset..s + offset + block]
+                    .iter()
+                    .map(|&t| i64::from(t))
+            })
             .collect();
         Tensor::from_data(TensorData::new(ids, [starts.len(), block]), device)
     };

@@ -127,10 +127,15 @@ pub fn load(dir: &Path, job: &Job) -> Result<LmCheckpointMeta, CheckpointError> 
             meta.variant, meta.seed, job.variant, job.seed
         ));
     }
-    if &meta.backend.precision != &job.backend.precision || meta.backend.backend != job.backend.backend {
+    if &meta.backend.precision != &job.backend.precision
+        || meta.backend.backend != job.backend.backend
+    {
         return mismatch(format!(
             "it trained on {} {}, this run is {} {}",
-            meta.backend.backend, meta.backend.precision, job.backend.backend, job.backend.precision
+            meta.backend.backend,
+            meta.backend.precision,
+            job.backend.backend,
+            job.backend.precision
         ));
     }
     Ok(meta)
@@ -140,7 +145,14 @@ pub fn load(dir: &Path, job: &Job) -> Result<LmCheckpointMeta, CheckpointError> 
 pub fn latest(root: &Path, job: &str) -> Option<PathBuf> {
     let mut iterations: Vec<usize> = std::fs::read_dir(root)
         .ok()?
-        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_prefix("iter-")?.parse().ok())
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_prefix("iter-")?
+                .parse()
+                .ok()
+        })
         .collect();
     iterations.sort_unstable();
     iterations

@@ -91,7 +91,10 @@ impl<B: AutodiffBackend> LmLearner<B> {
     /// Saves both optimizers' state into `dir`, in float64.
     pub fn save_optimizer(&self, dir: &Path) -> Result<Vec<String>, String> {
         let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
-        for (optimizer, file) in [&self.decayed, &self.plain].into_iter().zip(OPTIMIZER_FILES) {
+        for (optimizer, file) in [&self.decayed, &self.plain]
+            .into_iter()
+            .zip(OPTIMIZER_FILES)
+        {
             let path = dir.join(file.trim_end_matches(".mpk"));
             Recorder::<B>::record(&recorder, optimizer.to_record(), path)
                 .map_err(|e| format!("{file}: {e}"))?;
@@ -107,8 +110,8 @@ impl<B: AutodiffBackend> LmLearner<B> {
             .zip(OPTIMIZER_FILES)
         {
             let path = dir.join(file.trim_end_matches(".mpk"));
-            let record = Recorder::<B>::load(&recorder, path, device)
-                .map_err(|e| format!("{file}: {e}"))?;
+            let record =
+                Recorder::<B>::load(&recorder, path, device).map_err(|e| format!("{file}: {e}"))?;
             *optimizer = optimizer.clone().load_record(record);
         }
         Ok(())

@@ -37,7 +37,10 @@ pub enum LmError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("{origin}: {error}")]
-    Invalid { origin: String, error: LmConfigError },
+    Invalid {
+        origin: String,
+        error: LmConfigError,
+    },
     #[error(transparent)]
     Text(#[from] TextError),
     #[error(transparent)]
@@ -75,10 +78,12 @@ pub fn is_language_model(text: &str) -> bool {
 
 /// Parses experiment `text` with `overrides` (unknown keys are errors).
 pub fn parse(text: &str, origin: &str, overrides: &[Override]) -> Result<LmExperiment, LmError> {
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-        origin: origin.into(),
-        message: e.to_string(),
-    })?;
+    let mut table: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                origin: origin.into(),
+                message: e.to_string(),
+            })?;
     for o in overrides {
         o.apply(&mut table)?;
     }
@@ -86,7 +91,13 @@ pub fn parse(text: &str, origin: &str, overrides: &[Override]) -> Result<LmExper
         LmError::Config(ConfigError::Schema {
             origin: origin.into(),
             key: e.path().to_string(),
-            message: e.into_inner().to_string().lines().next().unwrap_or("").to_string(),
+            message: e
+                .into_inner()
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string(),
         })
     })
 }
@@ -123,8 +134,9 @@ fn backend_of(plan: &LmPlan, choice: Option<BackendChoice>) -> Result<BackendCho
 pub fn run(plan: &LmPlan, corpus: &Corpus, options: &LmOptions) -> Result<PathBuf, LmError> {
     let choice = backend_of(plan, options.backend)?;
     let experiment = &plan.experiment;
-    let dir = store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
-        .map_err(StoreError::from)?;
+    let dir =
+        store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
+            .map_err(StoreError::from)?;
     Manifest {
         experiment: experiment.name.clone(),
         actlab_version: env!("CARGO_PKG_VERSION").into(),
@@ -178,7 +190,8 @@ fn jobs(plan: &LmPlan) -> Vec<(String, u32)> {
     plan.variants
         .iter()
         .flat_map(|(name, _)| {
-            (0..plan.experiment.train.seeds as u32).map(move |i| (name.clone(), first.wrapping_add(i)))
+            (0..plan.experiment.train.seeds as u32)
+                .map(move |i| (name.clone(), first.wrapping_add(i)))
         })
         .collect()
 }
@@ -209,12 +222,11 @@ impl BackendTask for Execute<'_> {
 
     fn run<B: AutodiffBackend>(self, device: B::Device, info: BackendInfo) -> Self::Output {
         let (plan, dir) = (self.plan, self.dir);
-        let config_text = std::fs::read_to_string(dir.join("config.toml")).map_err(|e| {
-            StoreError::Read {
+        let config_text =
+            std::fs::read_to_string(dir.join("config.toml")).map_err(|e| StoreError::Read {
                 path: dir.join("config.toml"),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let pending: Vec<(String, u32)> = jobs(plan)
             .into_iter()
             .filter(|(v, s)| !JobResult::file(dir, &job_name(v, *s)).is_file())
@@ -240,7 +252,12 @@ impl BackendTask for Execute<'_> {
             pending
                 .par_iter()
                 .map(|(variant, seed)| {
-                    let model = &plan.variants.iter().find(|(n, _)| n == variant).expect("a plan variant").1;
+                    let model = &plan
+                        .variants
+                        .iter()
+                        .find(|(n, _)| n == variant)
+                        .expect("a plan variant")
+                        .1;
                     let job = Job {
                         experiment: &plan.experiment,
                         config_text: &config_text,
@@ -252,7 +269,8 @@ impl BackendTask for Execute<'_> {
                         checkpoints: dir.join("checkpoints"),
                     };
                     let resume = super::checkpoint::latest(&job.checkpoints, &job.name());
-                    let trained = job.train::<B>(resume.as_deref(), &device, |n| progress.inc(n as u64))?;
+                    let trained =
+                        job.train::<B>(resume.as_deref(), &device, |n| progress.inc(n as u64))?;
                     let s = &plan.experiment.sample;
                     let sampling = Sampling {
                         prompt: s.prompt.clone(),
@@ -261,7 +279,8 @@ impl BackendTask for Execute<'_> {
                         top_k: s.top_k,
                         seed: s.seed,
                     };
-                    let sample = generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
+                    let sample =
+                        generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
                     let result = JobResult {
                         variant: variant.clone(),
                         activation: model.unit.name(),
@@ -343,16 +362,22 @@ fn variant_summary(name: &str, model: &GptConfig, results: &[JobResult]) -> LmVa
     let ok: Vec<f64> = finals.iter().flatten().copied().collect();
     let n = ok.len() as f64;
     let mean = (!ok.is_empty()).then(|| ok.iter().sum::<f64>() / n);
-    let std = mean.filter(|_| ok.len() > 1).map(|m| {
-        (ok.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-    });
+    let std = mean
+        .filter(|_| ok.len() > 1)
+        .map(|m| (ok.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
     let interval = mean.zip(std).map(|(m, s)| {
         let half = student_t_quantile(0.975, n - 1.0) * s / n.sqrt();
         [m - half, m + half]
     });
     let rates: Vec<f64> = results
         .iter()
-        .flat_map(|r| r.history.evaluations.iter().skip(1).map(|e| e.tokens_per_second))
+        .flat_map(|r| {
+            r.history
+                .evaluations
+                .iter()
+                .skip(1)
+                .map(|e| e.tokens_per_second)
+        })
         .collect();
     LmVariantSummary {
         name: name.into(),
@@ -363,13 +388,23 @@ fn variant_summary(name: &str, model: &GptConfig, results: &[JobResult]) -> LmVa
         final_val_loss: finals,
         final_train_loss: results
             .iter()
-            .map(|r| r.history.evaluations.last().map(|e| e.train_loss).filter(|_| !r.history.diverged))
+            .map(|r| {
+                r.history
+                    .evaluations
+                    .last()
+                    .map(|e| e.train_loss)
+                    .filter(|_| !r.history.diverged)
+            })
             .collect(),
         diverged: results.iter().filter(|r| r.history.diverged).count(),
         mean_val_loss: mean,
         std_val_loss: std,
         val_loss_interval: interval,
-        tokens_per_second: if rates.is_empty() { 0.0 } else { rates.iter().sum::<f64>() / rates.len() as f64 },
+        tokens_per_second: if rates.is_empty() {
+            0.0
+        } else {
+            rates.iter().sum::<f64>() / rates.len() as f64
+        },
         train_seconds: results.iter().map(|r| r.history.train_seconds).sum(),
     }
 }

@@ -48,7 +48,11 @@ pub fn locate(path: &Path, variant: Option<&str>) -> Result<PathBuf, LmError> {
     let experiment = parse(&text, "config.toml", &[])?;
     let name = variant.unwrap_or(&experiment.variants[0].name);
     if !experiment.variants.iter().any(|v| v.name == name) {
-        let names: Vec<&str> = experiment.variants.iter().map(|v| v.name.as_str()).collect();
+        let names: Vec<&str> = experiment
+            .variants
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect();
         return Err(LmError::Resume {
             path: path.into(),
             message: format!("no variant `{name}`; the run has: {}", names.join(", ")),
@@ -68,7 +72,11 @@ pub fn load<B: Backend>(
     device: &B::Device,
 ) -> Result<(Gpt<B>, LmCheckpointMeta, Corpus), LmError> {
     let meta = checkpoint::read(dir)?;
-    let experiment = parse(&meta.config, &dir.join("meta.json").display().to_string(), &[])?;
+    let experiment = parse(
+        &meta.config,
+        &dir.join("meta.json").display().to_string(),
+        &[],
+    )?;
     let corpus = experiment.data.load()?;
     if corpus.sha256 != meta.corpus_sha256 {
         return Err(CheckpointError::Mismatch {
@@ -155,8 +163,12 @@ pub fn eval(path: &Path, out: Option<&Path>, artifacts: &Path) -> Result<PathBuf
         result.val_loss_all,
         result.val_loss_all / std::f64::consts::LN_2,
         experiment.train.eval_iters,
-        result.recorded_val_loss.map_or("n/a".into(), |v| format!("{v:.4}")),
-        result.recorded_train_loss.map_or("n/a".into(), |v| format!("{v:.4}")),
+        result
+            .recorded_val_loss
+            .map_or("n/a".into(), |v| format!("{v:.4}")),
+        result
+            .recorded_train_loss
+            .map_or("n/a".into(), |v| format!("{v:.4}")),
     );
     store::write_text(&folder.join("report.md"), &report)?;
     Ok(folder)

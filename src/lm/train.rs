@@ -14,7 +14,6 @@ use std::{
     time::Instant,
 };
 
-use burn::tensor::backend::{AutodiffBackend, Backend};
 use super::{
     batches::{draw_starts, windows},
     checkpoint,
@@ -31,6 +30,7 @@ use crate::{
     numpy_rng::NumpyRng,
     store::language::{Evaluation, JobHistory},
 };
+use burn::tensor::backend::{AutodiffBackend, Backend};
 
 pub const BATCH_STREAM: u32 = 0x9e37_79b9;
 pub const EVAL_STREAM: u32 = 0x5bd1_e995;
@@ -80,11 +80,15 @@ impl Job<'_> {
         let mut first = 0;
         if let Some(dir) = resume {
             let meta = checkpoint::load(dir, self)?;
-            learner.model = crate::checkpoint::load_weights(dir, &meta.checksums, learner.model, device)?
-                .with_config(self.model);
+            learner.model =
+                crate::checkpoint::load_weights(dir, &meta.checksums, learner.model, device)?
+                    .with_config(self.model);
             learner
                 .load_optimizer(dir, device)
-                .map_err(|message| CheckpointError::Corrupted { path: dir.into(), message })?;
+                .map_err(|message| CheckpointError::Corrupted {
+                    path: dir.into(),
+                    message,
+                })?;
             batches = meta.batch_rng.clone();
             history = meta.history.clone();
             first = meta.iteration;
@@ -139,7 +143,11 @@ impl Job<'_> {
                     tokens_per_second: (since * t.batch_size * block) as f64 / seconds,
                 };
                 let worst = [e.0, e.1, step_loss].into_iter().fold(0.0f64, |m, v| {
-                    if v.is_finite() { m.max(v) } else { f64::INFINITY }
+                    if v.is_finite() {
+                        m.max(v)
+                    } else {
+                        f64::INFINITY
+                    }
                 });
                 if worst > t.diverge_above {
                     history.diverged = true;

@@ -53,7 +53,12 @@ pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
     let variants = &record.summary.variants;
     let curves: Vec<_> = variants
         .iter()
-        .map(|v| (curve(record, &v.name, |m| m.train_loss), curve(record, &v.name, |m| m.val_loss)))
+        .map(|v| {
+            (
+                curve(record, &v.name, |m| m.train_loss),
+                curve(record, &v.name, |m| m.val_loss),
+            )
+        })
         .collect();
     let entropy = record.summary.corpus.unigram_entropy;
     let all = curves
@@ -61,13 +66,24 @@ pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
         .flat_map(|(t, v)| t.iter().chain(v))
         .flat_map(|&(_, m, lo, hi)| [m, lo, hi])
         .chain([entropy]);
-    let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let last = record.metrics.iter().map(|m| m.iteration).max().unwrap_or(1) as f64;
+    let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let last = record
+        .metrics
+        .iter()
+        .map(|m| m.iteration)
+        .max()
+        .unwrap_or(1) as f64;
     let seeds = variants.iter().map(|v| v.seeds.len()).max().unwrap_or(1);
     let title = format!(
         "Loss per token ({}, {})",
         record.summary.experiment,
-        if seeds > 1 { format!("mean ± 1 std over {seeds} seeds") } else { "one seed".into() }
+        if seeds > 1 {
+            format!("mean ± 1 std over {seeds} seeds")
+        } else {
+            "one seed".into()
+        }
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FAMILY, TITLE_SIZE))
@@ -85,7 +101,10 @@ pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
         .y_label_formatter(&|v| format!("{v:.2}"))
         .draw()?;
     chart
-        .draw_series(LineSeries::new([(0.0, entropy), (last, entropy)], BLACK.mix(0.5).stroke_width(1)))?
+        .draw_series(LineSeries::new(
+            [(0.0, entropy), (last, entropy)],
+            BLACK.mix(0.5).stroke_width(1),
+        ))?
         .label(format!("unigram entropy {entropy:.3}"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.mix(0.5)));
     for (i, ((train, val), v)) in curves.iter().zip(variants).enumerate() {
@@ -97,9 +116,14 @@ pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
         }
         let final_val = val.last().map_or(String::new(), |c| format!(" {:.3}", c.1));
         chart
-            .draw_series(LineSeries::new(val.iter().map(|&(x, m, _, _)| (x, m)), color.stroke_width(3)))?
+            .draw_series(LineSeries::new(
+                val.iter().map(|&(x, m, _, _)| (x, m)),
+                color.stroke_width(3),
+            ))?
             .label(format!("{} validation{final_val}", v.name))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+            });
         chart
             .draw_series(DashedLineSeries::new(
                 train.iter().map(|&(x, m, _, _)| (x, m)),
@@ -108,7 +132,9 @@ pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
                 color.stroke_width(1),
             ))?
             .label(format!("{} training", v.name))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(1)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(1))
+            });
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, TICK_SIZE)?;
     root.present()?;

@@ -8,8 +8,9 @@ use std::path::Path;
 use crate::{
     config::language::LmExperiment,
     store::{
-        StoreError, write_figure, write_text,
+        StoreError,
         language::{JobResult, LmRecord, LmVariantSummary},
+        write_figure, write_text,
     },
 };
 
@@ -17,9 +18,14 @@ use crate::{
 pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     let record = LmRecord::load(dir)?;
     crate::plot::register_fonts();
-    write_figure(&dir.join("loss.png"), |p| crate::plot::language::draw(p, &record))?;
+    write_figure(&dir.join("loss.png"), |p| {
+        crate::plot::language::draw(p, &record)
+    })?;
     let experiment: Option<LmExperiment> = toml::from_str(&record.config).ok();
-    write_text(&dir.join("report.md"), &render(&record, experiment.as_ref()))
+    write_text(
+        &dir.join("report.md"),
+        &render(&record, experiment.as_ref()),
+    )
 }
 
 fn loss(v: Option<f64>) -> String {
@@ -94,7 +100,11 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
         s.backend.backend,
         s.backend.device,
         s.backend.precision,
-        if s.overrides.is_empty() { String::new() } else { format!(" Overrides: `{}`.", s.overrides.join("`, `")) }
+        if s.overrides.is_empty() {
+            String::new()
+        } else {
+            format!(" Overrides: `{}`.", s.overrides.join("`, `"))
+        }
     ));
     lines.push(String::new());
     lines.push("## Results".into());
@@ -102,8 +112,18 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
     lines.push("| variant | feed-forward | parameters | hidden | final validation loss (mean [95% CI]) | bits per token | per seed | final training loss | tokens/s | training time |".into());
     lines.push("|---|---|---|---|---|---|---|---|---|---|".into());
     for v in &s.variants {
-        let per_seed = v.final_val_loss.iter().map(|l| loss(*l)).collect::<Vec<_>>().join(", ");
-        let train = v.final_train_loss.iter().map(|l| loss(*l)).collect::<Vec<_>>().join(", ");
+        let per_seed = v
+            .final_val_loss
+            .iter()
+            .map(|l| loss(*l))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let train = v
+            .final_train_loss
+            .iter()
+            .map(|l| loss(*l))
+            .collect::<Vec<_>>()
+            .join(", ");
         lines.push(format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} s |",
             v.name,
@@ -111,7 +131,10 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
             v.parameters,
             v.hidden,
             mean_cell(v),
-            v.mean_val_loss.map_or("n/a".into(), |m| format!("{:.3}", m / std::f64::consts::LN_2)),
+            v.mean_val_loss.map_or("n/a".into(), |m| format!(
+                "{:.3}",
+                m / std::f64::consts::LN_2
+            )),
             per_seed,
             train,
             v.tokens_per_second,
@@ -137,9 +160,17 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
                 ),
                 None => "**not measured**: every seed diverged".into(),
             };
-            lines.push(format!("| | published | measured ({} seeds) |", v.seeds.len()));
+            lines.push(format!(
+                "| | published | measured ({} seeds) |",
+                v.seeds.len()
+            ));
             lines.push("|---|---|---|".into());
-            lines.push(format!("| validation loss, {} | {} | {} |", v.name, r.val_loss, mean_cell(v)));
+            lines.push(format!(
+                "| validation loss, {} | {} | {} |",
+                v.name,
+                r.val_loss,
+                mean_cell(v)
+            ));
             lines.push(String::new());
             lines.push(format!("Source: {}. Verdict: {verdict}.", r.source));
             lines.push(String::new());
@@ -160,7 +191,11 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
         lines.push(String::new());
     }
     for v in &s.variants {
-        if let Some(first) = record.results.iter().find(|r: &&JobResult| r.variant == v.name) {
+        if let Some(first) = record
+            .results
+            .iter()
+            .find(|r: &&JobResult| r.variant == v.name)
+        {
             lines.push(format!("### {} (seed {})", v.name, first.seed));
             lines.push(String::new());
             lines.push("```text".into());

@@ -5,9 +5,7 @@ use burn::{
     module::{Module, Param},
     nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig, RotaryEncoding},
     tensor::{
-        Bool, Tensor, TensorData, activation,
-        backend::Backend,
-        module::attention,
+        Bool, Tensor, TensorData, activation, backend::Backend, module::attention,
         ops::AttentionModuleOptions,
     },
 };
@@ -64,7 +62,12 @@ impl<B: Backend> BlockNorm<B> {
         match self {
             Self::Layer(norm) => norm.forward(x),
             Self::Rms(norm) => {
-                let rms = x.clone().powi_scalar(2).mean_dim(2).add_scalar(NORM_EPS).sqrt(); // [B, T, 1]
+                let rms = x
+                    .clone()
+                    .powi_scalar(2)
+                    .mean_dim(2)
+                    .add_scalar(NORM_EPS)
+                    .sqrt(); // [B, T, 1]
                 (x / rms) * norm.weight.val().unsqueeze::<3>() // [B, T, C]
             }
         }
@@ -103,11 +106,7 @@ pub struct Attention<B: Backend> {
 impl<B: Backend> Attention<B> {
     /// Queries, keys and values of `x: [B, T, C]`, each `[B, H, T, d]`, queries and keys
     /// rotated by `rotary` when given.
-    fn heads(
-        &self,
-        x: Tensor<B, 3>,
-        rotary: Option<&RotaryEncoding<B>>,
-    ) -> [Tensor<B, 4>; 3] {
+    fn heads(&self, x: Tensor<B, 3>, rotary: Option<&RotaryEncoding<B>>) -> [Tensor<B, 4>; 3] {
         let [batch, time, width] = x.dims();
         let head = width / self.heads;
         let qkv = self.qkv.forward(x); // [B, T, 3C]

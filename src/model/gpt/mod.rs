@@ -73,7 +73,11 @@ impl GptConfig {
         } else {
             0
         };
-        let head = if self.tie_embeddings { 0 } else { c * self.vocab };
+        let head = if self.tie_embeddings {
+            0
+        } else {
+            c * self.vocab
+        };
         self.vocab * c + position + l * (2 * norm + attention + ffn) + norm + head
     }
 
@@ -126,19 +130,25 @@ impl<B: Backend> Gpt<B> {
         let std = 0.02;
         let residual = std / (2.0 * c.n_layer as f64).sqrt();
         let table = |values: Vec<f64>, rows: usize| Embedding {
-            weight: Param::from_tensor(Tensor::from_data(TensorData::new(values, [rows, e]), device)),
+            weight: Param::from_tensor(Tensor::from_data(
+                TensorData::new(values, [rows, e]),
+                device,
+            )),
         };
         let wte = table(normal(&mut rng, c.vocab * e, std), c.vocab);
         let wpe = (c.position == Position::Learned)
             .then(|| table(normal(&mut rng, c.block_size * e, std), c.block_size));
         let blocks = (0..c.n_layer)
             .map(|_| {
-                let qkv = layers::linear(normal(&mut rng, e * 3 * e, std), [e, 3 * e], c.bias, device);
-                let proj = layers::linear(normal(&mut rng, e * e, residual), [e, e], c.bias, device);
+                let qkv =
+                    layers::linear(normal(&mut rng, e * 3 * e, std), [e, 3 * e], c.bias, device);
+                let proj =
+                    layers::linear(normal(&mut rng, e * e, residual), [e, e], c.bias, device);
                 let fc = layers::linear(normal(&mut rng, e * h, std), [e, h], c.bias, device);
-                let value = c.unit.is_gated().then(|| {
-                    layers::linear(normal(&mut rng, e * h, std), [e, h], c.bias, device)
-                });
+                let value = c
+                    .unit
+                    .is_gated()
+                    .then(|| layers::linear(normal(&mut rng, e * h, std), [e, h], c.bias, device));
                 let out = layers::linear(normal(&mut rng, h * e, residual), [h, e], c.bias, device);
                 Block {
                     norm1: BlockNorm::new(c.norm, e, c.bias, device),
@@ -193,8 +203,7 @@ impl<B: Backend> Gpt<B> {
         let device = tokens.device();
         let mut h = self.wte.forward(tokens); // [B, T, C]
         if let Some(wpe) = &self.wpe {
-            let positions = Tensor::<B, 1, Int>::arange(0..time as i64, &device)
-                .reshape([1, time]); // [1, T]
+            let positions = Tensor::<B, 1, Int>::arange(0..time as i64, &device).reshape([1, time]); // [1, T]
             h = h + wpe.forward(positions); // [B, T, C]
         }
         h = self.dropout.forward(h);
@@ -203,7 +212,9 @@ impl<B: Backend> Gpt<B> {
         for (l, block) in self.blocks.iter().enumerate() {
             let attended = block.attn.forward(block.norm1.forward(h.clone()), rotary);
             h = h + self.dropout.forward(attended); // [B, T, C]
-            let fed = block.ffn.forward(block.norm2.forward(h.clone()), l, observer);
+            let fed = block
+                .ffn
+                .forward(block.norm2.forward(h.clone()), l, observer);
             h = h + self.dropout.forward(fed); // [B, T, C]
             observer.residual(l, &h.clone().reshape([1, batch * time, self.config.n_embd]));
         }

@@ -60,11 +60,7 @@ impl FeedForwardUnit {
     /// The same unit with a gain and shift on its activation (plain units only).
     pub fn with_gain_shift(self, gain: f64, shift: f64) -> Result<Self, String> {
         match self {
-            Self::Plain(n) => Ok(Self::Plain(Nonlinearity {
-                gain,
-                shift,
-                ..n
-            })),
+            Self::Plain(n) => Ok(Self::Plain(Nonlinearity { gain, shift, ..n })),
             _ if gain == 1.0 && shift == 0.0 => Ok(self),
             other => Err(format!(
                 "activation_gain and activation_shift apply to plain activations, not `{}`",
