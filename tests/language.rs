@@ -110,7 +110,16 @@ fn a_run_killed_with_sigkill_resumes_bit_for_bit_and_serves_eval_and_sample() {
         .spawn()
         .unwrap();
     let first = dir.join("killed/checkpoints/iter-000100/gelu-seed-7/meta.json");
+    let started = std::time::Instant::now();
     while !first.is_file() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before its first checkpoint"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no checkpoint within 5 minutes"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap(); // SIGKILL
