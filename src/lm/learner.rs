@@ -75,12 +75,15 @@ impl<B: AutodiffBackend> LmLearner<B> {
         let value = loss.clone().inner();
         let mut grads = GradientsParams::from_grads(loss.backward(), &self.model);
         if self.grad_clip > 0.0 {
-            let norm = global_norm(&self.model, &grads);
-            // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when below 1.
-            let coefficient = self.grad_clip / (norm + 1e-6);
-            if coefficient < 1.0 {
-                grads = scaled(&self.model, grads, coefficient);
-            }
+            // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) where that is
+            // below 1. Computed on the device (multiplying by exactly 1 changes nothing), so a
+            // step never waits on the host.
+            let coefficient = global_norm(&self.model, &grads)
+                .add_scalar(1e-6)
+                .recip()
+                .mul_scalar(self.grad_clip)
+                .clamp_max(1.0); // [1]
+            grads = scaled(&self.model, grads, coefficient);
         }
         let (decayed, plain) = split(&self.model, grads);
         let model = self.decayed.step(lr, self.model.clone(), decayed);
@@ -118,8 +121,11 @@ impl<B: AutodiffBackend> LmLearner<B> {
     }
 }
 
-/// The L2 norm of every gradient together (one value brought to the host).
-fn global_norm<B: AutodiffBackend>(model: &Gpt<B>, grads: &GradientsParams) -> f64 {
+/// The L2 norm of every gradient together, `[1]`, left on the device.
+fn global_norm<B: AutodiffBackend>(
+    model: &Gpt<B>,
+    grads: &GradientsParams,
+) -> Tensor<B::InnerBackend, 1> {
     struct Norm<'a, B: AutodiffBackend> {
         grads: &'a GradientsParams,
         sum: Option<Tensor<B::InnerBackend, 1>>,
@@ -137,22 +143,21 @@ fn global_norm<B: AutodiffBackend>(model: &Gpt<B>, grads: &GradientsParams) -> f
     }
     let mut norm = Norm::<B> { grads, sum: None };
     model.visit(&mut norm);
-    norm.sum
-        .map_or(0.0, |s| crate::learner::to_host(s)[0].sqrt())
+    norm.sum.expect("a model has parameters").sqrt()
 }
 
-/// Every gradient multiplied by `coefficient`.
+/// Every gradient multiplied by `coefficient`, `[1]`.
 fn scaled<B: AutodiffBackend>(
     model: &Gpt<B>,
     mut grads: GradientsParams,
-    coefficient: f64,
+    coefficient: Tensor<B::InnerBackend, 1>,
 ) -> GradientsParams {
-    let ids = parameters(model);
-    for (id, rank) in ids {
+    for (id, rank) in parameters(model) {
         macro_rules! scale {
             ($d:literal) => {
                 if let Some(g) = grads.remove::<B::InnerBackend, $d>(id) {
-                    grads.register::<B::InnerBackend, $d>(id, g.mul_scalar(coefficient));
+                    let c = coefficient.clone().reshape([1; $d]);
+                    grads.register::<B::InnerBackend, $d>(id, g * c);
                 }
             };
         }

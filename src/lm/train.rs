@@ -113,7 +113,6 @@ impl Job<'_> {
         }
         let block = self.model.block_size;
         let (mut losses, mut started, mut since) = (Vec::new(), Instant::now(), 0usize);
-        let mut lr = 0.0;
         for it in first..t.iterations {
             if history.diverged {
                 break;
@@ -121,7 +120,7 @@ impl Job<'_> {
             if self.model.dropout > 0.0 {
                 B::seed(device, (u64::from(self.seed) << 32) | it as u64);
             }
-            lr = schedule.at(it);
+            let lr = schedule.at(it);
             let starts = draw_starts(&mut batches, train.len(), block, t.batch_size);
             let batch = windows::<B>(train, &starts, block, device);
             losses.push(learner.step(&batch, lr));
@@ -161,7 +160,6 @@ impl Job<'_> {
                 (started, since) = (Instant::now(), 0);
             }
         }
-        let _ = lr;
         let last = history.evaluations.last().map_or(0, |e| e.iteration);
         checkpoint::save(self, last, &learner, &batches, &history)?;
         Ok(Trained {
