@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 use actlab::{
     backend::BackendChoice,
     config::{Override, find_experiment, list_experiments, load_experiment, pinned_axes},
-    lm::{self, LmOptions, sample::Sampling},
+    lm::{self, sample::Sampling},
     report,
     run::{RunOptions, eval_checkpoint, resume_run, run_plan},
     slurm::{SubmitRequest, is_submission_folder, merge_submission, submit},
@@ -194,15 +194,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 let origin = path.display().to_string();
                 let (plan, corpus) = lm::prepare(lm::parse(&text, &origin, &parsed)?, &origin)?;
-                let options = LmOptions {
+                let options = RunOptions {
                     out,
                     overrides,
                     artifacts,
                     show_progress: true,
                     threads,
-                    backend,
+                    ..Default::default()
                 };
-                let dir = lm::run(&plan, &corpus, &options)
+                let dir = lm::run(&plan, &corpus, &options, backend)
                     .with_context(|| format!("running {}", path.display()))?;
                 println!("{}", dir.display());
                 eprintln!("report: {}", dir.join("report.md").display());
@@ -237,13 +237,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("report: {}", dir.join("report.md").display());
         }
         Command::Resume { run_dir, threads } if lm::is_language_path(&run_dir) => {
-            let options = LmOptions {
-                out: None,
-                overrides: Vec::new(),
-                artifacts: PathBuf::from("artifacts"),
+            let options = RunOptions {
                 show_progress: true,
                 threads,
-                backend: None,
+                ..Default::default()
             };
             let pending = lm::resume(&run_dir, &options)?;
             eprintln!("resumed {pending} unfinished job(s) from their last checkpoints");

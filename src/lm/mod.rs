@@ -14,5 +14,5 @@ pub mod schedule;
 pub mod train;
 
 pub use crate::config::language::{LmConfigError, LmExperiment, LmPlan};
-pub use run::{LmError, LmOptions, is_language_model, parse, prepare, resume, run};
+pub use run::{LmError, is_language_model, parse, prepare, resume, run};
 pub use saved::{eval, is_language_path, sample};

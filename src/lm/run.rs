@@ -23,6 +23,7 @@ use crate::{
     },
     data::text::{Corpus, TextError},
     model::gpt::GptConfig,
+    run::RunOptions,
     store::{
         self, Manifest, StoreError,
         language::{
@@ -51,19 +52,6 @@ pub enum LmError {
     Backend(String),
     #[error("cannot resume {path}: {message}")]
     Resume { path: PathBuf, message: String },
-}
-
-/// Where a run writes and what it runs on.
-#[derive(Clone, Debug)]
-pub struct LmOptions {
-    pub out: Option<PathBuf>,
-    pub overrides: Vec<String>,
-    pub artifacts: PathBuf,
-    pub show_progress: bool,
-    /// Jobs trained side by side (0: one per core).
-    pub threads: usize,
-    /// `--backend`; else the experiment's `train.backend`, else ndarray in float32.
-    pub backend: Option<BackendChoice>,
 }
 
 /// Whether the experiment TOML `text` describes a language model (`[model] family = "gpt"`).
@@ -115,6 +103,7 @@ pub fn prepare(experiment: LmExperiment, origin: &str) -> Result<(LmPlan, Corpus
     Ok((plan, corpus))
 }
 
+/// `--backend` if given, else the experiment's `train.backend`, else ndarray in float32.
 fn backend_of(plan: &LmPlan, choice: Option<BackendChoice>) -> Result<BackendChoice, LmError> {
     match (choice, &plan.experiment.train.backend) {
         (Some(c), _) => Ok(c),
@@ -130,9 +119,15 @@ fn backend_of(plan: &LmPlan, choice: Option<BackendChoice>) -> Result<BackendCho
     }
 }
 
-/// Runs a checked plan into a fresh run folder; returns the folder.
-pub fn run(plan: &LmPlan, corpus: &Corpus, options: &LmOptions) -> Result<PathBuf, LmError> {
-    let choice = backend_of(plan, options.backend)?;
+/// Runs a checked plan into a fresh run folder on `backend` (see [`backend_of`]); returns the
+/// folder. `options.backend` is not read: a language model's default backend is its own.
+pub fn run(
+    plan: &LmPlan,
+    corpus: &Corpus,
+    options: &RunOptions,
+    backend: Option<BackendChoice>,
+) -> Result<PathBuf, LmError> {
+    let choice = backend_of(plan, backend)?;
     let experiment = &plan.experiment;
     let dir =
         store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
@@ -155,7 +150,7 @@ pub fn run(plan: &LmPlan, corpus: &Corpus, options: &LmOptions) -> Result<PathBu
 }
 
 /// Continues a stopped language-model run: every unfinished job from its last checkpoint.
-pub fn resume(dir: &Path, options: &LmOptions) -> Result<usize, LmError> {
+pub fn resume(dir: &Path, options: &RunOptions) -> Result<usize, LmError> {
     let fail = |message: String| LmError::Resume {
         path: dir.into(),
         message,
@@ -172,7 +167,7 @@ pub fn resume(dir: &Path, options: &LmOptions) -> Result<usize, LmError> {
     if pending == 0 && store::language::is_language_run(dir) {
         return Err(fail("the run is already complete".into()));
     }
-    let options = LmOptions {
+    let options = RunOptions {
         overrides: manifest.overrides,
         ..options.clone()
     };
@@ -214,7 +209,7 @@ struct Execute<'a> {
     plan: &'a LmPlan,
     corpus: &'a Corpus,
     dir: &'a Path,
-    options: &'a LmOptions,
+    options: &'a RunOptions,
 }
 
 impl BackendTask for Execute<'_> {
@@ -306,7 +301,7 @@ fn execute(
     corpus: &Corpus,
     dir: &Path,
     choice: BackendChoice,
-    options: &LmOptions,
+    options: &RunOptions,
 ) -> Result<(), LmError> {
     std::fs::create_dir_all(dir.join("results")).map_err(|e| StoreError::Write {
         path: dir.join("results"),
