@@ -52,6 +52,8 @@ pub enum LmError {
     Backend(String),
     #[error("cannot resume {path}: {message}")]
     Resume { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    NotFound { path: PathBuf, message: String },
 }
 
 /// Whether the experiment TOML `text` describes a language model (`[model] family = "gpt"`).
@@ -108,7 +110,7 @@ fn backend_of(plan: &LmPlan, choice: Option<BackendChoice>) -> Result<BackendCho
     match (choice, &plan.experiment.train.backend) {
         (Some(c), _) => Ok(c),
         (None, Some(name)) => name.parse().map_err(|e: String| LmError::Invalid {
-            origin: "train.backend".into(),
+            origin: plan.experiment.name.clone(),
             error: LmConfigError {
                 key: "train.backend".into(),
                 value: format!("\"{name}\""),

@@ -41,10 +41,17 @@ pub fn locate(path: &Path, variant: Option<&str>) -> Result<PathBuf, LmError> {
         return Ok(path.into());
     }
     let root = path.join("checkpoints");
-    let text = std::fs::read_to_string(path.join("config.toml")).map_err(|e| LmError::Resume {
-        path: path.into(),
-        message: format!("neither a checkpoint (no meta.json) nor a run folder ({e})"),
-    })?;
+    let text =
+        std::fs::read_to_string(path.join("config.toml")).map_err(|e| LmError::NotFound {
+            path: path.into(),
+            message: format!("neither a checkpoint (no meta.json) nor a run folder ({e})"),
+        })?;
+    if !super::is_language_model(&text) {
+        return Err(LmError::NotFound {
+            path: path.into(),
+            message: "it is not a language-model run (its model.family is not \"gpt\"); `actlab sample` needs one".into(),
+        });
+    }
     let experiment = parse(&text, "config.toml", &[])?;
     let name = variant.unwrap_or(&experiment.variants[0].name);
     if !experiment.variants.iter().any(|v| v.name == name) {
@@ -53,13 +60,13 @@ pub fn locate(path: &Path, variant: Option<&str>) -> Result<PathBuf, LmError> {
             .iter()
             .map(|v| v.name.as_str())
             .collect();
-        return Err(LmError::Resume {
+        return Err(LmError::NotFound {
             path: path.into(),
             message: format!("no variant `{name}`; the run has: {}", names.join(", ")),
         });
     }
     let job = format!("{name}-seed-{}", experiment.model.seed);
-    checkpoint::latest(&root, &job).ok_or_else(|| LmError::Resume {
+    checkpoint::latest(&root, &job).ok_or_else(|| LmError::NotFound {
         path: path.into(),
         message: format!("no checkpoint of {job} under {}", root.display()),
     })
