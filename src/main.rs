@@ -9,7 +9,7 @@ use actlab::{
     report,
     run::{RunOptions, eval_checkpoint, resume_run, run_plan},
     slurm::{SubmitRequest, is_submission_folder, merge_submission, submit},
-    store::{Shard, is_sweep_folder},
+    store::{Shard, is_sweep_folder, language::is_language_sweep},
     sweep::{merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
 };
 use anyhow::Context;
@@ -186,14 +186,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {}", path.display()))?;
             if lm::is_language_model(&text) {
-                if shard.is_some() {
+                let origin = path.display().to_string();
+                let experiment = lm::parse(&text, &origin, &parsed)?;
+                if experiment.sweep.is_none() && shard.is_some() {
                     anyhow::bail!(
-                        "--shard applies to sweeps; {} is a language model run",
+                        "--shard applies to sweeps; {} has no [sweep] section",
                         path.display()
                     );
                 }
-                let origin = path.display().to_string();
-                let (plan, corpus) = lm::prepare(lm::parse(&text, &origin, &parsed)?, &origin)?;
+                let (plan, corpus) = lm::prepare(experiment, &origin)?;
                 let options = RunOptions {
                     out,
                     overrides,
@@ -202,8 +203,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     threads,
                     ..Default::default()
                 };
-                let dir = lm::run(&plan, &corpus, &options, backend)
-                    .with_context(|| format!("running {}", path.display()))?;
+                let dir = if plan.experiment.sweep.is_some() {
+                    let shard = shard.unwrap_or(Shard::WHOLE);
+                    lm::sweep::run_sweep(&plan.experiment, shard, &options, backend)
+                } else {
+                    lm::run(&plan, &corpus, &options, backend)
+                }
+                .with_context(|| format!("running {}", path.display()))?;
                 println!("{}", dir.display());
                 eprintln!("report: {}", dir.join("report.md").display());
                 return Ok(());
@@ -235,6 +241,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             println!("{}", dir.display());
             eprintln!("report: {}", dir.join("report.md").display());
+        }
+        Command::Resume { run_dir, threads } if is_language_sweep(&run_dir) => {
+            let options = RunOptions {
+                show_progress: true,
+                threads,
+                ..Default::default()
+            };
+            let pending = lm::sweep::resume_sweep(&run_dir, &options)?;
+            eprintln!("ran {pending} remaining point(s)");
+            println!("{}", run_dir.join("report.md").display());
         }
         Command::Resume { run_dir, threads } if lm::is_language_path(&run_dir) => {
             let options = RunOptions {
@@ -278,6 +294,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = eval_checkpoint(&checkpoint, out.as_deref(), &artifacts)?;
             println!("{}", dir.display());
             eprintln!("report: {}", dir.join("report.md").display());
+        }
+        Command::Merge {
+            shards,
+            out: Some(out),
+        } if shards.first().is_some_and(|s| is_language_sweep(s)) => {
+            let dir = lm::sweep::merge(&shards, &out)?;
+            println!("{}", dir.display());
         }
         Command::Merge { shards, out } => {
             let dir = match (out, shards.as_slice()) {
@@ -376,7 +399,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Analyze { run_dir } => {
-            if actlab::store::language::is_language_run(&run_dir) {
+            if is_language_sweep(&run_dir) {
+                report::language::rebuild_sweep(&run_dir)?;
+            } else if actlab::store::language::is_language_run(&run_dir) {
                 report::language::rebuild(&run_dir)?;
             } else if is_sweep_folder(&run_dir) {
                 rebuild_sweep(&run_dir)?;

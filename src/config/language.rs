@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    config::SweepConfig,
     data::text::{Corpus, TextError, Tokens},
     model::gpt::{FeedForwardUnit, GptConfig, NormChoice, Position},
 };
@@ -30,6 +31,10 @@ pub struct LmExperiment {
     pub sample: SampleConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<LmReference>,
+    /// A grid of settings: every combination is one language-model run (`[sweep.grid]`, with
+    /// optional `[sweep.labels]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepConfig>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -438,6 +443,28 @@ impl LmExperiment {
                 ));
             }
             variants.push((v.name.clone(), config));
+        }
+        if let Some(sweep) = &self.sweep {
+            let unsupported = [
+                ("sweep.heatmap", !sweep.heatmap.is_empty()),
+                ("sweep.target", sweep.target.is_some()),
+                ("sweep.reference", sweep.reference.is_some()),
+                ("sweep.published", sweep.published.is_some()),
+            ];
+            if let Some((key, _)) = unsupported.iter().find(|(_, set)| *set) {
+                return Err(bad(
+                    key,
+                    "(set)",
+                    "a language-model sweep takes sweep.grid and sweep.labels only",
+                ));
+            }
+            if sweep.grid.is_empty() || sweep.grid.values().any(Vec::is_empty) {
+                return Err(bad(
+                    "sweep.grid",
+                    "(empty)",
+                    "at least one key, each with at least one value",
+                ));
+            }
         }
         if let Some(r) = &self.reference
             && !variants.iter().any(|(name, _)| name == &r.variant)

@@ -11,6 +11,7 @@ mod run;
 pub mod sample;
 pub mod saved;
 pub mod schedule;
+pub mod sweep;
 pub mod train;
 
 pub use crate::config::language::{LmConfigError, LmExperiment, LmPlan};

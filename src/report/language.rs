@@ -1,7 +1,8 @@
 //! `report.md` of a language-model run, and its figure, rebuilt from the run folder alone: the
 //! question, the corpus, each variant's parameters and final validation loss over seeds (with
 //! a 95% interval), a published value beside the measured one, speed, the loss curves, and a
-//! sample of each variant's text.
+//! sample of each variant's text. Also a language-model sweep's `sweep.csv` and `report.md`,
+//! rebuilt from its point folders.
 
 use std::path::Path;
 
@@ -9,8 +10,11 @@ use crate::{
     config::language::LmExperiment,
     store::{
         StoreError,
-        language::{JobResult, LmRecord, LmVariantSummary},
-        write_figure, write_text,
+        language::{
+            JobResult, LM_SWEEP_COLUMNS, LmPoint, LmRecord, LmSweepMeta, LmSweepRow,
+            LmVariantSummary, is_language_run,
+        },
+        read_json, write_figure, write_rows, write_text,
     },
 };
 
@@ -213,4 +217,92 @@ fn toml_name(value: &impl serde::Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
+}
+
+/// Re-creates a language-model sweep's `sweep.csv` and `report.md` from its point folders.
+pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
+    let meta: LmSweepMeta = read_json(&dir.join(LmSweepMeta::FILE))?;
+    let text =
+        std::fs::read_to_string(dir.join("experiment.toml")).map_err(|e| StoreError::Read {
+            path: dir.join("experiment.toml"),
+            message: e.to_string(),
+        })?;
+    let experiment: Option<LmExperiment> = toml::from_str(&text).ok();
+    let mut rows = Vec::new();
+    let mut lines = vec![format!("# {} (sweep)", meta.experiment), String::new()];
+    if let Some(e) = &experiment {
+        lines.push(format!("**Question.** {}", e.question));
+        lines.push(String::new());
+        if !e.expected.is_empty() {
+            lines.push(format!("**Expected.** {}", e.expected));
+            lines.push(String::new());
+        }
+    }
+    lines.push(format!(
+        "{} points over {}; this folder holds shard {}/{}. Each point is a language-model run in `points/<id>/` with its own report.",
+        meta.points,
+        meta.keys.join(", "),
+        meta.shard.index,
+        meta.shard.count
+    ));
+    lines.push(String::new());
+    lines.push("| point | settings | variant | feed-forward | parameters | final validation loss (mean [95% CI]) | per seed |".into());
+    lines.push("|---|---|---|---|---|---|---|".into());
+    let mut missing = Vec::new();
+    for id in 0..meta.points {
+        let point = LmSweepMeta::point_dir(dir, id);
+        if !is_language_run(&point) {
+            if meta.shard.owns(id) {
+                missing.push(id.to_string());
+            }
+            continue;
+        }
+        let record = LmRecord::load(&point)?;
+        let settings: LmPoint = read_json(&point.join("point.json"))?;
+        let shown = settings
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        for v in &record.summary.variants {
+            let per_seed = v
+                .final_val_loss
+                .iter()
+                .map(|l| loss(*l))
+                .collect::<Vec<_>>();
+            lines.push(format!(
+                "| [{id}](points/{id}/report.md) | {} | {} | {} | {} | {} | {} |",
+                shown.replace('|', "\\|"),
+                v.name,
+                v.activation,
+                v.parameters,
+                mean_cell(v),
+                per_seed.join(", ")
+            ));
+        }
+        for r in &record.results {
+            let last = r.history.evaluations.last();
+            rows.push(LmSweepRow {
+                point: id,
+                settings: shown.clone(),
+                variant: r.variant.clone(),
+                activation: r.activation.clone(),
+                parameters: r.parameters,
+                seed: r.seed,
+                final_val_loss: r.final_val_loss(),
+                final_train_loss: last.map(|e| e.train_loss).filter(|_| !r.history.diverged),
+            });
+        }
+    }
+    lines.push(String::new());
+    if !missing.is_empty() {
+        lines.push(format!(
+            "Unfinished points: {} (`actlab resume` finishes them).",
+            missing.join(", ")
+        ));
+        lines.push(String::new());
+    }
+    write_rows(&dir.join("sweep.csv"), &LM_SWEEP_COLUMNS, &rows)?;
+    write_text(&dir.join("report.md"), &lines.join("\n"))
 }

@@ -192,3 +192,64 @@ impl LmRecord {
         })
     }
 }
+
+/// `lm-sweep.json`: a language-model sweep's grid and the part of it a folder runs. Each point
+/// is a language-model run folder, `points/<id>/`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LmSweepMeta {
+    pub kind: String,
+    pub experiment: String,
+    /// The grid keys, in point-id order (last fastest).
+    pub keys: Vec<String>,
+    pub points: usize,
+    pub shard: super::Shard,
+}
+
+pub const LM_SWEEP_KIND: &str = "language-model-sweep";
+
+impl LmSweepMeta {
+    pub const FILE: &str = "lm-sweep.json";
+
+    pub fn point_dir(dir: &Path, id: usize) -> PathBuf {
+        dir.join("points").join(id.to_string())
+    }
+}
+
+/// Whether `dir` holds a language-model sweep.
+pub fn is_language_sweep(dir: &Path) -> bool {
+    dir.join(LmSweepMeta::FILE).is_file()
+}
+
+/// `points/<id>/point.json`: which settings a sweep point ran with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LmPoint {
+    pub id: usize,
+    /// `(key, value as TOML)` for each swept key.
+    pub settings: Vec<(String, String)>,
+}
+
+/// One row of a language-model sweep's `sweep.csv`: one job of one point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LmSweepRow {
+    pub point: usize,
+    /// `key=value; key=value`.
+    pub settings: String,
+    pub variant: String,
+    pub activation: String,
+    pub parameters: usize,
+    pub seed: u32,
+    /// Empty when the job diverged.
+    pub final_val_loss: Option<f64>,
+    pub final_train_loss: Option<f64>,
+}
+
+pub const LM_SWEEP_COLUMNS: [&str; 8] = [
+    "point",
+    "settings",
+    "variant",
+    "activation",
+    "parameters",
+    "seed",
+    "final_val_loss",
+    "final_train_loss",
+];

@@ -1,0 +1,259 @@
+//! Language-model sweeps: every combination of `[sweep.grid]` is one language-model run folder,
+//! `points/<id>/`, trained one point after another (each point's jobs side by side on the
+//! cores). `--shard i/n` runs the points with `id % n == i`; `merge` puts shards together and
+//! names the points still missing; `resume` finishes a stopped sweep, point by point from
+//! their checkpoints. Every point is validated before the folder is claimed.
+
+use std::path::{Path, PathBuf};
+
+use super::{LmError, parse, prepare};
+use crate::{
+    backend::BackendChoice,
+    config::{Override, language::LmExperiment},
+    run::RunOptions,
+    store::{
+        self, Manifest, Shard, StoreError,
+        language::{LM_SWEEP_KIND, LmPoint, LmSweepMeta, is_language_run, is_language_sweep},
+    },
+    sweep::{describe, grid_points},
+};
+
+/// The point's experiment: the base with its sweep removed and the point's overrides applied.
+fn point_experiment(base: &LmExperiment, overrides: &[Override]) -> Result<LmExperiment, LmError> {
+    let mut experiment = base.clone();
+    experiment.sweep = None;
+    let text = toml::to_string(&experiment).map_err(|e| LmError::Backend(e.to_string()))?;
+    parse(
+        &text,
+        &format!("sweep point {}", describe(overrides)),
+        overrides,
+    )
+}
+
+/// The points of `experiment`'s grid that `shard` owns, each checked against its corpus.
+fn owned_points(
+    experiment: &LmExperiment,
+    shard: Shard,
+) -> Result<Vec<(usize, Vec<Override>)>, LmError> {
+    let sweep = experiment
+        .sweep
+        .as_ref()
+        .ok_or_else(|| LmError::Backend(format!("{} has no [sweep] section", experiment.name)))?;
+    let all = grid_points(sweep);
+    let owned: Vec<(usize, Vec<Override>)> = all
+        .iter()
+        .filter(|p| shard.owns(p.id))
+        .map(|p| (p.id, p.overrides.clone()))
+        .collect();
+    if owned.is_empty() {
+        return Err(LmError::Backend(format!(
+            "--shard {}/{} holds no point: the grid has {} points; use at most {} shards",
+            shard.index,
+            shard.count,
+            all.len(),
+            all.len()
+        )));
+    }
+    for (_, overrides) in &owned {
+        let origin = format!("sweep point {}", describe(overrides));
+        prepare(point_experiment(experiment, overrides)?, &origin)?;
+    }
+    Ok(owned)
+}
+
+/// Runs the part `shard` of a language-model sweep into a fresh folder; returns the folder.
+pub fn run_sweep(
+    experiment: &LmExperiment,
+    shard: Shard,
+    options: &RunOptions,
+    backend: Option<BackendChoice>,
+) -> Result<PathBuf, LmError> {
+    let owned = owned_points(experiment, shard)?;
+    let sweep = experiment.sweep.as_ref().expect("checked by owned_points");
+    let dir =
+        store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
+            .map_err(StoreError::from)?;
+    let text = toml::to_string(experiment).map_err(|e| StoreError::Encode {
+        path: dir.join("experiment.toml"),
+        message: e.to_string(),
+    })?;
+    store::write_text(&dir.join("experiment.toml"), &text)?;
+    Manifest {
+        experiment: experiment.name.clone(),
+        actlab_version: env!("CARGO_PKG_VERSION").into(),
+        overrides: options.overrides.clone(),
+        backend: backend.map_or_else(String::new, |b| b.name().into()),
+    }
+    .write(&dir)?;
+    let meta = LmSweepMeta {
+        kind: LM_SWEEP_KIND.into(),
+        experiment: experiment.name.clone(),
+        keys: sweep.grid.keys().cloned().collect(),
+        points: grid_points(sweep).len(),
+        shard,
+    };
+    store::write_json(&dir.join(LmSweepMeta::FILE), &meta)?;
+    run_points(&dir, experiment, &owned, options, backend)?;
+    Ok(dir)
+}
+
+/// Trains every owned point that has not finished, then rebuilds the sweep's report.
+fn run_points(
+    dir: &Path,
+    experiment: &LmExperiment,
+    owned: &[(usize, Vec<Override>)],
+    options: &RunOptions,
+    backend: Option<BackendChoice>,
+) -> Result<(), LmError> {
+    for (id, overrides) in owned {
+        let point = LmSweepMeta::point_dir(dir, *id);
+        if is_language_run(&point) {
+            continue;
+        }
+        if options.show_progress {
+            eprintln!("point {id}: {}", describe(overrides));
+        }
+        let point_options = RunOptions {
+            out: Some(point.clone()),
+            overrides: overrides.iter().map(Override::to_arg).collect(),
+            ..options.clone()
+        };
+        if point.join("config.toml").is_file() {
+            super::resume(&point, &point_options)?;
+        } else {
+            let _ = std::fs::remove_dir_all(&point);
+            let origin = format!("sweep point {}", describe(overrides));
+            let (plan, corpus) = prepare(point_experiment(experiment, overrides)?, &origin)?;
+            super::run(&plan, &corpus, &point_options, backend)?;
+        }
+        let settings = overrides
+            .iter()
+            .map(|o| (o.key.clone(), o.value.to_string()))
+            .collect();
+        store::write_json(&point.join("point.json"), &LmPoint { id: *id, settings })?;
+    }
+    crate::report::language::rebuild_sweep(dir)?;
+    Ok(())
+}
+
+fn read_sweep(dir: &Path) -> Result<(LmSweepMeta, LmExperiment, String), LmError> {
+    let meta: LmSweepMeta = store::read_json(&dir.join(LmSweepMeta::FILE))?;
+    let text =
+        std::fs::read_to_string(dir.join("experiment.toml")).map_err(|e| StoreError::Read {
+            path: dir.join("experiment.toml"),
+            message: e.to_string(),
+        })?;
+    let experiment = parse(&text, "experiment.toml", &[])?;
+    Ok((meta, experiment, text))
+}
+
+fn recorded_backend(dir: &Path) -> Option<BackendChoice> {
+    Manifest::read(dir).ok()?.backend.parse().ok()
+}
+
+/// Finishes a stopped language-model sweep; returns the number of points that were unfinished.
+pub fn resume_sweep(dir: &Path, options: &RunOptions) -> Result<usize, LmError> {
+    let (meta, experiment, _) = read_sweep(dir)?;
+    let owned = owned_points(&experiment, meta.shard)?;
+    let pending = owned
+        .iter()
+        .filter(|(id, _)| !is_language_run(&LmSweepMeta::point_dir(dir, *id)))
+        .count();
+    run_points(dir, &experiment, &owned, options, recorded_backend(dir))?;
+    Ok(pending)
+}
+
+/// Merges the shard folders of one language-model sweep into `out`; the points still
+/// missing are an error naming them.
+pub fn merge(shards: &[PathBuf], out: &Path) -> Result<PathBuf, LmError> {
+    let fail = |message: String| LmError::Backend(format!("cannot merge: {message}"));
+    let mut first: Option<(LmSweepMeta, LmExperiment, String)> = None;
+    let mut found: Vec<(usize, PathBuf)> = Vec::new();
+    for shard in shards {
+        if !is_language_sweep(shard) {
+            return Err(fail(format!(
+                "{} is not a language-model sweep folder",
+                shard.display()
+            )));
+        }
+        let (meta, experiment, text) = read_sweep(shard)?;
+        if let Some((_, _, first_text)) = &first
+            && first_text != &text
+        {
+            return Err(fail(format!(
+                "{} holds another experiment than {} (experiment.toml differs)",
+                shard.display(),
+                shards[0].display()
+            )));
+        }
+        for id in 0..meta.points {
+            let point = LmSweepMeta::point_dir(shard, id);
+            if is_language_run(&point) && !found.iter().any(|(i, _)| *i == id) {
+                found.push((id, point));
+            }
+        }
+        first.get_or_insert((meta, experiment, text));
+    }
+    let (meta, experiment, text) = first.ok_or_else(|| fail("no shard folder given".into()))?;
+    let sweep = experiment
+        .sweep
+        .as_ref()
+        .expect("a sweep folder's experiment has a sweep");
+    let missing: Vec<String> = grid_points(sweep)
+        .into_iter()
+        .filter(|p| !found.iter().any(|(i, _)| *i == p.id))
+        .map(|p| {
+            format!(
+                "point {} ({}, shard {}/{})",
+                p.id,
+                describe(&p.overrides),
+                p.id % meta.shard.count,
+                meta.shard.count
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(fail(format!(
+            "{} of {} points are unfinished: {}; finish them (`actlab resume <shard folder>`), then merge again",
+            missing.len(),
+            meta.points,
+            missing.join("; ")
+        )));
+    }
+    let dir = store::create_run_folder(Some(out), Path::new("artifacts"), &meta.experiment)
+        .map_err(StoreError::from)?;
+    store::write_text(&dir.join("experiment.toml"), &text)?;
+    if let Ok(manifest) = Manifest::read(&shards[0]) {
+        manifest.write(&dir)?;
+    }
+    store::write_json(
+        &dir.join(LmSweepMeta::FILE),
+        &LmSweepMeta {
+            shard: Shard::WHOLE,
+            ..meta
+        },
+    )?;
+    for (id, point) in found {
+        copy_dir(&point, &LmSweepMeta::point_dir(&dir, id))?;
+    }
+    crate::report::language::rebuild_sweep(&dir)?;
+    Ok(dir)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), StoreError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| StoreError::Write { path, error }
+    };
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(io(&target))?;
+        }
+    }
+    Ok(())
+}
