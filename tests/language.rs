@@ -345,3 +345,44 @@ fn sampling_keeps_the_top_k_and_follows_the_seed() {
     };
     assert_eq!(seq(9), seq(9));
 }
+
+#[test]
+fn reports_pair_variants_by_seed() {
+    let dir = temp_dir("lm-paired");
+    let exp = SMALL
+        .replace("n_embd = 64", "n_embd = 16")
+        .replace("iterations = 300", "iterations = 40")
+        .replace("eval_interval = 100", "eval_interval = 20")
+        .replace("every = 100", "every = 0")
+        .replace("[[variants]]\nname = \"gelu\"", "[[variants]]\nname = \"gelu\"\n[[variants]]\nname = \"sigmoid\"\nactivation = \"sigmoid\"")
+        + "";
+    let exp = exp.replace("[train]\n", "[train]\nseeds = 3\n");
+    write(&dir, "small.toml", &exp);
+    succeeds(&dir, &["run", "small.toml", "--out", "run"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(dir.join("run/summary.json"))).unwrap();
+    let finals = |i: usize| -> Vec<f64> {
+        summary["variants"][i]["final_val_loss"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let (gelu, sigmoid) = (finals(0), finals(1));
+    let mean: f64 = sigmoid.iter().zip(&gelu).map(|(s, g)| s - g).sum::<f64>() / 3.0;
+    let report = read(dir.join("run/report.md"));
+    assert!(
+        report.contains("## Paired differences against gelu"),
+        "{report}"
+    );
+    let row = report
+        .lines()
+        .find(|l| l.starts_with("| sigmoid | 3 |"))
+        .expect("a sigmoid row over 3 pairs");
+    assert!(
+        row.contains(&format!("{mean:+.4}")),
+        "{row} holds the mean difference {mean:+.4}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use crate::{
+    analysis::paired::{Comparison, compare, holm},
     config::language::LmExperiment,
     store::{
         StoreError,
@@ -146,6 +147,7 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
         ));
     }
     lines.push(String::new());
+    lines.extend(paired_section(record));
     if let Some(r) = experiment.and_then(|e| e.reference.as_ref()) {
         lines.push("## Published beside measured".into());
         lines.push(String::new());
@@ -209,6 +211,66 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
         }
     }
     lines.join("\n")
+}
+
+/// Each variant against the first, paired by seed (variants of a seed share their batches, and
+/// their initial draws where shapes agree): the mean difference of final validation losses with
+/// its 95% interval, the paired t and Wilcoxon p-values, and t's p-value Holm-corrected over
+/// the comparisons. Empty with fewer than two variants or two seeds.
+fn paired_section(record: &LmRecord) -> Vec<String> {
+    let variants = &record.summary.variants;
+    let Some(base) = variants.first() else {
+        return Vec::new();
+    };
+    let pairs = |v: &LmVariantSummary| -> (Vec<f64>, Vec<f64>) {
+        v.seeds
+            .iter()
+            .zip(&v.final_val_loss)
+            .filter_map(|(seed, loss)| {
+                let i = base.seeds.iter().position(|s| s == seed)?;
+                Some(((*loss)?, base.final_val_loss[i]?))
+            })
+            .unzip()
+    };
+    let compared: Vec<(&LmVariantSummary, Comparison)> = variants[1..]
+        .iter()
+        .filter_map(|v| {
+            let (x, y) = pairs(v);
+            Some((v, compare(&x, &y)?))
+        })
+        .collect();
+    if compared.is_empty() {
+        return Vec::new();
+    }
+    let p: Vec<f64> = compared.iter().map(|(_, c)| c.t_p_value).collect();
+    let adjusted = holm(&p).unwrap_or(p);
+    let mut lines = vec![
+        format!("## Paired differences against {}", base.name),
+        String::new(),
+        format!(
+            "Final validation loss of each variant minus {}'s, seed by seed (negative: lower loss than {}).",
+            base.name, base.name
+        ),
+        String::new(),
+        "| variant | pairs | mean difference [95% CI] | t p | Wilcoxon p | t p, Holm |".into(),
+        "|---|---|---|---|---|---|".into(),
+    ];
+    for ((v, c), holm_p) in compared.iter().zip(adjusted) {
+        lines.push(format!(
+            "| {} | {} | {:+.4} [{:+.4}, {:+.4}] | {:.3} | {} | {:.3} |",
+            v.name,
+            c.n,
+            c.mean_difference,
+            c.ci95[0],
+            c.ci95[1],
+            c.t_p_value,
+            c.wilcoxon_p_value
+                .map_or("n/a".into(), |p| format!("{p:.3}")),
+            holm_p
+        ));
+    }
+    lines.push(String::new());
+    lines
 }
 
 /// A kebab-case enum as its experiment-file name.
