@@ -29,6 +29,8 @@ pub struct LmExperiment {
     pub checkpoint: LmCheckpoint,
     #[serde(default)]
     pub sample: SampleConfig,
+    #[serde(default)]
+    pub probes: LmProbes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<LmReference>,
     /// A grid of settings: every combination is one language-model run (`[sweep.grid]`, with
@@ -169,6 +171,32 @@ impl LmTrain {
 pub struct LmCheckpoint {
     #[serde(default)]
     pub every: usize,
+}
+
+/// `[probes]`: per-block statistics of each variant's first seed over training.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmProbes {
+    /// Probe at step 0, every this many steps and at the end (default: at every evaluation;
+    /// 0: no probes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<usize>,
+    /// Validation windows of `block_size` tokens probed (the same ones at every probe).
+    #[serde(default = "default_windows")]
+    pub windows: usize,
+}
+
+fn default_windows() -> usize {
+    8
+}
+
+impl Default for LmProbes {
+    fn default() -> Self {
+        Self {
+            every: None,
+            windows: default_windows(),
+        }
+    }
 }
 
 /// `[sample]`: the text each variant writes into the report.
@@ -374,6 +402,24 @@ impl LmExperiment {
                 "train.lr_decay_iters",
                 t.decay_iters(),
                 format!("must be at least train.warmup_iters = {}", t.warmup_iters),
+            ));
+        }
+        let every = self.checkpoint.every;
+        if every > 0 && every % t.eval_interval != 0 {
+            return Err(bad(
+                "checkpoint.every",
+                every,
+                format!(
+                    "must be a multiple of train.eval_interval = {} (checkpoints are taken at evaluations)",
+                    t.eval_interval
+                ),
+            ));
+        }
+        if self.probes.windows == 0 || self.probes.windows > 4096 {
+            return Err(bad(
+                "probes.windows",
+                self.probes.windows,
+                "must be 1 to 4096",
             ));
         }
         let s = &self.sample;

@@ -7,6 +7,7 @@
 pub mod batches;
 pub mod checkpoint;
 pub mod learner;
+pub mod probe;
 mod run;
 pub mod sample;
 pub mod saved;

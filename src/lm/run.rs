@@ -341,6 +341,20 @@ fn write_summary(
         variants.push(variant_summary(name, model, &results));
     }
     store::write_rows(&dir.join("metrics.csv"), &LM_METRICS_COLUMNS, &rows)?;
+    let probes: Vec<_> = jobs(plan)
+        .iter()
+        .map(|(v, s)| store::read_json::<JobResult>(&JobResult::file(dir, &job_name(v, *s))))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flat_map(|r| r.history.probes)
+        .collect();
+    if !probes.is_empty() {
+        store::write_rows(
+            &dir.join("activations.csv"),
+            &store::ACTIVATIONS_COLUMNS,
+            &probes,
+        )?;
+    }
     store::write_json(
         &dir.join("summary.json"),
         &LmSummary {

@@ -15,9 +15,10 @@ use std::{
 };
 
 use super::{
-    batches::{draw_starts, windows},
+    batches::{TokenBatch, draw_starts, windows},
     checkpoint,
     learner::{AdamWSpec, LmLearner, cross_entropy, frozen},
+    probe::probe,
     schedule::LrSchedule,
 };
 use crate::{
@@ -34,6 +35,8 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 
 pub const BATCH_STREAM: u32 = 0x9e37_79b9;
 pub const EVAL_STREAM: u32 = 0x5bd1_e995;
+/// The probe windows' stream (validation split), drawn once per job.
+pub const PROBE_STREAM: u32 = 0x2545_f491;
 
 /// What one job trains.
 pub struct Job<'a> {
@@ -112,6 +115,12 @@ impl Job<'_> {
             });
         }
         let block = self.model.block_size;
+        let probes = self.probe_windows::<B>(val, device);
+        if let (Some(batch), 0) = (&probes, first) {
+            history
+                .probes
+                .extend(probe(&learner.model, batch, self.variant, 0));
+        }
         let (mut losses, mut started, mut since) = (Vec::new(), Instant::now(), 0usize);
         for it in first..t.iterations {
             if history.diverged {
@@ -127,7 +136,8 @@ impl Job<'_> {
             since += 1;
             tick(1);
             let done = it + 1;
-            if done % t.eval_interval == 0 || done == t.iterations {
+            let evaluated = done % t.eval_interval == 0 || done == t.iterations;
+            if evaluated {
                 let seconds = started.elapsed().as_secs_f64();
                 history.train_seconds += seconds;
                 let steps = to_host(burn::tensor::Tensor::cat(std::mem::take(&mut losses), 0));
@@ -153,10 +163,17 @@ impl Job<'_> {
                     history.diverged_at = Some(done);
                 }
                 history.evaluations.push(evaluation);
+            }
+            if let Some(batch) = probes.as_ref().filter(|_| self.probe_due(done)) {
+                let found = probe(&learner.model, batch, self.variant, done);
+                history.probes.extend(found);
+            }
+            if evaluated {
                 let every = self.experiment.checkpoint.every;
                 if every > 0 && done % every == 0 && done < t.iterations && !history.diverged {
                     checkpoint::save(self, done, &learner, &batches, &history)?;
                 }
+                // Evaluation, probes and checkpoints stay out of the next interval's speed.
                 (started, since) = (Instant::now(), 0);
             }
         }
@@ -166,6 +183,30 @@ impl Job<'_> {
             model: frozen(&learner.model),
             history,
         })
+    }
+
+    /// The fixed probe windows of the validation split: for each variant's first seed only,
+    /// and none when `[probes] every = 0`.
+    fn probe_windows<B: AutodiffBackend>(
+        &self,
+        val: &[u32],
+        device: &B::Device,
+    ) -> Option<TokenBatch<B>> {
+        let p = &self.experiment.probes;
+        if p.every == Some(0) || self.seed != self.experiment.model.seed {
+            return None;
+        }
+        let mut rng = NumpyRng::new(self.seed ^ PROBE_STREAM);
+        let starts = draw_starts(&mut rng, val.len(), self.model.block_size, p.windows);
+        Some(windows::<B>(val, &starts, self.model.block_size, device))
+    }
+
+    /// Whether the probes run after `done` steps: at every evaluation by default, every
+    /// `[probes] every` steps if set, and at the end.
+    fn probe_due(&self, done: usize) -> bool {
+        let t = &self.experiment.train;
+        let every = self.experiment.probes.every.unwrap_or(t.eval_interval);
+        every > 0 && (done % every == 0 || done == t.iterations)
     }
 
     /// Mean loss over `eval_iters` batches of the training and the validation tokens.

@@ -47,7 +47,8 @@ pub trait LayerObserver<B: Backend> {
     /// A gated unit's gate `act(z)` and value `x V`, `[K, N, width]` each, before their
     /// product is shown to [`Self::activation`].
     fn gate_value(&mut self, _layer: usize, _gate: &Tensor<B, 3>, _value: &Tensor<B, 3>) {}
-    /// A transformer's residual stream after block `layer`, `[K, N, width]`.
+    /// A transformer's residual stream entering block `layer` (`layer` = the number of blocks:
+    /// after the last), `[K, N, width]`.
     fn residual(&mut self, _layer: usize, _h: &Tensor<B, 3>) {}
     /// The output logits, `[K, N, outputs]`.
     fn output(&mut self, _logits: &Tensor<B, 3>) {}

@@ -140,3 +140,141 @@ pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
     root.present()?;
     Ok(())
 }
+
+/// One probe statistic per block over training: a panel per block, a line per variant.
+pub struct BlockFigure {
+    pub file: &'static str,
+    pub tensor: &'static str,
+    pub statistic: &'static str,
+    pub title: &'static str,
+    pub log: bool,
+}
+
+/// The per-block figures a probed language-model run gets.
+pub const BLOCK_FIGURES: [BlockFigure; 4] = [
+    BlockFigure {
+        file: "layer_sparsity.png",
+        tensor: "a",
+        statistic: "zero_fraction",
+        title: "fraction of exact zeros in the feed-forward activation",
+        log: false,
+    },
+    BlockFigure {
+        file: "layer_derivative.png",
+        tensor: "z",
+        statistic: "mean_derivative",
+        title: "mean f'(z) of the feed-forward activation (the gate's for gated units)",
+        log: false,
+    },
+    BlockFigure {
+        file: "layer_gradient.png",
+        tensor: "dz",
+        statistic: "norm",
+        title: "||dL/dz|| at the feed-forward pre-activation",
+        log: true,
+    },
+    BlockFigure {
+        file: "layer_attention.png",
+        tensor: "attention",
+        statistic: "entropy",
+        title: "mean attention entropy over heads (nats)",
+        log: false,
+    },
+];
+
+pub fn draw_blocks(path: &Path, record: &LmRecord, figure: &BlockFigure) -> DrawResult {
+    let blocks = record
+        .layer_stats
+        .iter()
+        .map(|r| r.layer)
+        .max()
+        .unwrap_or(1);
+    let (columns, rows) = (blocks.min(4), blocks.div_ceil(4));
+    let root = BitMapBackend::new(path, (360 * columns as u32 + 40, 330 * rows as u32 + 60))
+        .into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(figure.title, (FAMILY, LABEL_SIZE))?;
+    let panels = root.split_evenly((rows, columns));
+    let select = |variant: &str, layer: usize| -> Vec<(f64, f64)> {
+        record
+            .layer_stats
+            .iter()
+            .filter(|r| {
+                r.variant == variant
+                    && r.layer == layer
+                    && r.tensor == figure.tensor
+                    && r.statistic == figure.statistic
+                    && r.value.is_finite()
+            })
+            .map(|r| (r.epoch as f64, r.value))
+            .collect()
+    };
+    let variants = &record.summary.variants;
+    let last = record
+        .metrics
+        .iter()
+        .map(|m| m.iteration)
+        .max()
+        .unwrap_or(1) as f64;
+    for (i, panel) in panels.iter().enumerate().take(blocks) {
+        let layer = i + 1;
+        let values: Vec<f64> = variants
+            .iter()
+            .flat_map(|v| select(&v.name, layer))
+            .map(|(_, y)| y)
+            .filter(|y| !figure.log || *y > 0.0)
+            .collect();
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let mut builder = ChartBuilder::on(panel);
+        builder
+            .caption(format!("block {layer}"), (FAMILY, TICK_SIZE + 2))
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(55);
+        let x = 0.0..last * 1.02;
+        let legend_here = i == 0;
+        macro_rules! series {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .label_style((FAMILY, TICK_SIZE - 2))
+                    .x_labels(4)
+                    .y_labels(5)
+                    .x_label_formatter(&|v| format!("{v:.0}"))
+                    .y_label_formatter(&|v| format!("{v:.3}"))
+                    .draw()?;
+                for (k, v) in variants.iter().enumerate() {
+                    let color = variant_color(k);
+                    let points: Vec<(f64, f64)> = select(&v.name, layer)
+                        .into_iter()
+                        .filter(|(_, y)| !figure.log || *y > 0.0)
+                        .collect();
+                    chart
+                        .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                        .label(v.name.clone())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                        });
+                }
+                if legend_here {
+                    legend(&mut chart, SeriesLabelPosition::UpperRight, TICK_SIZE - 2)?;
+                }
+            }};
+        }
+        if figure.log {
+            let (lo, hi) = (lo.max(1e-12) * 0.8, hi.max(1e-12) * 1.25);
+            series!(builder.build_cartesian_2d(x, (lo..hi).log_scale())?);
+        } else {
+            let pad = ((hi - lo) * 0.08).max(1e-6);
+            series!(builder.build_cartesian_2d(x, (lo - pad)..(hi + pad))?);
+        }
+    }
+    root.present()?;
+    Ok(())
+}

@@ -26,6 +26,13 @@ pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     write_figure(&dir.join("loss.png"), |p| {
         crate::plot::language::draw(p, &record)
     })?;
+    if !record.layer_stats.is_empty() {
+        for figure in &crate::plot::language::BLOCK_FIGURES {
+            write_figure(&dir.join(figure.file), |p| {
+                crate::plot::language::draw_blocks(p, &record, figure)
+            })?;
+        }
+    }
     let experiment: Option<LmExperiment> = toml::from_str(&record.config).ok();
     write_text(
         &dir.join("report.md"),
@@ -186,6 +193,7 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
     lines.push(String::new());
     lines.push("![loss](loss.png)".into());
     lines.push(String::new());
+    lines.extend(blocks_section(record));
     lines.push("## Samples".into());
     lines.push(String::new());
     if let Some(e) = experiment {
@@ -270,6 +278,61 @@ fn paired_section(record: &LmRecord) -> Vec<String> {
         ));
     }
     lines.push(String::new());
+    lines
+}
+
+/// The per-block probes at the last probed step: sparsity, dead units, the activation's slope,
+/// saturation, the gradient at z, the residual stream and attention, with the figures.
+fn blocks_section(record: &LmRecord) -> Vec<String> {
+    let stats = &record.layer_stats;
+    let Some(last) = stats.iter().map(|r| r.epoch).max() else {
+        return Vec::new();
+    };
+    let value = |variant: &str, layer: usize, tensor: &str, statistic: &str| {
+        stats
+            .iter()
+            .find(|r| {
+                r.variant == variant
+                    && r.layer == layer
+                    && r.epoch == last
+                    && r.tensor == tensor
+                    && r.statistic == statistic
+            })
+            .map_or("n/a".to_string(), |r| format!("{:.4}", r.value))
+    };
+    let blocks = stats.iter().map(|r| r.layer).max().unwrap_or(0);
+    let mut lines = vec![
+        "## Inside the blocks".into(),
+        String::new(),
+        format!(
+            "Probes of each variant's first seed on fixed validation windows, at step {last} (every probed step is in `activations.csv`, whose `epoch` column holds the step). Exact zeros and near zeros (|a| below 1e-3 of the block's largest) of the feed-forward activation, units never active on the probe windows, the mean slope f'(z) (the gate's for gated units), the share of bounded activations within 0.01 of a bound, ||dL/dz||, the RMS of the residual stream entering the block, and the mean attention entropy."
+        ),
+        String::new(),
+        "| variant | block | zeros | near zeros | dead units | mean f'(z) | saturated | \\|\\|dL/dz\\|\\| | residual RMS | attention entropy |".into(),
+        "|---|---|---|---|---|---|---|---|---|---|".into(),
+    ];
+    for v in &record.summary.variants {
+        for layer in 1..=blocks {
+            let cell = |t: &str, s: &str| value(&v.name, layer, t, s);
+            lines.push(format!(
+                "| {} | {layer} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                v.name,
+                cell("a", "zero_fraction"),
+                cell("a", "near_zero_fraction"),
+                cell("a", "dead_fraction"),
+                cell("z", "mean_derivative"),
+                cell("z", "saturated_fraction"),
+                cell("dz", "norm"),
+                cell("residual", "rms"),
+                cell("attention", "entropy"),
+            ));
+        }
+    }
+    lines.push(String::new());
+    for figure in &crate::plot::language::BLOCK_FIGURES {
+        lines.push(format!("![{}]({})", figure.title, figure.file));
+        lines.push(String::new());
+    }
     lines
 }
 

@@ -31,6 +31,9 @@ pub struct JobHistory {
     pub diverged: bool,
     pub diverged_at: Option<usize>,
     pub train_seconds: f64,
+    /// Per-block statistics at each probe step (the variant's first seed only).
+    #[serde(default)]
+    pub probes: Vec<crate::analysis::probe::StatRow>,
 }
 
 /// A finished job, written once it has trained (its checkpoint holds the model).
@@ -156,6 +159,8 @@ pub struct LmRecord {
     pub summary: LmSummary,
     pub results: Vec<JobResult>,
     pub metrics: Vec<LmMetricRow>,
+    /// `activations.csv` (the `epoch` column holds the step), when the run was probed.
+    pub layer_stats: Vec<crate::analysis::probe::StatRow>,
 }
 
 pub const LM_KIND: &str = "language-model";
@@ -183,9 +188,16 @@ impl LmRecord {
             path: config_path,
             message: e.to_string(),
         })?;
+        let stats = dir.join("activations.csv");
+        let layer_stats = if stats.is_file() {
+            read_rows(&stats, &super::ACTIVATIONS_COLUMNS)?
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             dir: dir.into(),
             config,
+            layer_stats,
             metrics: read_rows(&dir.join("metrics.csv"), &LM_METRICS_COLUMNS)?,
             summary,
             results,

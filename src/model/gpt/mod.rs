@@ -209,15 +209,20 @@ impl<B: Backend> Gpt<B> {
         h = self.dropout.forward(h);
         let rotary = self.rotary(time, &device);
         let rotary = rotary.as_ref();
+        let width = self.config.n_embd;
         for (l, block) in self.blocks.iter().enumerate() {
+            observer.residual(l, &h.clone().reshape([1, batch * time, width]));
             let attended = block.attn.forward(block.norm1.forward(h.clone()), rotary);
             h = h + self.dropout.forward(attended); // [B, T, C]
             let fed = block
                 .ffn
                 .forward(block.norm2.forward(h.clone()), l, observer);
             h = h + self.dropout.forward(fed); // [B, T, C]
-            observer.residual(l, &h.clone().reshape([1, batch * time, self.config.n_embd]));
         }
+        observer.residual(
+            self.blocks.len(),
+            &h.clone().reshape([1, batch * time, width]),
+        );
         let h = self.norm_f.forward(h); // [B, T, C]
         let head = match &self.head {
             Some(head) => head.val(),
@@ -229,6 +234,16 @@ impl<B: Backend> Gpt<B> {
     /// A plain forward pass.
     pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
         self.forward_observed(tokens, &mut ())
+    }
+
+    /// Block `layer`'s attention probabilities for its input stream `h` (`[B, T, C]`), one
+    /// `[B, H, T, T]` map per head, for probes.
+    pub fn attention_probabilities(&self, layer: usize, h: Tensor<B, 3>) -> Tensor<B, 4> {
+        let block = &self.blocks[layer];
+        let rotary = self.rotary(h.dims()[1], &h.device());
+        block
+            .attn
+            .probabilities(block.norm1.forward(h), rotary.as_ref())
     }
 
     /// The model after loading weights: its config, which is not a parameter, set again.
