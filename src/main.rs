@@ -400,7 +400,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Analyze { run_dir } => {
             if is_language_sweep(&run_dir) {
-                report::language::rebuild_sweep(&run_dir)?;
+                report::rebuild_language_sweep(&run_dir)?;
             } else if actlab::store::language::is_language_run(&run_dir) {
                 report::language::rebuild(&run_dir)?;
             } else if is_sweep_folder(&run_dir) {

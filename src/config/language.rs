@@ -33,6 +33,9 @@ pub struct LmExperiment {
     pub probes: LmProbes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<LmReference>,
+    /// A source's numbers per feed-forward activation, shown beside the measured ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<LmPublished>,
     /// A grid of settings: every combination is one language-model run (`[sweep.grid]`, with
     /// optional `[sweep.labels]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -252,6 +255,36 @@ pub struct LmReference {
     pub tolerance: f64,
     /// The variant the published value is for.
     pub variant: String,
+}
+
+/// `[published]`: what a source measured for each feed-forward activation, in its own setting
+/// (so compared by ordering, not by value), and published activation sparsity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmPublished {
+    pub source: String,
+    /// What the values are, e.g. "held-out log-perplexity of T5-base on C4 at 65,536 steps".
+    pub metric: String,
+    /// Activation name (as in `activation = "..."`) to the published value; lower is better.
+    pub values: std::collections::BTreeMap<String, f64>,
+    /// Published fractions of nonzero feed-forward activations (`[[published.sparsity]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sparsity: Vec<PublishedSparsity>,
+}
+
+/// One published sparsity figure: the fraction of feed-forward activations that are nonzero.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedSparsity {
+    pub source: String,
+    /// The model measured, e.g. "T5-Base".
+    pub model: String,
+    pub activation: String,
+    /// The fraction of nonzero entries, in [0, 1].
+    pub nonzero: f64,
+    /// Whether the figure is an upper bound ("at most"), e.g. "over 90% zeros".
+    #[serde(default)]
+    pub at_most: bool,
 }
 
 /// One variant: its name and feed-forward unit.
@@ -521,11 +554,38 @@ impl LmExperiment {
                 "must name one of the variants",
             ));
         }
+        if let Some(p) = &self.published {
+            check_published(p)?;
+        }
         Ok(LmPlan {
             experiment: self,
             variants,
         })
     }
+}
+
+fn check_published(p: &LmPublished) -> Result<(), LmConfigError> {
+    for (name, value) in &p.values {
+        let key = format!("published.values.{name}");
+        name.parse::<FeedForwardUnit>()
+            .map_err(|e: String| bad(&key, name, e))?;
+        if !value.is_finite() {
+            return Err(bad(&key, value, "must be a finite number"));
+        }
+    }
+    for (i, s) in p.sparsity.iter().enumerate() {
+        s.activation
+            .parse::<FeedForwardUnit>()
+            .map_err(|e: String| bad(&format!("published.sparsity[{i}].activation"), &s.activation, e))?;
+        if !(0.0..=1.0).contains(&s.nonzero) {
+            return Err(bad(
+                &format!("published.sparsity[{i}].nonzero"),
+                s.nonzero,
+                "a fraction in [0, 1]",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Bytes a training step holds, in float64: parameters, their gradients and two Adam moments,

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::{LmError, parse, prepare};
 use crate::{
     backend::BackendChoice,
@@ -30,11 +32,16 @@ fn point_experiment(base: &LmExperiment, overrides: &[Override]) -> Result<LmExp
     )
 }
 
+/// A grid point of this shard, checked against its corpus.
+struct OwnedPoint {
+    id: usize,
+    overrides: Vec<Override>,
+    /// Whether any variant uses dropout (which draws from the backend's one generator).
+    dropout: bool,
+}
+
 /// The points of `experiment`'s grid that `shard` owns, each checked against its corpus.
-fn owned_points(
-    experiment: &LmExperiment,
-    shard: Shard,
-) -> Result<Vec<(usize, Vec<Override>)>, LmError> {
+fn owned_points(experiment: &LmExperiment, shard: Shard) -> Result<Vec<OwnedPoint>, LmError> {
     let sweep = experiment
         .sweep
         .as_ref()
@@ -54,11 +61,18 @@ fn owned_points(
             all.len()
         )));
     }
-    for (_, overrides) in &owned {
-        let origin = format!("sweep point {}", describe(overrides));
-        prepare(point_experiment(experiment, overrides)?, &origin)?;
-    }
-    Ok(owned)
+    owned
+        .into_iter()
+        .map(|(id, overrides)| {
+            let origin = format!("sweep point {}", describe(&overrides));
+            let (plan, _) = prepare(point_experiment(experiment, &overrides)?, &origin)?;
+            Ok(OwnedPoint {
+                id,
+                overrides,
+                dropout: plan.variants.iter().any(|(_, m)| m.dropout > 0.0),
+            })
+        })
+        .collect()
 }
 
 /// Runs the part `shard` of a language-model sweep into a fresh folder; returns the folder.
@@ -98,41 +112,81 @@ pub fn run_sweep(
 }
 
 /// Trains every owned point that has not finished, then rebuilds the sweep's report.
+///
+/// Points run side by side, one per core (more cores than points: each point's jobs share the
+/// rest), so that eleven points of three seeds keep two cores busy to the end rather than
+/// leaving one idle for every point's third seed. A point with dropout draws from the
+/// backend's one generator, so such sweeps run one point at a time.
 fn run_points(
     dir: &Path,
     experiment: &LmExperiment,
-    owned: &[(usize, Vec<Override>)],
+    owned: &[OwnedPoint],
     options: &RunOptions,
     backend: Option<BackendChoice>,
 ) -> Result<(), LmError> {
-    for (id, overrides) in owned {
-        let point = LmSweepMeta::point_dir(dir, *id);
-        if is_language_run(&point) {
-            continue;
+    let pending: Vec<&OwnedPoint> = owned
+        .iter()
+        .filter(|p| !is_language_run(&LmSweepMeta::point_dir(dir, p.id)))
+        .collect();
+    let cores = crate::run::available_threads(options.threads);
+    let side_by_side = if pending.iter().any(|p| p.dropout) {
+        1
+    } else {
+        cores.min(pending.len()).max(1)
+    };
+    let per_point = (cores / side_by_side).max(1);
+    let progress = crate::run::Progress::new(
+        &experiment.name,
+        "points",
+        pending.len() as u64,
+        options.show_progress && side_by_side > 1,
+    );
+    let point_options = RunOptions {
+        threads: per_point,
+        show_progress: options.show_progress && side_by_side == 1,
+        ..options.clone()
+    };
+    let run_one = |p: &OwnedPoint| -> Result<(), LmError> {
+        let point = LmSweepMeta::point_dir(dir, p.id);
+        if point_options.show_progress {
+            eprintln!("point {}: {}", p.id, describe(&p.overrides));
         }
-        if options.show_progress {
-            eprintln!("point {id}: {}", describe(overrides));
-        }
-        let point_options = RunOptions {
+        let options = RunOptions {
             out: Some(point.clone()),
-            overrides: overrides.iter().map(Override::to_arg).collect(),
-            ..options.clone()
+            overrides: p.overrides.iter().map(Override::to_arg).collect(),
+            ..point_options.clone()
         };
         if point.join("config.toml").is_file() {
-            super::resume(&point, &point_options)?;
+            super::resume(&point, &options)?;
         } else {
             let _ = std::fs::remove_dir_all(&point);
-            let origin = format!("sweep point {}", describe(overrides));
-            let (plan, corpus) = prepare(point_experiment(experiment, overrides)?, &origin)?;
-            super::run(&plan, &corpus, &point_options, backend)?;
+            let origin = format!("sweep point {}", describe(&p.overrides));
+            let (plan, corpus) = prepare(point_experiment(experiment, &p.overrides)?, &origin)?;
+            super::run(&plan, &corpus, &options, backend)?;
         }
-        let settings = overrides
+        let settings = p
+            .overrides
             .iter()
             .map(|o| (o.key.clone(), o.value.to_string()))
             .collect();
-        store::write_json(&point.join("point.json"), &LmPoint { id: *id, settings })?;
-    }
-    crate::report::language::rebuild_sweep(dir)?;
+        store::write_json(&point.join("point.json"), &LmPoint { id: p.id, settings })?;
+        progress.inc(1);
+        Ok(())
+    };
+    let outcome = if side_by_side > 1 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(side_by_side)
+            .build()
+            .map_err(|e| LmError::Backend(e.to_string()))?
+            .install(|| pending.par_iter().map(|p| run_one(p)).collect::<Vec<_>>())
+            .into_iter()
+            .collect::<Result<(), _>>()
+    } else {
+        pending.iter().try_for_each(|p| run_one(p))
+    };
+    progress.finish();
+    outcome?;
+    crate::report::rebuild_language_sweep(dir)?;
     Ok(())
 }
 
@@ -157,7 +211,7 @@ pub fn resume_sweep(dir: &Path, options: &RunOptions) -> Result<usize, LmError> 
     let owned = owned_points(&experiment, meta.shard)?;
     let pending = owned
         .iter()
-        .filter(|(id, _)| !is_language_run(&LmSweepMeta::point_dir(dir, *id)))
+        .filter(|p| !is_language_run(&LmSweepMeta::point_dir(dir, p.id)))
         .count();
     run_points(dir, &experiment, &owned, options, recorded_backend(dir))?;
     Ok(pending)
@@ -236,7 +290,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<PathBuf, LmError> {
     for (id, point) in found {
         copy_dir(&point, &LmSweepMeta::point_dir(&dir, id))?;
     }
-    crate::report::language::rebuild_sweep(&dir)?;
+    crate::report::rebuild_language_sweep(&dir)?;
     Ok(dir)
 }
 

@@ -151,12 +151,19 @@ pub struct BlockFigure {
 }
 
 /// The per-block figures a probed language-model run gets.
-pub const BLOCK_FIGURES: [BlockFigure; 4] = [
+pub const BLOCK_FIGURES: [BlockFigure; 5] = [
     BlockFigure {
         file: "layer_sparsity.png",
         tensor: "a",
         statistic: "zero_fraction",
         title: "fraction of exact zeros in the feed-forward activation",
+        log: false,
+    },
+    BlockFigure {
+        file: "layer_near_zero.png",
+        tensor: "a",
+        statistic: "near_zero_fraction",
+        title: "fraction of near zeros (|a| below 1e-3 of the block's largest) in the feed-forward activation",
         log: false,
     },
     BlockFigure {

@@ -18,8 +18,8 @@ pub const TITLE_SIZE: u32 = 26;
 pub const LABEL_SIZE: u32 = 20;
 pub const TICK_SIZE: u32 = 16;
 
-/// Okabe-Ito colours, one per variant in declaration order.
-const PALETTE: [RGBColor; 7] = [
+/// Okabe-Ito colours, one per variant in declaration order, then five more for sweeps of many.
+const PALETTE: [RGBColor; 12] = [
     RGBColor(213, 94, 0),
     RGBColor(0, 114, 178),
     RGBColor(0, 158, 115),
@@ -27,6 +27,11 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
     RGBColor(0, 0, 0),
+    RGBColor(117, 112, 179),
+    RGBColor(166, 118, 29),
+    RGBColor(153, 153, 153),
+    RGBColor(102, 166, 30),
+    RGBColor(231, 41, 138),
 ];
 
 /// Class 0 and class 1.

@@ -1,8 +1,8 @@
 //! `report.md` of a language-model run, and its figure, rebuilt from the run folder alone: the
 //! question, the corpus, each variant's parameters and final validation loss over seeds (with
-//! a 95% interval), a published value beside the measured one, speed, the loss curves, and a
-//! sample of each variant's text. Also a language-model sweep's `sweep.csv` and `report.md`,
-//! rebuilt from its point folders.
+//! a 95% interval), each variant paired against the first, a published value beside the
+//! measured one, speed, the loss curves, the probes inside the blocks, and a sample of each
+//! variant's text.
 
 use std::path::Path;
 
@@ -11,11 +11,8 @@ use crate::{
     config::language::LmExperiment,
     store::{
         StoreError,
-        language::{
-            JobResult, LM_SWEEP_COLUMNS, LmPoint, LmRecord, LmSweepMeta, LmSweepRow,
-            LmVariantSummary, is_language_run,
-        },
-        read_json, write_figure, write_rows, write_text,
+        language::{JobResult, LmRecord, LmVariantSummary},
+        write_figure, write_text,
     },
 };
 
@@ -40,11 +37,11 @@ pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     )
 }
 
-fn loss(v: Option<f64>) -> String {
+pub(super) fn loss(v: Option<f64>) -> String {
     v.map_or("diverged".into(), |v| format!("{v:.4}"))
 }
 
-fn mean_cell(v: &LmVariantSummary) -> String {
+pub(super) fn mean_cell(v: &LmVariantSummary) -> String {
     match (v.mean_val_loss, v.val_loss_interval) {
         (Some(m), Some([lo, hi])) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
         (Some(m), None) => format!("{m:.4}"),
@@ -221,15 +218,22 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
     lines.join("\n")
 }
 
-/// Each variant against the first, paired by seed (variants of a seed share their batches, and
-/// their initial draws where shapes agree): the mean difference of final validation losses with
-/// its 95% interval, the paired t and Wilcoxon p-values, and t's p-value Holm-corrected over
-/// the comparisons. Empty with fewer than two variants or two seeds.
-fn paired_section(record: &LmRecord) -> Vec<String> {
-    let variants = &record.summary.variants;
-    let Some(base) = variants.first() else {
-        return Vec::new();
-    };
+/// One comparison against the reference variant: who, the paired result, and t's p-value
+/// Holm-corrected over every comparison made with it.
+pub(super) struct Paired<'a> {
+    pub name: String,
+    pub summary: &'a LmVariantSummary,
+    pub comparison: Comparison,
+    pub holm_p: f64,
+}
+
+/// Each of `others` against `base`, paired by seed (variants of a seed share their batches,
+/// and their initial draws where shapes agree): final validation loss minus `base`'s, seed by
+/// seed. Those with fewer than two pairs that did not diverge are left out.
+pub(super) fn paired<'a>(
+    base: &LmVariantSummary,
+    others: &[(String, &'a LmVariantSummary)],
+) -> Vec<Paired<'a>> {
     let pairs = |v: &LmVariantSummary| -> (Vec<f64>, Vec<f64>) {
         v.seeds
             .iter()
@@ -240,33 +244,47 @@ fn paired_section(record: &LmRecord) -> Vec<String> {
             })
             .unzip()
     };
-    let compared: Vec<(&LmVariantSummary, Comparison)> = variants[1..]
+    let compared: Vec<(String, &LmVariantSummary, Comparison)> = others
         .iter()
-        .filter_map(|v| {
+        .filter_map(|(name, v)| {
             let (x, y) = pairs(v);
-            Some((v, compare(&x, &y)?))
+            Some((name.clone(), *v, compare(&x, &y)?))
         })
         .collect();
-    if compared.is_empty() {
+    let p: Vec<f64> = compared.iter().map(|(_, _, c)| c.t_p_value).collect();
+    let adjusted = holm(&p).unwrap_or(p);
+    compared
+        .into_iter()
+        .zip(adjusted)
+        .map(|((name, summary, comparison), holm_p)| Paired {
+            name,
+            summary,
+            comparison,
+            holm_p,
+        })
+        .collect()
+}
+
+/// The section of paired differences against `base_name`; empty when nothing pairs.
+pub(super) fn paired_lines(base_name: &str, rows: &[Paired]) -> Vec<String> {
+    if rows.is_empty() {
         return Vec::new();
     }
-    let p: Vec<f64> = compared.iter().map(|(_, c)| c.t_p_value).collect();
-    let adjusted = holm(&p).unwrap_or(p);
     let mut lines = vec![
-        format!("## Paired differences against {}", base.name),
+        format!("## Paired differences against {base_name}"),
         String::new(),
         format!(
-            "Final validation loss of each variant minus {}'s, seed by seed (negative: lower loss than {}).",
-            base.name, base.name
+            "Final validation loss minus {base_name}'s, seed by seed (negative: lower loss than {base_name}); the mean difference with its 95% interval, the paired t and Wilcoxon p-values, and t's p-value Holm-corrected over the comparisons."
         ),
         String::new(),
         "| variant | pairs | mean difference [95% CI] | t p | Wilcoxon p | t p, Holm |".into(),
         "|---|---|---|---|---|---|".into(),
     ];
-    for ((v, c), holm_p) in compared.iter().zip(adjusted) {
+    for r in rows {
+        let c = &r.comparison;
         lines.push(format!(
             "| {} | {} | {:+.4} [{:+.4}, {:+.4}] | {:.3} | {} | {:.3} |",
-            v.name,
+            r.name,
             c.n,
             c.mean_difference,
             c.ci95[0],
@@ -274,16 +292,27 @@ fn paired_section(record: &LmRecord) -> Vec<String> {
             c.t_p_value,
             c.wilcoxon_p_value
                 .map_or("n/a".into(), |p| format!("{p:.3}")),
-            holm_p
+            r.holm_p
         ));
     }
     lines.push(String::new());
     lines
 }
 
+/// Each variant against the first; empty with fewer than two variants or two seeds.
+fn paired_section(record: &LmRecord) -> Vec<String> {
+    let variants = &record.summary.variants;
+    let Some(base) = variants.first() else {
+        return Vec::new();
+    };
+    let others: Vec<(String, &LmVariantSummary)> =
+        variants[1..].iter().map(|v| (v.name.clone(), v)).collect();
+    paired_lines(&base.name, &paired(base, &others))
+}
+
 /// The per-block probes at the last probed step: sparsity, dead units, the activation's slope,
 /// saturation, the gradient at z, the residual stream and attention, with the figures.
-fn blocks_section(record: &LmRecord) -> Vec<String> {
+pub(super) fn blocks_section(record: &LmRecord) -> Vec<String> {
     let stats = &record.layer_stats;
     let Some(last) = stats.iter().map(|r| r.epoch).max() else {
         return Vec::new();
@@ -342,92 +371,4 @@ fn toml_name(value: &impl serde::Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
-}
-
-/// Re-creates a language-model sweep's `sweep.csv` and `report.md` from its point folders.
-pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
-    let meta: LmSweepMeta = read_json(&dir.join(LmSweepMeta::FILE))?;
-    let text =
-        std::fs::read_to_string(dir.join("experiment.toml")).map_err(|e| StoreError::Read {
-            path: dir.join("experiment.toml"),
-            message: e.to_string(),
-        })?;
-    let experiment: Option<LmExperiment> = toml::from_str(&text).ok();
-    let mut rows = Vec::new();
-    let mut lines = vec![format!("# {} (sweep)", meta.experiment), String::new()];
-    if let Some(e) = &experiment {
-        lines.push(format!("**Question.** {}", e.question));
-        lines.push(String::new());
-        if !e.expected.is_empty() {
-            lines.push(format!("**Expected.** {}", e.expected));
-            lines.push(String::new());
-        }
-    }
-    lines.push(format!(
-        "{} points over {}; this folder holds shard {}/{}. Each point is a language-model run in `points/<id>/` with its own report.",
-        meta.points,
-        meta.keys.join(", "),
-        meta.shard.index,
-        meta.shard.count
-    ));
-    lines.push(String::new());
-    lines.push("| point | settings | variant | feed-forward | parameters | final validation loss (mean [95% CI]) | per seed |".into());
-    lines.push("|---|---|---|---|---|---|---|".into());
-    let mut missing = Vec::new();
-    for id in 0..meta.points {
-        let point = LmSweepMeta::point_dir(dir, id);
-        if !is_language_run(&point) {
-            if meta.shard.owns(id) {
-                missing.push(id.to_string());
-            }
-            continue;
-        }
-        let record = LmRecord::load(&point)?;
-        let settings: LmPoint = read_json(&point.join("point.json"))?;
-        let shown = settings
-            .settings
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        for v in &record.summary.variants {
-            let per_seed = v
-                .final_val_loss
-                .iter()
-                .map(|l| loss(*l))
-                .collect::<Vec<_>>();
-            lines.push(format!(
-                "| [{id}](points/{id}/report.md) | {} | {} | {} | {} | {} | {} |",
-                shown.replace('|', "\\|"),
-                v.name,
-                v.activation,
-                v.parameters,
-                mean_cell(v),
-                per_seed.join(", ")
-            ));
-        }
-        for r in &record.results {
-            let last = r.history.evaluations.last();
-            rows.push(LmSweepRow {
-                point: id,
-                settings: shown.clone(),
-                variant: r.variant.clone(),
-                activation: r.activation.clone(),
-                parameters: r.parameters,
-                seed: r.seed,
-                final_val_loss: r.final_val_loss(),
-                final_train_loss: last.map(|e| e.train_loss).filter(|_| !r.history.diverged),
-            });
-        }
-    }
-    lines.push(String::new());
-    if !missing.is_empty() {
-        lines.push(format!(
-            "Unfinished points: {} (`actlab resume` finishes them).",
-            missing.join(", ")
-        ));
-        lines.push(String::new());
-    }
-    write_rows(&dir.join("sweep.csv"), &LM_SWEEP_COLUMNS, &rows)?;
-    write_text(&dir.join("report.md"), &lines.join("\n"))
 }

@@ -2,11 +2,13 @@
 
 mod factorial;
 pub mod language;
+mod language_sweep;
 mod layers;
 mod markdown;
 mod saturation;
 mod theory;
 
+pub use language_sweep::rebuild_sweep as rebuild_language_sweep;
 pub use markdown::{Comparison, compare, comparisons};
 
 use std::path::Path;

@@ -1,0 +1,523 @@
+//! `report.md`, `sweep.csv` and figures of a language-model sweep, rebuilt from its point
+//! folders alone: every point's final validation loss over seeds, each point paired by seed
+//! against the first, a source's ordering beside the measured one (`[published]`), and the
+//! feed-forward sparsity beside published figures.
+
+use std::path::Path;
+
+use super::language::{Paired, blocks_section, loss, mean_cell, paired, paired_lines};
+use crate::{
+    config::language::{LmExperiment, LmPublished},
+    model::gpt::FeedForwardUnit,
+    store::{
+        StoreError,
+        language::{
+            LM_SWEEP_COLUMNS, LmPoint, LmRecord, LmSweepMeta, LmSweepRow, LmVariantSummary,
+            is_language_run,
+        },
+        read_json, write_figure, write_rows, write_text,
+    },
+};
+
+/// A finished point: its id, settings as written, the name the sweep's pages give it, and its
+/// run record.
+struct Point {
+    id: usize,
+    settings: String,
+    label: String,
+    record: LmRecord,
+}
+
+/// The short name of a point: its `[sweep.labels]` (or values, unquoted), joined.
+fn point_label(experiment: Option<&LmExperiment>, point: &LmPoint) -> String {
+    point
+        .settings
+        .iter()
+        .map(|(key, value)| {
+            experiment
+                .and_then(|e| e.sweep.as_ref())
+                .and_then(|s| s.label(key, value))
+                .map_or_else(|| value.trim_matches('"').to_string(), String::from)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The name of one variant of a point: the point's label, and the variant's name when the
+/// point has several.
+fn entry_name(point: &Point, variant: &LmVariantSummary) -> String {
+    if point.record.summary.variants.len() > 1 {
+        format!("{} / {}", point.label, variant.name)
+    } else {
+        point.label.clone()
+    }
+}
+
+/// Every point's variants as one record, each variant renamed to its entry name, so that the
+/// run figures draw the whole sweep.
+fn combined(points: &[Point]) -> Option<LmRecord> {
+    let first = points.first()?;
+    let mut record = LmRecord {
+        dir: first.record.dir.clone(),
+        config: first.record.config.clone(),
+        summary: first.record.summary.clone(),
+        results: Vec::new(),
+        metrics: Vec::new(),
+        layer_stats: Vec::new(),
+    };
+    record.summary.variants.clear();
+    for p in points {
+        for v in &p.record.summary.variants {
+            let name = entry_name(p, v);
+            record.summary.variants.push(LmVariantSummary {
+                name: name.clone(),
+                ..v.clone()
+            });
+            record.metrics.extend(
+                p.record
+                    .metrics
+                    .iter()
+                    .filter(|m| m.variant == v.name)
+                    .map(|m| crate::store::language::LmMetricRow {
+                        variant: name.clone(),
+                        ..m.clone()
+                    }),
+            );
+            record.layer_stats.extend(
+                p.record
+                    .layer_stats
+                    .iter()
+                    .filter(|r| r.variant == v.name)
+                    .map(|r| crate::analysis::probe::StatRow {
+                        variant: name.clone(),
+                        ..r.clone()
+                    }),
+            );
+        }
+    }
+    Some(record)
+}
+
+/// Re-creates a language-model sweep's `sweep.csv`, `report.md` and figures from its point
+/// folders.
+pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
+    let meta: LmSweepMeta = read_json(&dir.join(LmSweepMeta::FILE))?;
+    let text =
+        std::fs::read_to_string(dir.join("experiment.toml")).map_err(|e| StoreError::Read {
+            path: dir.join("experiment.toml"),
+            message: e.to_string(),
+        })?;
+    let experiment: Option<LmExperiment> = toml::from_str(&text).ok();
+    let mut points = Vec::new();
+    let mut missing = Vec::new();
+    for id in 0..meta.points {
+        let folder = LmSweepMeta::point_dir(dir, id);
+        if !is_language_run(&folder) {
+            if meta.shard.owns(id) {
+                missing.push(id.to_string());
+            }
+            continue;
+        }
+        let settings: LmPoint = read_json(&folder.join("point.json"))?;
+        points.push(Point {
+            id,
+            settings: settings
+                .settings
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            label: point_label(experiment.as_ref(), &settings),
+            record: LmRecord::load(&folder)?,
+        });
+    }
+    write_rows(&dir.join("sweep.csv"), &LM_SWEEP_COLUMNS, &sweep_rows(&points))?;
+    let combined = combined(&points);
+    if let Some(record) = &combined {
+        crate::plot::register_fonts();
+        write_figure(&dir.join("loss.png"), |p| {
+            crate::plot::language::draw(p, record)
+        })?;
+        if !record.layer_stats.is_empty() {
+            for figure in &crate::plot::language::BLOCK_FIGURES {
+                write_figure(&dir.join(figure.file), |p| {
+                    crate::plot::language::draw_blocks(p, record, figure)
+                })?;
+            }
+        }
+    }
+    let lines = render(&meta, experiment.as_ref(), &points, combined.as_ref(), &missing);
+    write_text(&dir.join("report.md"), &lines.join("\n"))
+}
+
+fn sweep_rows(points: &[Point]) -> Vec<LmSweepRow> {
+    points
+        .iter()
+        .flat_map(|p| {
+            p.record.results.iter().map(|r| LmSweepRow {
+                point: p.id,
+                settings: p.settings.clone(),
+                variant: r.variant.clone(),
+                activation: r.activation.clone(),
+                parameters: r.parameters,
+                seed: r.seed,
+                final_val_loss: r.final_val_loss(),
+                final_train_loss: r
+                    .history
+                    .evaluations
+                    .last()
+                    .map(|e| e.train_loss)
+                    .filter(|_| !r.history.diverged),
+            })
+        })
+        .collect()
+}
+
+fn render(
+    meta: &LmSweepMeta,
+    experiment: Option<&LmExperiment>,
+    points: &[Point],
+    combined: Option<&LmRecord>,
+    missing: &[String],
+) -> Vec<String> {
+    let mut lines = vec![format!("# {} (sweep)", meta.experiment), String::new()];
+    if let Some(e) = experiment {
+        lines.push(format!("**Question.** {}", e.question));
+        lines.push(String::new());
+        if !e.expected.is_empty() {
+            lines.push(format!("**Expected.** {}", e.expected));
+            lines.push(String::new());
+        }
+    }
+    lines.push(format!(
+        "{} points over {}; this folder holds shard {}/{}. Each point is a language-model run in `points/<id>/` with its own report, figures and samples.",
+        meta.points,
+        meta.keys.join(", "),
+        meta.shard.index,
+        meta.shard.count
+    ));
+    lines.push(String::new());
+    let published = experiment.and_then(|e| e.published.as_ref());
+    lines.extend(results_table(points, published));
+    if !missing.is_empty() {
+        lines.push(format!(
+            "Unfinished points: {} (`actlab resume` finishes them).",
+            missing.join(", ")
+        ));
+        lines.push(String::new());
+    }
+    let entries: Vec<(String, &LmVariantSummary)> = points
+        .iter()
+        .flat_map(|p| {
+            p.record
+                .summary
+                .variants
+                .iter()
+                .map(move |v| (entry_name(p, v), v))
+        })
+        .collect();
+    if let Some(((base_name, base), others)) = entries.split_first() {
+        let compared = paired(base, others);
+        lines.extend(paired_lines(base_name, &compared));
+        if let Some(p) = published {
+            lines.extend(published_section(p, base_name, base, &compared, &entries));
+        }
+    }
+    if combined.is_some() {
+        lines.push("## Loss curves".into());
+        lines.push(String::new());
+        lines.push("![loss](loss.png)".into());
+        lines.push(String::new());
+    }
+    if let Some(record) = combined.filter(|r| !r.layer_stats.is_empty()) {
+        lines.extend(sparsity_section(record, published));
+        lines.extend(blocks_section(record));
+    }
+    lines
+}
+
+fn results_table(points: &[Point], published: Option<&LmPublished>) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "| point | settings | variant | feed-forward | parameters | final validation loss (mean [95% CI]) | per seed |{}",
+            published.map_or(String::new(), |_| " published |".into())
+        ),
+        format!(
+            "|---|---|---|---|---|---|---|{}",
+            published.map_or("", |_| "---|")
+        ),
+    ];
+    for p in points {
+        for v in &p.record.summary.variants {
+            let per_seed: Vec<String> = v.final_val_loss.iter().map(|l| loss(*l)).collect();
+            let source = published.map_or(String::new(), |s| {
+                format!(
+                    " {} |",
+                    s.values
+                        .get(&v.activation)
+                        .map_or("n/a".into(), |x| format!("{x:.3}"))
+                )
+            });
+            lines.push(format!(
+                "| [{id}](points/{id}/report.md) | {} | {} | {} | {} | {} | {} |{source}",
+                p.settings.replace('|', "\\|"),
+                v.name,
+                v.activation,
+                v.parameters,
+                mean_cell(v),
+                per_seed.join(", "),
+                id = p.id,
+            ));
+        }
+    }
+    lines.push(String::new());
+    if let Some(s) = published {
+        lines.push(format!("Published: {}; {}.", s.metric, s.source));
+        lines.push(String::new());
+    }
+    lines
+}
+
+fn is_gated(activation: &str) -> bool {
+    activation
+        .parse::<FeedForwardUnit>()
+        .is_ok_and(FeedForwardUnit::is_gated)
+}
+
+/// Kendall's tau-a between two orderings of the same items.
+fn kendall_tau(pairs: &[(f64, f64)]) -> Option<f64> {
+    let n = pairs.len();
+    if n < 2 {
+        return None;
+    }
+    let mut score = 0.0;
+    for i in 0..n {
+        for j in i + 1..n {
+            let a = (pairs[i].0 - pairs[j].0).signum();
+            let b = (pairs[i].1 - pairs[j].1).signum();
+            score += a * b;
+        }
+    }
+    Some(score / (n * (n - 1) / 2) as f64)
+}
+
+/// The source's ordering beside the measured one: per activation, the published difference
+/// from the reference and the measured paired one with its verdict; then the source's claim
+/// that every gated unit beats every plain one, pair by pair, and the rank agreement.
+fn published_section(
+    published: &LmPublished,
+    base_name: &str,
+    base: &LmVariantSummary,
+    compared: &[Paired],
+    entries: &[(String, &LmVariantSummary)],
+) -> Vec<String> {
+    let mut lines = vec![
+        "## Beside the published ordering".into(),
+        String::new(),
+        format!(
+            "{} ({}). The source's model and corpus are far larger, so values are not comparable: what carries over, if anything, is the ordering. A measured difference counts when its Holm-corrected paired t p-value is below 0.05.",
+            published.source, published.metric
+        ),
+        String::new(),
+    ];
+    let Some(&base_published) = published.values.get(&base.activation) else {
+        lines.push(format!(
+            "The reference ({base_name}, `{}`) has no published value, so no difference can be set beside the measured ones.",
+            base.activation
+        ));
+        lines.push(String::new());
+        return lines;
+    };
+    lines.push(format!(
+        "| feed-forward | published | published − {base_name} | measured − {base_name} [95% CI] | t p, Holm | verdict |"
+    ));
+    lines.push("|---|---|---|---|---|---|".into());
+    for r in compared {
+        let Some(&value) = published.values.get(&r.summary.activation) else {
+            continue;
+        };
+        let expected = value - base_published;
+        let c = &r.comparison;
+        let measured_sign = if r.holm_p < 0.05 {
+            c.mean_difference.signum()
+        } else {
+            0.0
+        };
+        let verdict = match (expected.signum(), measured_sign) {
+            (_, 0.0) if expected == 0.0 => "no difference published, none measured",
+            (_, 0.0) => "not resolved here (no significant difference)",
+            (e, m) if e == m => "**holds** (same direction, significant)",
+            _ => "**reversed** (opposite direction, significant)",
+        };
+        lines.push(format!(
+            "| {} | {value:.3} | {expected:+.3} | {:+.4} [{:+.4}, {:+.4}] | {:.3} | {verdict} |",
+            r.name, c.mean_difference, c.ci95[0], c.ci95[1], r.holm_p
+        ));
+    }
+    lines.push(String::new());
+    // The source's headline: every gated unit below every plain one.
+    let shared: Vec<(&str, f64, f64)> = entries
+        .iter()
+        .filter_map(|(name, v)| {
+            Some((
+                name.as_str(),
+                *published.values.get(&v.activation)?,
+                v.mean_val_loss?,
+            ))
+        })
+        .collect();
+    let gated: Vec<_> = shared
+        .iter()
+        .filter(|(n, ..)| is_gated(&activation_of(entries, n)))
+        .collect();
+    let plain: Vec<_> = shared
+        .iter()
+        .filter(|(n, ..)| !is_gated(&activation_of(entries, n)))
+        .collect();
+    let published_holds = gated
+        .iter()
+        .all(|g| plain.iter().all(|p| g.1 < p.1));
+    let mut exceptions = Vec::new();
+    let mut held = 0;
+    for g in &gated {
+        for p in &plain {
+            if g.2 < p.2 {
+                held += 1;
+            } else {
+                exceptions.push(format!("{} {:.4} ≥ {} {:.4}", g.0, g.2, p.0, p.2));
+            }
+        }
+    }
+    let total = gated.len() * plain.len();
+    if total > 0 {
+        lines.push(format!(
+            "**Gated against plain.** The source has every gated unit below every plain one{}. Here, by mean validation loss, {held} of {total} (gated, plain) pairs are ordered that way{}.",
+            if published_holds {
+                ""
+            } else {
+                " (not quite: its own values break it for some pairs)"
+            },
+            if exceptions.is_empty() {
+                String::from(": the claim holds at this scale")
+            } else {
+                format!("; the exceptions: {}", exceptions.join("; "))
+            }
+        ));
+        lines.push(String::new());
+    }
+    let ranks: Vec<(f64, f64)> = shared.iter().map(|&(_, p, m)| (p, m)).collect();
+    if let Some(tau) = kendall_tau(&ranks) {
+        let best = |key: fn(&(&str, f64, f64)) -> f64| {
+            shared
+                .iter()
+                .min_by(|a, b| key(a).total_cmp(&key(b)))
+                .map_or("n/a", |e| e.0)
+        };
+        lines.push(format!(
+            "**Ranks.** Over the {} feed-forward units in both, Kendall's tau between the published and the measured ordering is {tau:+.2} (+1: the same order, 0: unrelated, −1: reversed). Best published: {}; best here: {}.",
+            shared.len(),
+            best(|e| e.1),
+            best(|e| e.2)
+        ));
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// The activation of the entry called `name`.
+fn activation_of(entries: &[(String, &LmVariantSummary)], name: &str) -> String {
+    entries
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or_else(String::new, |(_, v)| v.activation.clone())
+}
+
+/// The mean over blocks of one `a` statistic of `variant` at `step`.
+fn block_mean(record: &LmRecord, variant: &str, step: usize, statistic: &str) -> Option<f64> {
+    let values: Vec<f64> = record
+        .layer_stats
+        .iter()
+        .filter(|r| {
+            r.variant == variant && r.epoch == step && r.tensor == "a" && r.statistic == statistic
+        })
+        .map(|r| r.value)
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Exact and near zeros of every unit at the first and last probed steps, then the published
+/// sparsity figures beside this sweep's.
+fn sparsity_section(record: &LmRecord, published: Option<&LmPublished>) -> Vec<String> {
+    let steps: Vec<usize> = record.layer_stats.iter().map(|r| r.epoch).collect();
+    let (Some(&first), Some(&last)) = (steps.iter().min(), steps.iter().max()) else {
+        return Vec::new();
+    };
+    let percent = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v));
+    let mut lines = vec![
+        "## Sparsity of the feed-forward activation".into(),
+        String::new(),
+        format!(
+            "Mean over blocks, on the probe windows of each unit's first seed, at step {first} and at step {last}: exact zeros, near zeros (|a| below 1e-3 of the block's largest) and units never active. Per block and over training: `layer_sparsity.png` and `layer_near_zero.png`."
+        ),
+        String::new(),
+        format!(
+            "| feed-forward | zeros, step {first} | zeros, step {last} | near zeros, step {first} | near zeros, step {last} | dead units, step {last} |"
+        ),
+        "|---|---|---|---|---|---|".into(),
+    ];
+    for v in &record.summary.variants {
+        let at = |step, statistic| block_mean(record, &v.name, step, statistic);
+        lines.push(format!(
+            "| {} | {} | {} | {} | {} | {} |",
+            v.name,
+            percent(at(first, "zero_fraction")),
+            percent(at(last, "zero_fraction")),
+            percent(at(first, "near_zero_fraction")),
+            percent(at(last, "near_zero_fraction")),
+            percent(at(last, "dead_fraction")),
+        ));
+    }
+    lines.push(String::new());
+    let Some(p) = published.filter(|p| !p.sparsity.is_empty()) else {
+        return lines;
+    };
+    lines.push("Published figures beside this sweep's (nonzero: 1 − exact zeros, mean over blocks, at the last probed step):".into());
+    lines.push(String::new());
+    lines.push("| source | model | feed-forward | published nonzero | nonzero here |".into());
+    lines.push("|---|---|---|---|---|".into());
+    for s in &p.sparsity {
+        let here = record
+            .summary
+            .variants
+            .iter()
+            .find(|v| v.activation == s.activation)
+            .and_then(|v| block_mean(record, &v.name, last, "zero_fraction"))
+            .map(|z| 1.0 - z);
+        lines.push(format!(
+            "| {} | {} | {} | {}{} | {} |",
+            s.source,
+            s.model,
+            s.activation,
+            if s.at_most { "at most " } else { "" },
+            percent(Some(s.nonzero)),
+            percent(here)
+        ));
+    }
+    lines.push(String::new());
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kendall_tau;
+
+    #[test]
+    fn kendall_tau_by_hand() {
+        // Same order: +1; reversed: -1; one swap among three: (1 + 1 - 1) / 3.
+        assert_eq!(kendall_tau(&[(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]), Some(1.0));
+        assert_eq!(kendall_tau(&[(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)]), Some(-1.0));
+        let tau = kendall_tau(&[(1.0, 2.0), (2.0, 1.0), (3.0, 3.0)]).unwrap();
+        assert!((tau - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(kendall_tau(&[(1.0, 1.0)]), None);
+    }
+}
