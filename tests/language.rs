@@ -386,3 +386,81 @@ fn reports_pair_variants_by_seed() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A tiny GPT with dropout, so that a probe drawing from the generator would show.
+const TINY_WITH_DROPOUT: &str = r#"
+name = "tiny-probed"
+question = "Do probes change training?"
+[data]
+kind = "tiny-shakespeare"
+[model]
+family = "gpt"
+n_layer = 2
+n_head = 2
+n_embd = 16
+block_size = 16
+dropout = 0.1
+activation = "relu"
+seed = 5
+[train]
+iterations = 40
+batch_size = 8
+lr = 3e-3
+eval_interval = 10
+eval_iters = 4
+seeds = 2
+[checkpoint]
+every = 20
+[sample]
+tokens = 30
+[[variants]]
+name = "relu"
+[[variants]]
+name = "swiglu"
+activation = "swiglu"
+"#;
+
+#[test]
+fn training_is_bit_identical_with_probes_on_or_off() {
+    let dir = temp_dir("lm-probes-identity");
+    write(&dir, "tiny.toml", TINY_WITH_DROPOUT);
+    succeeds(&dir, &["run", "tiny.toml", "--out", "probed"]);
+    succeeds(
+        &dir,
+        &["run", "tiny.toml", "--set", "probes.every=0", "--out", "plain"],
+    );
+    let (probed, plain) = (
+        read(dir.join("probed/metrics.csv")),
+        read(dir.join("plain/metrics.csv")),
+    );
+    for name in ["variant", "seed", "iteration", "train_loss", "val_loss", "step_loss"] {
+        assert_eq!(column(&probed, name), column(&plain, name), "{name}");
+    }
+    assert!(
+        column(&probed, "val_loss").len() == 2 * 2 * 5,
+        "2 variants x 2 seeds x 5 evaluations"
+    );
+    let stats = read(dir.join("probed/activations.csv"));
+    for (variant, tensors) in [("relu", &["z", "a", "dz", "dw", "residual", "attention"][..]), ("swiglu", &["gate", "value"][..])] {
+        for tensor in tensors {
+            for block in ["block1", "block2"] {
+                assert!(
+                    stats.lines().any(|l| l.starts_with(&format!("{variant},"))
+                        && l.contains(&format!(",{block},{tensor},"))),
+                    "{variant} {block} {tensor}"
+                );
+            }
+        }
+    }
+    assert!(!dir.join("plain/activations.csv").exists());
+    for job in ["relu-seed-5", "swiglu-seed-6"] {
+        let sample = |run: &str| {
+            let text = read(dir.join(format!("{run}/results/{job}.json")));
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            v["sample"].as_str().unwrap().to_string()
+        };
+        assert_eq!(sample("probed"), sample("plain"), "{job}: the same model samples the same text");
+    }
+    assert!(read(dir.join("probed/report.md")).contains("Probing took"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -33,6 +33,9 @@ pub struct LmExperiment {
     pub probes: LmProbes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<LmReference>,
+    /// A 2x2 factorial among the variants, as for the MLP families (`[factorial]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factorial: Option<crate::config::FactorialConfig>,
     /// A source's numbers per feed-forward activation, shown beside the measured ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<LmPublished>,
@@ -556,6 +559,25 @@ impl LmExperiment {
         }
         if let Some(p) = &self.published {
             check_published(p)?;
+        }
+        if let Some(f) = &self.factorial {
+            let cells = [
+                ("factorial.baseline", &f.baseline),
+                ("factorial.a.variant", &f.a.variant),
+                ("factorial.b.variant", &f.b.variant),
+                ("factorial.both", &f.both),
+                ("factorial.reference", &f.reference),
+            ];
+            for (key, name) in cells {
+                if !variants.iter().any(|(n, _)| n == name) {
+                    let names: Vec<&str> = variants.iter().map(|(n, _)| n.as_str()).collect();
+                    return Err(bad(
+                        key,
+                        format!("\"{name}\""),
+                        format!("must name one of the variants: {}", names.join(", ")),
+                    ));
+                }
+            }
         }
         Ok(LmPlan {
             experiment: self,

@@ -109,7 +109,9 @@ pub fn probe<B: AutodiffBackend>(
     variant: &str,
     iteration: usize,
 ) -> Vec<StatRow> {
-    let model = model.clone();
+    // Without dropout: the probes see the network as it is evaluated, and draw nothing.
+    let mut model = model.clone();
+    model.dropout.prob = 0.0;
     let mut capture = Capture {
         zeros: Vec::new(),
         z: Vec::new(),

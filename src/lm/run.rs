@@ -241,57 +241,59 @@ impl BackendTask for Execute<'_> {
         } else {
             crate::run::available_threads(self.options.threads)
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.min(pending.len().max(1)))
-            .build()
-            .map_err(|e| LmError::Backend(e.to_string()))?;
-        let results: Vec<Result<(), LmError>> = pool.install(|| {
-            pending
-                .par_iter()
-                .map(|(variant, seed)| {
-                    let model = &plan
-                        .variants
-                        .iter()
-                        .find(|(n, _)| n == variant)
-                        .expect("a plan variant")
-                        .1;
-                    let job = Job {
-                        experiment: &plan.experiment,
-                        config_text: &config_text,
-                        variant,
-                        model,
-                        seed: *seed,
-                        corpus: self.corpus,
-                        backend: &info,
-                        checkpoints: dir.join("checkpoints"),
-                    };
-                    let resume = super::checkpoint::latest(&job.checkpoints, &job.name());
-                    let trained =
-                        job.train::<B>(resume.as_deref(), &device, |n| progress.inc(n as u64))?;
-                    let s = &plan.experiment.sample;
-                    let sampling = Sampling {
-                        prompt: s.prompt.clone(),
-                        tokens: s.tokens,
-                        temperature: s.temperature,
-                        top_k: s.top_k,
-                        seed: s.seed,
-                    };
-                    let sample =
-                        generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
-                    let result = JobResult {
-                        variant: variant.clone(),
-                        activation: model.unit.name(),
-                        seed: *seed,
-                        parameters: model.parameters(),
-                        hidden: model.hidden,
-                        history: trained.history,
-                        sample,
-                    };
-                    store::write_json(&JobResult::file(dir, &job.name()), &result)?;
-                    Ok(())
-                })
-                .collect()
-        });
+        let train_job = |(variant, seed): &(String, u32)| -> Result<(), LmError> {
+            let model = &plan
+                .variants
+                .iter()
+                .find(|(n, _)| n == variant)
+                .expect("a plan variant")
+                .1;
+            let job = Job {
+                experiment: &plan.experiment,
+                config_text: &config_text,
+                variant,
+                model,
+                seed: *seed,
+                corpus: self.corpus,
+                backend: &info,
+                checkpoints: dir.join("checkpoints"),
+            };
+            let resume = super::checkpoint::latest(&job.checkpoints, &job.name());
+            let trained =
+                job.train::<B>(resume.as_deref(), &device, |n| progress.inc(n as u64))?;
+            let s = &plan.experiment.sample;
+            let sampling = Sampling {
+                prompt: s.prompt.clone(),
+                tokens: s.tokens,
+                temperature: s.temperature,
+                top_k: s.top_k,
+                seed: s.seed,
+            };
+            let sample =
+                generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
+            let result = JobResult {
+                variant: variant.clone(),
+                activation: model.unit.name(),
+                seed: *seed,
+                parameters: model.parameters(),
+                hidden: model.hidden,
+                history: trained.history,
+                sample,
+            };
+            store::write_json(&JobResult::file(dir, &job.name()), &result)?;
+            Ok(())
+        };
+        // One thread: the jobs run here, one after another, so that a sweep's points side by
+        // side never nest thread pools (a waiting pool worker would start further points).
+        let results: Vec<Result<(), LmError>> = if threads.min(pending.len()) <= 1 {
+            pending.iter().map(&train_job).collect()
+        } else {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads.min(pending.len()))
+                .build()
+                .map_err(|e| LmError::Backend(e.to_string()))?
+                .install(|| pending.par_iter().map(&train_job).collect())
+        };
         progress.finish();
         results.into_iter().collect::<Result<(), _>>()?;
         Ok(info)

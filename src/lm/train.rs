@@ -117,9 +117,11 @@ impl Job<'_> {
         let block = self.model.block_size;
         let probes = self.probe_windows::<B>(val, device);
         if let (Some(batch), 0) = (&probes, first) {
+            let clock = Instant::now();
             history
                 .probes
                 .extend(probe(&learner.model, batch, self.variant, 0));
+            history.probe_seconds += clock.elapsed().as_secs_f64();
         }
         let (mut losses, mut started, mut since) = (Vec::new(), Instant::now(), 0usize);
         for it in first..t.iterations {
@@ -165,8 +167,10 @@ impl Job<'_> {
                 history.evaluations.push(evaluation);
             }
             if let Some(batch) = probes.as_ref().filter(|_| self.probe_due(done)) {
+                let clock = Instant::now();
                 let found = probe(&learner.model, batch, self.variant, done);
                 history.probes.extend(found);
+                history.probe_seconds += clock.elapsed().as_secs_f64();
             }
             if evaluated {
                 let every = self.experiment.checkpoint.every;

@@ -37,6 +37,29 @@ fn per_seed(
         .collect()
 }
 
+/// One contrast of a factorial, per seed, from `[baseline, a, b, both, reference]`.
+pub(super) type Combine = fn([f64; 5]) -> f64;
+
+/// The gap, each cell against the baseline, both main effects and the interaction.
+pub(super) const CONTRASTS: [(&str, Combine); 7] = [
+    ("gap: reference - baseline", |[b, _, _, _, r]| r - b),
+    ("a alone - baseline", |[b, a, _, _, _]| a - b),
+    ("b alone - baseline", |[b, _, bb, _, _]| bb - b),
+    ("both - baseline", |[b, _, _, ab, _]| ab - b),
+    ("main effect of a", |[b, a, bb, ab, _]| ((a - b) + (ab - bb)) / 2.0),
+    ("main effect of b", |[b, a, bb, ab, _]| ((bb - b) + (ab - a)) / 2.0),
+    ("interaction", |[b, a, bb, ab, _]| ab - a - bb + b),
+];
+
+/// A contrast's label with the factors' names in place of `a` and `b`.
+pub(super) fn contrast_label(label: &str, a: &str, b: &str) -> String {
+    label
+        .replace("a alone", &format!("{a} alone"))
+        .replace("b alone", &format!("{b} alone"))
+        .replace("effect of a", &format!("effect of {a}"))
+        .replace("effect of b", &format!("effect of {b}"))
+}
+
 pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig) {
     let find = |name: &str| record.summary.variants.iter().find(|v| v.name == name);
     let (Some(base), Some(a), Some(b), Some(both), Some(reference)) = (
@@ -66,20 +89,7 @@ pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig
         f.reference,
         f.baseline
     );
-    type Combine = fn([f64; 5]) -> f64;
-    let rows: [(&str, Combine); 7] = [
-        ("gap: reference - baseline", |[b, _, _, _, r]| r - b),
-        ("a alone - baseline", |[b, a, _, _, _]| a - b),
-        ("b alone - baseline", |[b, _, bb, _, _]| bb - b),
-        ("both - baseline", |[b, _, _, ab, _]| ab - b),
-        ("main effect of a", |[b, a, bb, ab, _]| {
-            ((a - b) + (ab - bb)) / 2.0
-        }),
-        ("main effect of b", |[b, a, bb, ab, _]| {
-            ((bb - b) + (ab - a)) / 2.0
-        }),
-        ("interaction", |[b, a, bb, ab, _]| ab - a - bb + b),
-    ];
+    let rows = CONTRASTS;
     let metrics: [(&str, fn(&SeedResult) -> Option<f64>, f64, &str); 2] = [
         ("test accuracy", |s| s.test_accuracy, 100.0, " points"),
         ("final train loss", |s| s.final_train_loss, 1.0, ""),
@@ -93,11 +103,7 @@ pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig
         let gap = per_seed(&cells, metric, rows[0].1);
         let gap_mean = gap.iter().sum::<f64>() / gap.len().max(1) as f64;
         for (label, combine) in rows {
-            let label = label
-                .replace("a alone", &format!("{} alone", f.a.name))
-                .replace("b alone", &format!("{} alone", f.b.name))
-                .replace("effect of a", &format!("effect of {}", f.a.name))
-                .replace("effect of b", &format!("effect of {}", f.b.name));
+            let label = contrast_label(label, &f.a.name, &f.b.name);
             let effects = per_seed(&cells, metric, combine);
             let zeros = vec![0.0; effects.len()];
             let Some(c) = paired::compare(&effects, &zeros) else {

@@ -152,6 +152,9 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
     }
     lines.push(String::new());
     lines.extend(paired_section(record));
+    if let Some(f) = experiment.and_then(|e| e.factorial.as_ref()) {
+        lines.extend(super::language_factorial::factorial_section(record, f));
+    }
     if let Some(r) = experiment.and_then(|e| e.reference.as_ref()) {
         lines.push("## Published beside measured".into());
         lines.push(String::new());
@@ -358,6 +361,17 @@ pub(super) fn blocks_section(record: &LmRecord) -> Vec<String> {
         }
     }
     lines.push(String::new());
+    let probed = record.results.iter().filter(|r| !r.history.probes.is_empty());
+    let (probing, training) = probed.fold((0.0, 0.0), |(p, t), r| {
+        (p + r.history.probe_seconds, t + r.history.train_seconds)
+    });
+    if probing > 0.0 && training > 0.0 {
+        lines.push(format!(
+            "Probing took {probing:.1} s beside {training:.0} s of training steps in the probed jobs ({:.1}% of their training time).",
+            100.0 * probing / training
+        ));
+        lines.push(String::new());
+    }
     for figure in &crate::plot::language::BLOCK_FIGURES {
         lines.push(format!("![{}]({})", figure.title, figure.file));
         lines.push(String::new());

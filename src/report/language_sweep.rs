@@ -83,6 +83,16 @@ fn combined(points: &[Point]) -> Option<LmRecord> {
                         ..m.clone()
                     }),
             );
+            record.results.extend(
+                p.record
+                    .results
+                    .iter()
+                    .filter(|r| r.variant == v.name)
+                    .map(|r| crate::store::language::JobResult {
+                        variant: name.clone(),
+                        ..r.clone()
+                    }),
+            );
             record.layer_stats.extend(
                 p.record
                     .layer_stats

@@ -2,6 +2,7 @@
 
 mod factorial;
 pub mod language;
+mod language_factorial;
 mod language_sweep;
 mod layers;
 mod markdown;

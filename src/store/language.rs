@@ -34,6 +34,9 @@ pub struct JobHistory {
     /// Per-block statistics at each probe step (the variant's first seed only).
     #[serde(default)]
     pub probes: Vec<crate::analysis::probe::StatRow>,
+    /// Seconds spent probing (outside `train_seconds`).
+    #[serde(default)]
+    pub probe_seconds: f64,
 }
 
 /// A finished job, written once it has trained (its checkpoint holds the model).
