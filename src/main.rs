@@ -8,7 +8,7 @@ use actlab::{
     lm::{self, sample::Sampling},
     report,
     run::{RunOptions, eval_checkpoint, resume_run, run_plan},
-    slurm::{SubmitRequest, is_submission_folder, merge_submission, submit},
+    slurm::{SubmitRequest, SweepExperiment, is_submission_folder, merge_submission, submit},
     store::{Shard, is_sweep_folder, language::is_language_sweep},
     sweep::{merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
 };
@@ -331,10 +331,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .map(|o| o.parse())
                 .collect::<Result<_, _>>()?;
-            let plan = load_experiment(&path, &parsed)?.check()?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let experiment = if lm::is_language_model(&text) {
+                let origin = path.display().to_string();
+                let (plan, _) = lm::prepare(lm::parse(&text, &origin, &parsed)?, &origin)?;
+                SweepExperiment::Language(plan.experiment)
+            } else {
+                SweepExperiment::Network(load_experiment(&path, &parsed)?.check()?.experiment)
+            };
             let actlab = std::env::current_exe().context("locating the actlab binary")?;
             let report = submit(&SubmitRequest {
-                experiment: plan.experiment,
+                experiment,
                 tasks,
                 out,
                 sbatch_args,

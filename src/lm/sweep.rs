@@ -75,6 +75,20 @@ fn owned_points(experiment: &LmExperiment, shard: Shard) -> Result<Vec<OwnedPoin
         .collect()
 }
 
+/// The number of grid points, after checking every point against its corpus.
+pub fn checked_points(experiment: &LmExperiment) -> Result<usize, LmError> {
+    Ok(owned_points(experiment, Shard::WHOLE)?.len())
+}
+
+/// What a started sweep folder holds: its shard, its experiment, and the finished points.
+pub fn read_shard(dir: &Path) -> Result<(Shard, LmExperiment, Vec<usize>), LmError> {
+    let (meta, experiment, _) = read_sweep(dir)?;
+    let finished = (0..meta.points)
+        .filter(|&id| is_language_run(&LmSweepMeta::point_dir(dir, id)))
+        .collect();
+    Ok((meta.shard, experiment, finished))
+}
+
 /// Runs the part `shard` of a language-model sweep into a fresh folder; returns the folder.
 pub fn run_sweep(
     experiment: &LmExperiment,

@@ -116,6 +116,9 @@ pub enum SlurmError {
 
     #[error(transparent)]
     Sweep(#[from] SweepError),
+
+    #[error(transparent)]
+    Language(#[from] crate::lm::LmError),
 }
 
 impl SlurmError {

@@ -5,11 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::SlurmError;
-use crate::{
-    config::{Experiment, parse_experiment},
-    store::write_text as write_atomic,
-};
+use super::{SlurmError, SweepExperiment};
+use crate::store::write_text as write_atomic;
 
 /// Where everything of one submission lives. All paths are absolute, as the jobs read them.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,14 +52,14 @@ impl SubmissionDir {
     }
 
     /// Whether the merged sweep is already written here.
-    pub fn is_merged(&self) -> bool {
-        crate::store::is_sweep_folder(&self.root)
+    pub fn is_merged(&self, experiment: &SweepExperiment) -> bool {
+        experiment.is_sweep_folder(&self.root)
     }
 
-    pub fn load_experiment(&self) -> Result<Experiment, SlurmError> {
+    pub fn load_experiment(&self) -> Result<SweepExperiment, SlurmError> {
         let path = self.experiment();
         let text = std::fs::read_to_string(&path).map_err(|e| SlurmError::read(&path, e))?;
-        Ok(parse_experiment(&text, &path.display().to_string(), &[])?)
+        SweepExperiment::parse(&text, &path.display().to_string())
     }
 
     pub fn load_record(&self) -> Result<SubmissionRecord, SlurmError> {

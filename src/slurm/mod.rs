@@ -1,4 +1,4 @@
-//! Sweeps on a SLURM cluster: `actlab submit --slurm` writes one job array (task i runs shard
+//! Sweeps on a SLURM cluster (of the MLP families or of language models): `actlab submit --slurm` writes one job array (task i runs shard
 //! i/N of the sweep into `DIR/shards/i`) and a merge job that runs after it
 //! (`--dependency=afterok`) and writes the merged sweep into `DIR`.
 //!
@@ -10,6 +10,7 @@
 
 mod decide;
 mod error;
+mod experiment;
 mod layout;
 mod merge;
 mod progress;
@@ -21,6 +22,7 @@ mod validate;
 
 pub use decide::{Decision, decide};
 pub use error::SlurmError;
+pub use experiment::{ShardFolder, SweepExperiment};
 pub use layout::{Attempt, SubmissionDir, SubmissionRecord, is_submission_folder};
 pub use merge::merge_submission;
 pub use progress::{ShardProgress, shard_progress};

@@ -3,12 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{SlurmError, SubmissionDir};
-use crate::{
-    config::Experiment,
-    store::{Shard, SweepRecord, is_sweep_folder},
-    sweep::{MissingPoints, missing_points},
-};
+use super::{SlurmError, SubmissionDir, SweepExperiment};
+use crate::{store::Shard, sweep::MissingPoints};
 
 /// One shard's state.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,22 +26,22 @@ impl ShardProgress {
 /// Every shard of the submission in `dir`, and the points not finished yet (`None`: all done).
 pub fn shard_progress(
     dir: &SubmissionDir,
-    experiment: &Experiment,
+    experiment: &SweepExperiment,
     tasks: usize,
 ) -> Result<(Vec<ShardProgress>, Option<MissingPoints>), SlurmError> {
     let mut finished: BTreeSet<Option<usize>> = BTreeSet::new();
     let mut started = BTreeMap::new();
     for index in 0..tasks {
         let folder = dir.shard(index);
-        if !is_sweep_folder(&folder) {
+        if !experiment.is_sweep_folder(&folder) {
             continue;
         }
-        let record = SweepRecord::load(&folder)?;
+        let found = experiment.read_shard(&folder)?;
         let expected_shard = Shard {
             index,
             count: tasks,
         };
-        if record.meta.shard != expected_shard || record.experiment != *experiment {
+        if found.shard != expected_shard || !found.same_experiment {
             return Err(SlurmError::ForeignShard {
                 path: folder,
                 message: format!(
@@ -54,10 +50,10 @@ pub fn shard_progress(
                 ),
             });
         }
-        finished.extend(record.points.iter().chain(&record.baseline).map(|p| p.id));
+        finished.extend(found.finished);
         started.insert(index, folder);
     }
-    let missing = missing_points(experiment, &finished, Some(tasks), &started);
+    let missing = experiment.missing(&finished, tasks, &started);
     let progress = (0..tasks)
         .map(|index| {
             let unfinished = missing.as_ref().map_or(0, |m| {
@@ -67,7 +63,7 @@ pub fn shard_progress(
                     .map(|g| g.points.len())
                     .sum()
             });
-            let expected = expected_points(experiment, index, tasks);
+            let expected = experiment.points_of_shard(index, tasks);
             ShardProgress {
                 index,
                 expected,
@@ -77,15 +73,4 @@ pub fn shard_progress(
         })
         .collect();
     Ok((progress, missing))
-}
-
-/// Points of shard `index` of `tasks`: grid ids with id % tasks == index, and the baseline in
-/// shard 0 when the sweep has one.
-fn expected_points(experiment: &Experiment, index: usize, tasks: usize) -> usize {
-    let Some(sweep) = &experiment.sweep else {
-        return 0;
-    };
-    let points: usize = sweep.grid.values().map(Vec::len).product();
-    let grid = (index..points).step_by(tasks).count();
-    grid + usize::from(index == 0 && sweep.target.is_some())
 }

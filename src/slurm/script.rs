@@ -106,11 +106,12 @@ task="$SLURM_ARRAY_TASK_ID"
 shard="$dir/shards/$task"
 # Train on the CPUs SLURM gave this task (--cpus-per-task), else those of its allocation.
 threads="${{SLURM_CPUS_PER_TASK:-${{SLURM_CPUS_ON_NODE:-1}}}}"
-if [ -f "$shard/sweep.json" ]; then
+if [ -f "$shard/sweep.json" ] || [ -f "$shard/lm-sweep.json" ]; then
     exec "$actlab" resume "$shard" --threads "$threads"
 fi
 if [ -e "$shard" ] && [ -n "$(ls -A "$shard")" ]; then
-    # Stopped before its sweep.json was written, so before any point finished: set aside.
+    # Stopped before its sweep.json (lm-sweep.json) was written, so before any point
+    # finished: set aside.
     mv "$shard" "$shard.unstarted-$SLURM_JOB_ID"
 fi
 exec "$actlab" run "$dir/experiment.toml" --shard "$task/{tasks}" --out "$shard" --threads "$threads"

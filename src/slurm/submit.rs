@@ -7,10 +7,10 @@ use super::{
     Attempt, Decision, ScriptInputs, ShardProgress, SlurmError, SubmissionDir, SubmissionRecord,
     SubmitReport, decide, is_submission_folder, merge_script, scheduler, shard_progress,
     task_script,
-    validate::{check_sbatch_arg, check_script_path, check_tasks, checked_points, differing_keys},
+    SweepExperiment,
+    validate::{check_sbatch_arg, check_script_path, check_tasks, differing_keys},
 };
 use crate::{
-    config::{Experiment, parse_experiment},
     store::write_text as write_atomic,
     store::{create_run_folder, run_id_now},
 };
@@ -19,7 +19,7 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct SubmitRequest {
     /// The experiment with every `--set` applied and checked.
-    pub experiment: Experiment,
+    pub experiment: SweepExperiment,
     pub tasks: usize,
     pub out: PathBuf,
     pub sbatch_args: Vec<String>,
@@ -30,20 +30,20 @@ pub struct SubmitRequest {
 }
 
 /// The text of `experiment.toml`, and the experiment as the jobs will read it back.
-fn as_written(experiment: &Experiment) -> Result<(String, Experiment), SlurmError> {
+fn as_written(experiment: &SweepExperiment) -> Result<(String, SweepExperiment), SlurmError> {
     let text = format!(
         "# The experiment as submitted, every --set applied. The jobs read this file, never\n\
          # the original, so that editing that cannot change this sweep.\n{}",
-        toml::to_string_pretty(experiment).expect("an experiment serialises to TOML")
+        toml::to_string_pretty(&experiment.table()).expect("an experiment serialises to TOML")
     );
-    let parsed = parse_experiment(&text, "the experiment as resolved", &[])?;
+    let parsed = SweepExperiment::parse(&text, "the experiment as resolved")?;
     Ok((text, parsed))
 }
 
 /// The record of the submission already in `dir`, if there is one of this same experiment.
 fn earlier_submission(
     dir: &SubmissionDir,
-    experiment: &Experiment,
+    experiment: &SweepExperiment,
     tasks: usize,
 ) -> Result<Option<SubmissionRecord>, SlurmError> {
     let root = &dir.root;
@@ -63,7 +63,7 @@ fn earlier_submission(
     if recorded != *experiment {
         return Err(SlurmError::OtherExperiment {
             dir: root.clone(),
-            recorded: recorded.name.clone(),
+            recorded: recorded.name().to_string(),
             differing: differing_keys(&recorded, experiment).join(", "),
         });
     }
@@ -91,7 +91,7 @@ fn create_dir(path: &Path) -> Result<(), SlurmError> {
 /// Everything checked and decided, before anything is written.
 struct Prepared {
     dir: SubmissionDir,
-    experiment: Experiment,
+    experiment: SweepExperiment,
     /// `experiment.toml`'s text, written for a new submission.
     experiment_text: String,
     points: usize,
@@ -119,7 +119,7 @@ impl Prepared {
 
 /// Validates `request` and decides what to submit; writes nothing.
 fn prepare(request: &SubmitRequest) -> Result<Prepared, SlurmError> {
-    let points = checked_points(&request.experiment)?;
+    let points = request.experiment.checked_points()?;
     check_tasks(request.tasks, points)?;
     for arg in &request.sbatch_args {
         check_sbatch_arg(arg)?;
@@ -133,7 +133,7 @@ fn prepare(request: &SubmitRequest) -> Result<Prepared, SlurmError> {
     let earlier = earlier_submission(&dir, &experiment, request.tasks)?;
     let resubmission = earlier.is_some();
     let record = earlier.unwrap_or_else(|| SubmissionRecord {
-        experiment: experiment.name.clone(),
+        experiment: experiment.name().to_string(),
         tasks: request.tasks,
         points,
         actlab: request.actlab.clone(),
@@ -153,7 +153,7 @@ fn prepare(request: &SubmitRequest) -> Result<Prepared, SlurmError> {
     } else {
         Vec::new()
     };
-    let decision = decide(&progress, dir.is_merged(), &record, &queued).map_err(|tasks| {
+    let decision = decide(&progress, dir.is_merged(&experiment), &record, &queued).map_err(|tasks| {
         SlurmError::StillQueued {
             dir: dir.root.clone(),
             jobs: tasks
@@ -192,7 +192,7 @@ fn write_files(p: &Prepared, request: &SubmitRequest) -> Result<SubmitReport, Sl
     let inputs = ScriptInputs {
         actlab: &p.record.actlab,
         dir,
-        experiment: &p.experiment.name,
+        experiment: p.experiment.name(),
         tasks: request.tasks,
         points: p.points,
         shards: &shards,
@@ -214,7 +214,7 @@ fn write_files(p: &Prepared, request: &SubmitRequest) -> Result<SubmitReport, Sl
     dir.save_record(&p.record)?;
     Ok(SubmitReport {
         dir: dir.root.clone(),
-        experiment: p.experiment.name.clone(),
+        experiment: p.experiment.name().to_string(),
         points: p.points,
         tasks: request.tasks,
         resubmission: p.resubmission,

@@ -4,11 +4,7 @@
 
 use std::path::Path;
 
-use super::SlurmError;
-use crate::{
-    config::Experiment,
-    sweep::{describe, grid_points, point_plan},
-};
+use super::{SlurmError, SweepExperiment};
 
 /// Options `actlab submit` writes itself; passing them through would break the job layout.
 const RESERVED_OPTIONS: [(&str, &str); 10] = [
@@ -26,22 +22,6 @@ const RESERVED_OPTIONS: [(&str, &str); 10] = [
     ("--wrap", "the job scripts are written by actlab"),
     ("--parsable", "actlab reads the job ids itself"),
 ];
-
-/// The number of grid points, after checking that every point makes a valid experiment.
-pub fn checked_points(experiment: &Experiment) -> Result<usize, SlurmError> {
-    let sweep = experiment
-        .sweep
-        .as_ref()
-        .ok_or_else(|| SlurmError::NotASweep(experiment.name.clone()))?;
-    let points = grid_points(sweep);
-    for point in &points {
-        point_plan(experiment, &point.overrides).map_err(|error| SlurmError::Point {
-            point: describe(&point.overrides),
-            error,
-        })?;
-    }
-    Ok(points.len())
-}
 
 /// `tasks` must give every task at least one point.
 pub fn check_tasks(tasks: usize, points: usize) -> Result<(), SlurmError> {
@@ -94,10 +74,9 @@ pub fn check_script_path(what: &'static str, path: &Path) -> Result<(), SlurmErr
 }
 
 /// The dotted keys whose values differ between two experiments, e.g. `train.lr, sweep`.
-pub fn differing_keys(a: &Experiment, b: &Experiment) -> Vec<String> {
-    let table = |e: &Experiment| toml::Table::try_from(e).expect("an experiment serialises");
+pub fn differing_keys(a: &SweepExperiment, b: &SweepExperiment) -> Vec<String> {
     let mut out = Vec::new();
-    differing(&table(a), &table(b), "", &mut out);
+    differing(&a.table(), &b.table(), "", &mut out);
     out
 }
 
