@@ -162,3 +162,16 @@ fn an_unknown_instruction_set_is_refused() {
     assert!(message.contains("sse9") && message.contains("portable, avx2, avx512"));
     assert_eq!(snapshot(&dir), before);
 }
+
+#[test]
+fn errors_show_values_as_written_not_as_rust_options() {
+    let dir = workspace("values-as-written");
+    assert_refused(
+        &dir,
+        &["run", "exp.toml", "--set", "data.path=\"/x\""],
+        &["`data.path` = \"/x\"", "applies to digits"],
+    );
+    let out = actlab(&dir, &["run", "exp.toml", "--set", "data.path=\"/x\""]);
+    assert!(!stderr(&out).contains("Some("), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -146,10 +146,10 @@ impl Experiment {
             kind,
             DataKind::Digits | DataKind::Mnist | DataKind::FashionMnist
         );
-        if d.path.is_some() && !takes_path {
+        if let Some(path) = d.path.as_ref().filter(|_| !takes_path) {
             return Err(ConfigError::invalid(
                 "data.path",
-                format!("{:?}", d.path),
+                format!("\"{}\"", path.display()),
                 format!("applies to digits, mnist and fashion-mnist, not to {kind}"),
             ));
         }
@@ -644,7 +644,10 @@ impl Experiment {
         if sweep.target.is_some() != sweep.reference.is_some() {
             return Err(ConfigError::invalid(
                 "sweep.target",
-                format!("{:?}", sweep.target),
+                sweep
+                    .target
+                    .as_ref()
+                    .map_or_else(|| "(unset)".to_string(), |t| format!("{t:?}")),
                 "set sweep.target and sweep.reference together",
             ));
         }

@@ -47,6 +47,9 @@ pub fn curve(
         .collect()
 }
 
+/// Beyond this many variants the legend names only the validation curves.
+const MANY_VARIANTS: usize = 6;
+
 pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
     let root = BitMapBackend::new(path, (1100, 700)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -124,17 +127,24 @@ pub fn draw(path: &Path, record: &LmRecord) -> DrawResult {
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
             });
-        chart
-            .draw_series(DashedLineSeries::new(
-                train.iter().map(|&(x, m, _, _)| (x, m)),
-                6,
-                4,
-                color.stroke_width(1),
-            ))?
-            .label(format!("{} training", v.name))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(1))
+        let training = chart.draw_series(DashedLineSeries::new(
+            train.iter().map(|&(x, m, _, _)| (x, m)),
+            6,
+            4,
+            color.stroke_width(1),
+        ))?;
+        // With many variants one legend line says what the dashes are.
+        if variants.len() <= MANY_VARIANTS {
+            training
+                .label(format!("{} training", v.name))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(1))
+                });
+        } else if i == 0 {
+            training.label("dashed: training loss").legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(1))
             });
+        }
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, TICK_SIZE)?;
     root.present()?;

@@ -197,17 +197,20 @@ pub fn activity(path: &Path, record: &RunRecord) -> DrawResult {
         .map(|v| {
             let lines = (1..=hidden_layers(record))
                 .map(|layer| {
-                    let mean = series(record, &v.name, layer, "a", "mean");
-                    let std = series(record, &v.name, layer, "a", "std");
-                    let band = mean
+                    // The median within the 2nd-98th percentiles: a band that stays inside
+                    // the activation's range (mean +/- std put ReLU's below zero).
+                    let median = series(record, &v.name, layer, "a", "p50");
+                    let low = series(record, &v.name, layer, "a", "p2");
+                    let high = series(record, &v.name, layer, "a", "p98");
+                    let band = low
                         .iter()
-                        .zip(&std)
-                        .map(|(&(e, m), &(_, s))| (e, m - s, m + s))
+                        .zip(&high)
+                        .map(|(&(e, lo), &(_, hi))| (e, lo, hi))
                         .collect();
                     Line {
                         label: format!("layer {layer}"),
                         color: layer - 1,
-                        points: mean,
+                        points: median,
                         band: Some(band),
                     }
                 })
@@ -217,7 +220,7 @@ pub fn activity(path: &Path, record: &RunRecord) -> DrawResult {
         .collect();
     draw_panels(
         path,
-        "Activation a by layer on the probe set: mean ± 1 std",
+        "Activation a by layer on the probe set: median, 2nd-98th percentile band",
         "activation",
         false,
         panels,
