@@ -4,7 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use actlab::{
     backend::BackendChoice,
-    config::{Override, find_experiment, list_experiments, load_experiment, pinned_axes},
+    config::{Override, find_experiment, list_experiments, pinned_axes},
     lm::{self, sample::Sampling},
     report,
     run::{RunOptions, eval_checkpoint, resume_run, run_plan},
@@ -23,7 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(
     name = "actlab",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ACTLAB_COMMIT"), ")"),
     about = "A research harness for how activation functions shape what a network learns"
 )]
 struct Cli {
@@ -175,7 +175,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             shard,
             backend,
         } => {
-            let path = find_experiment(&experiment)?;
+            let file = find_experiment(&experiment)?;
+            let path = file.origin.clone();
             if let Some(n) = seeds {
                 overrides.push(format!("train.seeds={n}"));
             }
@@ -183,11 +184,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .map(|o| o.parse())
                 .collect::<Result<_, _>>()?;
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            if lm::is_language_model(&text) {
+            let text = &file.text;
+            if lm::is_language_model(text) {
                 let origin = path.display().to_string();
-                let experiment = lm::parse(&text, &origin, &parsed)?;
+                let experiment = lm::parse(text, &origin, &parsed)?;
                 if experiment.sweep.is_none() && shard.is_some() {
                     anyhow::bail!(
                         "--shard applies to sweeps; {} has no [sweep] section",
@@ -214,8 +214,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("report: {}", dir.join("report.md").display());
                 return Ok(());
             }
-            let plan = load_experiment(&path, &parsed)?.check()?;
-            if let Ok(unpinned) = load_experiment(&path, &[]) {
+            let plan = file.load(&parsed)?.check()?;
+            if let Ok(unpinned) = file.load(&[]) {
                 for axis in pinned_axes(&unpinned, &parsed) {
                     eprintln!("note: --set pins the grid axis {axis} at every point");
                 }
@@ -326,19 +326,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "name the scheduler to submit to: --slurm (SLURM is the one supported); to run here, use `actlab run`"
                 );
             }
-            let path = find_experiment(&experiment)?;
+            let file = find_experiment(&experiment)?;
             let parsed: Vec<Override> = overrides
                 .iter()
                 .map(|o| o.parse())
                 .collect::<Result<_, _>>()?;
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let experiment = if lm::is_language_model(&text) {
-                let origin = path.display().to_string();
-                let (plan, _) = lm::prepare(lm::parse(&text, &origin, &parsed)?, &origin)?;
+            let experiment = if lm::is_language_model(&file.text) {
+                let origin = file.origin.display().to_string();
+                let (plan, _) = lm::prepare(lm::parse(&file.text, &origin, &parsed)?, &origin)?;
                 SweepExperiment::Language(plan.experiment)
             } else {
-                SweepExperiment::Network(load_experiment(&path, &parsed)?.check()?.experiment)
+                SweepExperiment::Network(file.load(&parsed)?.check()?.experiment)
             };
             let actlab = std::env::current_exe().context("locating the actlab binary")?;
             let report = submit(&SubmitRequest {
@@ -362,7 +360,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|o| o.parse())
                 .collect::<Result<_, _>>()?;
             let plan = match find_experiment(&source) {
-                Ok(path) => load_experiment(&path, &parsed)?.check()?,
+                Ok(file) => file.load(&parsed)?.check()?,
                 Err(not_found) => {
                     let kind: actlab::data::DataKind =
                         source.clone().try_into().map_err(|e: String| {

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use actlab::{
     backend::{self, BackendChoice, BackendInfo, BackendTask},
-    config::{Plan, find_experiment, load_experiment, parse_experiment},
+    config::{Plan, find_experiment, parse_experiment},
     data::Split,
     fused::{FusedSteps, InstructionSet},
     learner::{Engine, Learner, MemberData, Objective, OptimizerSpec, Steps},
@@ -31,8 +31,9 @@ use burn::tensor::backend::AutodiffBackend;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn seed_plan(engine: Engine) -> Plan {
-    let path = find_experiment("sigmoid-vs-relu").expect("the seed experiment exists");
-    let mut plan = load_experiment(&path, &[])
+    let file = find_experiment("sigmoid-vs-relu").expect("the seed experiment exists");
+    let mut plan = file
+        .load(&[])
         .expect("it parses")
         .check()
         .expect("it is valid");
@@ -221,9 +222,8 @@ fn gpt_step_seconds<B: AutodiffBackend>(device: &B::Device) -> (f64, f64, usize)
         learner::{AdamWSpec, LmLearner},
     };
     let (warmup, steps, reps) = (10, 200, 3);
-    let path = find_experiment("tiny-shakespeare").unwrap_or_else(|e| usage(&e.to_string()));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| usage(&e.to_string()));
-    let (plan, corpus) = actlab::lm::parse(&text, "tiny-shakespeare", &[])
+    let file = find_experiment("tiny-shakespeare").unwrap_or_else(|e| usage(&e.to_string()));
+    let (plan, corpus) = actlab::lm::parse(&file.text, "tiny-shakespeare", &[])
         .and_then(|e| actlab::lm::prepare(e, "tiny-shakespeare"))
         .unwrap_or_else(|e| usage(&e.to_string()));
     let (model, t) = (&plan.variants[0].1, &plan.experiment.train);

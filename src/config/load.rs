@@ -7,34 +7,58 @@ use toml::{Table, Value};
 use super::{ConfigError, Experiment};
 use crate::data::DataKind;
 
-/// The folders searched for experiment files, first match winning: `./experiments` when it
-/// exists, then the built-in experiments shipped with actlab.
-pub fn experiment_dirs() -> Vec<PathBuf> {
-    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
-    let local = PathBuf::from("experiments");
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if local.is_dir() && !same(&local, &builtin) {
-        vec![local, builtin]
-    } else {
-        vec![builtin]
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/experiments.rs"));
+}
+
+/// An experiment file's text and where it came from: a path, or `experiments/<name>.toml
+/// (built in)` for one embedded in the binary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExperimentFile {
+    pub origin: PathBuf,
+    pub text: String,
+}
+
+impl ExperimentFile {
+    /// Parses the file with `overrides` applied.
+    pub fn load(&self, overrides: &[Override]) -> Result<Experiment, ConfigError> {
+        parse_experiment(&self.text, &self.origin.display().to_string(), overrides)
     }
 }
 
-/// Resolves `name_or_path`: an existing file, or the name of a file in [`experiment_dirs`].
-pub fn find_experiment(name_or_path: &str) -> Result<PathBuf, ConfigError> {
+/// The folder searched for experiment files before the built-in ones: `./experiments`.
+pub fn local_experiments() -> PathBuf {
+    PathBuf::from("experiments")
+}
+
+fn read(path: &Path) -> Result<ExperimentFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+        path: path.into(),
+        error,
+    })?;
+    Ok(ExperimentFile {
+        origin: path.into(),
+        text,
+    })
+}
+
+/// Resolves `name_or_path`: an existing file, else `./experiments/<name>.toml`, else the
+/// built-in experiment of that name (embedded in the binary, so that an installed or copied
+/// actlab needs no source tree).
+pub fn find_experiment(name_or_path: &str) -> Result<ExperimentFile, ConfigError> {
     let as_path = PathBuf::from(name_or_path);
     if as_path.is_file() {
-        return Ok(as_path);
+        return read(&as_path);
     }
-    if let Some(named) = experiment_dirs()
-        .into_iter()
-        .map(|d| d.join(format!("{name_or_path}.toml")))
-        .find(|p| p.is_file())
-    {
-        return Ok(named);
+    let local = local_experiments().join(format!("{name_or_path}.toml"));
+    if local.is_file() {
+        return read(&local);
+    }
+    if let Some((name, text)) = builtin::BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+        return Ok(ExperimentFile {
+            origin: PathBuf::from(format!("experiments/{name}.toml (built in)")),
+            text: (*text).to_string(),
+        });
     }
     let available = list_experiments()
         .into_iter()
@@ -47,31 +71,37 @@ pub fn find_experiment(name_or_path: &str) -> Result<PathBuf, ConfigError> {
     })
 }
 
-/// Every experiment in [`experiment_dirs`] with its question, sorted by name; a local file
-/// hides a built-in one of the same name.
+fn question(text: &str) -> String {
+    text.parse::<Table>()
+        .ok()
+        .and_then(|t| {
+            t.get("question")
+                .and_then(|q| q.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "(unreadable: run it to see the error)".into())
+}
+
+/// Every experiment in `./experiments` and built in, with its question, sorted by name; a
+/// local file hides a built-in one of the same name.
 pub fn list_experiments() -> Vec<(String, String)> {
-    let mut found: Vec<(String, String)> = experiment_dirs()
+    let local = std::fs::read_dir(local_experiments())
         .into_iter()
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
         .flatten()
         .filter_map(|entry| {
             let path = entry.ok()?.path();
             (path.extension()? == "toml").then_some(())?;
             let name = path.file_stem()?.to_string_lossy().into_owned();
-            let question = std::fs::read_to_string(&path)
-                .ok()
-                .and_then(|text| text.parse::<Table>().ok())
-                .and_then(|t| {
-                    t.get("question")
-                        .and_then(|q| q.as_str())
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "(unreadable: run it to see the error)".into());
-            Some((name, question))
-        })
-        .collect();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            Some((name, question(&text)))
+        });
+    let mut found: Vec<(String, String)> = local.collect();
+    for (name, text) in builtin::BUILTIN {
+        if !found.iter().any(|(n, _)| n == name) {
+            found.push((name.to_string(), question(text)));
+        }
+    }
     found.sort();
-    found.dedup_by(|a, b| a.0 == b.0);
     found
 }
 

@@ -13,7 +13,7 @@ mod validate;
 
 pub use error::ConfigError;
 pub use load::{
-    Override, data_only, experiment_dirs, experiment_from_table, find_experiment, list_experiments,
+    ExperimentFile, Override, data_only, experiment_from_table, find_experiment, list_experiments,
     load_experiment, parse_experiment, pinned_axes,
 };
 pub use probes::ProbeConfig;
