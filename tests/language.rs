@@ -453,6 +453,18 @@ fn training_is_bit_identical_with_probes_on_or_off() {
         }
     }
     assert!(!dir.join("plain/activations.csv").exists());
+    let histograms: serde_json::Value =
+        serde_json::from_str(&read(dir.join("probed/histograms.json"))).unwrap();
+    let histograms = histograms.as_array().unwrap();
+    // Per variant's first seed: 5 probe steps x 2 blocks, z and a (swiglu: gate and value too).
+    assert_eq!(histograms.len(), 5 * 2 * 2 + 5 * 2 * 4);
+    let counts: u64 = histograms[0]["histogram"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(counts, 8 * 16 * 64, "every z of 8 windows x 16 positions x 64 units");
     for job in ["relu-seed-5", "swiglu-seed-6"] {
         let sample = |run: &str| {
             let text = read(dir.join(format!("{run}/results/{job}.json")));

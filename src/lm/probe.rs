@@ -2,7 +2,8 @@
 //! of the model being trained (its weights untouched, so training is the same with probes on or
 //! off) reports each block's feed-forward pre-activation `z`, activation `a` (for gated units
 //! also the gate and the value), `dL/dz`, the block's weight-gradient norm, the residual stream's
-//! RMS entering it, and each head's attention entropy, as rows of `activations.csv`.
+//! RMS entering it, and each head's attention entropy, as rows of `activations.csv`, with
+//! histograms of `z` and `a` (and a gated unit's gate and value) for `histograms.json`.
 
 use burn::{
     module::{Module, ModuleVisitor, Param},
@@ -18,8 +19,8 @@ use super::{
 };
 use crate::{
     analysis::{
-        layer_stats::{distribution, norm, saturation},
-        probe::StatRow,
+        layer_stats::{distribution, histogram, norm, saturation},
+        probe::{HistogramRecord, ProbeLog, StatRow},
     },
     learner::to_host,
     model::{
@@ -32,6 +33,9 @@ use crate::{
 const SATURATION_EPS: f64 = 0.01;
 /// Near zero: `|a|` below this fraction of the block's largest `|a|`.
 const NEAR_ZERO: f64 = 1e-3;
+/// Histogram bins, and the span of unbounded values, as the MLP probes' defaults.
+const BINS: usize = 30;
+const SPAN: f64 = 6.0;
 
 /// What one probe pass captured, per block, on the autodiff backend.
 struct Capture<B: AutodiffBackend> {
@@ -108,7 +112,7 @@ pub fn probe<B: AutodiffBackend>(
     batch: &TokenBatch<B>,
     variant: &str,
     iteration: usize,
-) -> Vec<StatRow> {
+) -> ProbeLog {
     // Without dropout: the probes see the network as it is evaluated, and draw nothing.
     let mut model = model.clone();
     model.dropout.prob = 0.0;
@@ -125,7 +129,17 @@ pub fn probe<B: AutodiffBackend>(
     let (width, unit) = (model.config.hidden, model.config.unit);
     let inner = frozen(&model);
     let mut rows = Vec::new();
+    let mut histograms = Vec::new();
     for (l, block) in model.blocks.iter().enumerate() {
+        let mut histogram_of = |tensor: &str, values: &[f64], (lo, hi): (f64, f64)| {
+            histograms.push(HistogramRecord {
+                variant: variant.into(),
+                epoch: iteration,
+                layer: l + 1,
+                tensor: tensor.into(),
+                histogram: histogram(values, lo, hi, BINS),
+            })
+        };
         let mut push = |tensor: &str, statistic: &str, value: f64| {
             rows.push(StatRow {
                 variant: variant.into(),
@@ -139,6 +153,19 @@ pub fn probe<B: AutodiffBackend>(
         };
         let z = host(capture.z[l].clone().inner());
         let a = host(capture.a[l].clone().inner());
+        histogram_of("z", &z, (-SPAN, SPAN));
+        let a_span = match unit {
+            FeedForwardUnit::Plain(n) if n.can_die() => (0.0, SPAN),
+            FeedForwardUnit::SquaredRelu => (0.0, SPAN),
+            FeedForwardUnit::Plain(n) => n.bounds().unwrap_or((-SPAN, SPAN)),
+            FeedForwardUnit::Gated(_) => (-SPAN, SPAN),
+        };
+        histogram_of("a", &a, a_span);
+        if let Some((gate, value)) = capture.gate_value.get(l) {
+            let gate_span = unit.bounds().unwrap_or((-SPAN, SPAN));
+            histogram_of("gate", &host(gate.clone().inner()), gate_span);
+            histogram_of("value", &host(value.clone().inner()), (-SPAN, SPAN));
+        }
         for (name, value) in distribution(&z).named() {
             push("z", name, value);
         }
@@ -205,5 +232,5 @@ pub fn probe<B: AutodiffBackend>(
         }
         push("attention", "entropy", total / heads as f64);
     }
-    rows
+    ProbeLog { rows, histograms }
 }

@@ -343,19 +343,14 @@ fn write_summary(
         variants.push(variant_summary(name, model, &results));
     }
     store::write_rows(&dir.join("metrics.csv"), &LM_METRICS_COLUMNS, &rows)?;
-    let probes: Vec<_> = jobs(plan)
-        .iter()
-        .map(|(v, s)| store::read_json::<JobResult>(&JobResult::file(dir, &job_name(v, *s))))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flat_map(|r| r.history.probes)
-        .collect();
+    let (mut probes, mut histograms) = (Vec::new(), Vec::new());
+    for (v, s) in jobs(plan) {
+        let result: JobResult = store::read_json(&JobResult::file(dir, &job_name(&v, s)))?;
+        probes.extend(result.history.probes);
+        histograms.extend(result.history.histograms);
+    }
     if !probes.is_empty() {
-        store::write_rows(
-            &dir.join("activations.csv"),
-            &store::ACTIVATIONS_COLUMNS,
-            &probes,
-        )?;
+        store::write_activations(dir, &probes, &histograms)?;
     }
     store::write_json(
         &dir.join("summary.json"),

@@ -118,9 +118,9 @@ impl Job<'_> {
         let probes = self.probe_windows::<B>(val, device);
         if let (Some(batch), 0) = (&probes, first) {
             let clock = Instant::now();
-            history
-                .probes
-                .extend(probe(&learner.model, batch, self.variant, 0));
+            let found = probe(&learner.model, batch, self.variant, 0);
+            history.probes.extend(found.rows);
+            history.histograms.extend(found.histograms);
             history.probe_seconds += clock.elapsed().as_secs_f64();
         }
         let (mut losses, mut started, mut since) = (Vec::new(), Instant::now(), 0usize);
@@ -169,7 +169,8 @@ impl Job<'_> {
             if let Some(batch) = probes.as_ref().filter(|_| self.probe_due(done)) {
                 let clock = Instant::now();
                 let found = probe(&learner.model, batch, self.variant, done);
-                history.probes.extend(found);
+                history.probes.extend(found.rows);
+                history.histograms.extend(found.histograms);
                 history.probe_seconds += clock.elapsed().as_secs_f64();
             }
             if evaluated {

@@ -34,6 +34,9 @@ pub struct JobHistory {
     /// Per-block statistics at each probe step (the variant's first seed only).
     #[serde(default)]
     pub probes: Vec<crate::analysis::probe::StatRow>,
+    /// Histograms of each block's `z`, `a` (gate, value) at each probe step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub histograms: Vec<crate::analysis::probe::HistogramRecord>,
     /// Seconds spent probing (outside `train_seconds`).
     #[serde(default)]
     pub probe_seconds: f64,
