@@ -42,7 +42,7 @@ activation = "relu"
 init = "he-normal"
 "#;
 
-fn workspace(name: &str, optimizer: &str, engine: &str) -> PathBuf {
+fn workspace(name: &str, optimizer: &str, engine: &str) -> common::TempDir {
     let dir = temp_dir(name);
     std::fs::write(
         dir.join("exp.toml"),

@@ -14,7 +14,7 @@ fn stderr(o: &Output) -> String {
 }
 
 /// A working folder holding an earlier run's artifacts and an experiment file to break.
-fn workspace(name: &str) -> std::path::PathBuf {
+fn workspace(name: &str) -> common::TempDir {
     let dir = temp_dir(name);
     let earlier = dir.join("artifacts/sigmoid-vs-relu/20260101-000000");
     std::fs::create_dir_all(&earlier).unwrap();

@@ -207,7 +207,7 @@ fn env_with(actlab_data: Option<PathBuf>, home: Option<PathBuf>) -> Env {
 fn loads_a_small_set_from_actlab_data() {
     let root = temp_dir("set-actlab-data");
     write_set(&root.join("mnist"), 5, 3, true);
-    let env = env_with(Some(root.clone()), None);
+    let env = env_with(Some(root.to_path_buf()), None);
     let files = locate(IdxSet::Mnist, None, &env).unwrap();
     assert_eq!(files.dir, root.join("mnist"));
     let set = load_files(IdxSet::Mnist, &files).unwrap();
@@ -371,7 +371,8 @@ fn inconsistent_sets_name_the_file() {
 
 #[test]
 fn canonical_dimensions_require_the_canonical_digest() {
-    let dir = temp_dir("set-digest").join("fashion-mnist");
+    let tmp = temp_dir("set-digest");
+    let dir = tmp.join("fashion-mnist");
     write_set(&dir, 5, 3, false);
     // A test-label file with Fashion-MNIST's dimensions but not its contents.
     write(

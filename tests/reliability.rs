@@ -68,7 +68,7 @@ fn fails(dir: &Path, args: &[&str], mention: &[&str]) -> String {
     message
 }
 
-fn workspace(name: &str, text: &str) -> PathBuf {
+fn workspace(name: &str, text: &str) -> common::TempDir {
     let dir = temp_dir(name);
     std::fs::write(dir.join("exp.toml"), text).unwrap();
     dir

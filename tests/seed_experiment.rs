@@ -34,7 +34,8 @@ const PUBLISHED: [(&str, [&str; 4], &str, [&str; 2], [[&str; 5]; 2]); 2] = [
 
 #[test]
 fn the_cli_reproduces_every_published_number_and_writes_every_file() {
-    let out = temp_dir("seed").join("run");
+    let tmp = temp_dir("seed");
+    let out = tmp.join("run");
     let status = Command::new(env!("CARGO_BIN_EXE_actlab"))
         .args(["run", "sigmoid-vs-relu", "--out"])
         .arg(&out)
@@ -131,7 +132,8 @@ fn the_cli_reproduces_every_published_number_and_writes_every_file() {
 #[test]
 fn a_diverging_variant_is_recorded_and_the_run_completes() {
     // lr 1e200: ReLU's weights overflow to inf and its loss becomes NaN in the first epoch.
-    let out = temp_dir("diverge").join("run");
+    let tmp = temp_dir("diverge");
+    let out = tmp.join("run");
     let status = Command::new(env!("CARGO_BIN_EXE_actlab"))
         .args([
             "run",

@@ -14,7 +14,7 @@ use std::{
 
 use common::{read, root, snapshot, temp_dir};
 
-fn workspace(name: &str) -> PathBuf {
+fn workspace(name: &str) -> common::TempDir {
     let dir = temp_dir(&format!("slurm-{name}"));
     std::fs::copy(
         root().join("tests/slurm/sweep.toml"),

@@ -43,7 +43,7 @@ reference = "relu"
 "model.hidden" = [[4], [6, 6]]
 "#;
 
-fn workspace(name: &str, epochs: usize) -> PathBuf {
+fn workspace(name: &str, epochs: usize) -> common::TempDir {
     let dir = temp_dir(name);
     std::fs::write(
         dir.join("sweep.toml"),

@@ -55,12 +55,34 @@ pub fn seed_plan(overrides: &[String]) -> Plan {
         .unwrap()
 }
 
-/// A fresh empty temporary folder for one test.
-pub fn temp_dir(name: &str) -> PathBuf {
+/// A fresh empty temporary folder for one test, removed when it goes out of scope: when the
+/// test ends, passed or failed (a failing assertion unwinds through it).
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("actlab-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 /// Every file under `dir` with its contents, to prove nothing changed.
