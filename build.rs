@@ -13,11 +13,16 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    let mut code = String::from("/// `(name, text)` of every built-in experiment, by name.\npub const BUILTIN: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// `(name, text)` of every built-in experiment, by name.\npub const BUILTIN: &[(&str, &str)] = &[\n",
+    );
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path.file_stem().unwrap().to_string_lossy();
-        code.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("experiments.rs");
@@ -35,9 +40,14 @@ fn main() {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
     let commit = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     println!(
         "cargo:rustc-env=ACTLAB_COMMIT={commit}{}",
-        if dirty { " with uncommitted changes" } else { "" }
+        if dirty {
+            " with uncommitted changes"
+        } else {
+            ""
+        }
     );
 }

@@ -30,14 +30,25 @@ fn a_copied_binary_lists_and_runs_the_built_in_experiments() {
         text
     };
     let listed = run(&["list"]);
-    for name in ["sigmoid-vs-relu", "tiny-shakespeare", "llm-activations", "llm-sigmoid"] {
+    for name in [
+        "sigmoid-vs-relu",
+        "tiny-shakespeare",
+        "llm-activations",
+        "llm-sigmoid",
+    ] {
         assert!(listed.contains(name), "{name} in\n{listed}");
     }
     run(&["run", "sigmoid-vs-relu", "--out", "seed"]);
     let report = read(work.join("seed/report.md"));
-    assert!(report.contains("**18 of 18 values match to the printed digit.**"), "{report}");
+    assert!(
+        report.contains("**18 of 18 values match to the printed digit.**"),
+        "{report}"
+    );
     assert!(work.join("seed/decision_boundary.png").is_file());
-    assert!(!work.join("experiments").exists(), "nothing is unpacked beside the run");
+    assert!(
+        !work.join("experiments").exists(),
+        "nothing is unpacked beside the run"
+    );
     let version = run(&["--version"]);
     assert!(
         version.contains(env!("CARGO_PKG_VERSION")) && version.contains("commit "),

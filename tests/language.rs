@@ -427,13 +427,27 @@ fn training_is_bit_identical_with_probes_on_or_off() {
     succeeds(&dir, &["run", "tiny.toml", "--out", "probed"]);
     succeeds(
         &dir,
-        &["run", "tiny.toml", "--set", "probes.every=0", "--out", "plain"],
+        &[
+            "run",
+            "tiny.toml",
+            "--set",
+            "probes.every=0",
+            "--out",
+            "plain",
+        ],
     );
     let (probed, plain) = (
         read(dir.join("probed/metrics.csv")),
         read(dir.join("plain/metrics.csv")),
     );
-    for name in ["variant", "seed", "iteration", "train_loss", "val_loss", "step_loss"] {
+    for name in [
+        "variant",
+        "seed",
+        "iteration",
+        "train_loss",
+        "val_loss",
+        "step_loss",
+    ] {
         assert_eq!(column(&probed, name), column(&plain, name), "{name}");
     }
     assert!(
@@ -441,7 +455,10 @@ fn training_is_bit_identical_with_probes_on_or_off() {
         "2 variants x 2 seeds x 5 evaluations"
     );
     let stats = read(dir.join("probed/activations.csv"));
-    for (variant, tensors) in [("relu", &["z", "a", "dz", "dw", "residual", "attention"][..]), ("swiglu", &["gate", "value"][..])] {
+    for (variant, tensors) in [
+        ("relu", &["z", "a", "dz", "dw", "residual", "attention"][..]),
+        ("swiglu", &["gate", "value"][..]),
+    ] {
         for tensor in tensors {
             for block in ["block1", "block2"] {
                 assert!(
@@ -464,14 +481,22 @@ fn training_is_bit_identical_with_probes_on_or_off() {
         .iter()
         .map(|c| c.as_u64().unwrap())
         .sum();
-    assert_eq!(counts, 8 * 16 * 64, "every z of 8 windows x 16 positions x 64 units");
+    assert_eq!(
+        counts,
+        8 * 16 * 64,
+        "every z of 8 windows x 16 positions x 64 units"
+    );
     for job in ["relu-seed-5", "swiglu-seed-6"] {
         let sample = |run: &str| {
             let text = read(dir.join(format!("{run}/results/{job}.json")));
             let v: serde_json::Value = serde_json::from_str(&text).unwrap();
             v["sample"].as_str().unwrap().to_string()
         };
-        assert_eq!(sample("probed"), sample("plain"), "{job}: the same model samples the same text");
+        assert_eq!(
+            sample("probed"),
+            sample("plain"),
+            "{job}: the same model samples the same text"
+        );
     }
     assert!(read(dir.join("probed/report.md")).contains("Probing took"));
     let _ = std::fs::remove_dir_all(&dir);

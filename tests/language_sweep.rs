@@ -95,9 +95,22 @@ fn a_language_model_sweep_submits_to_slurm_and_merges_equal_to_a_local_run() {
     succeeds(&dir, &["run", "sweep.toml", "--out", "whole"]);
     let submitted = actlab(
         &dir,
-        &["submit", "sweep.toml", "--slurm", "--tasks", "2", "--out", "sub", "--dry-run"],
+        &[
+            "submit",
+            "sweep.toml",
+            "--slurm",
+            "--tasks",
+            "2",
+            "--out",
+            "sub",
+            "--dry-run",
+        ],
     );
-    assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
     let printed = String::from_utf8_lossy(&submitted.stdout);
     assert!(printed.contains("#SBATCH --array=0-1"), "{printed}");
     let sub = dir.join("sub");
@@ -114,7 +127,10 @@ fn a_language_model_sweep_submits_to_slurm_and_merges_equal_to_a_local_run() {
     };
     bash("submit.sbatch", Some(0));
     let early = bash("merge.sbatch", None);
-    assert!(!early.status.success(), "a merge before every shard is done fails");
+    assert!(
+        !early.status.success(),
+        "a merge before every shard is done fails"
+    );
     assert!(
         String::from_utf8_lossy(&early.stderr).contains("shard 1/2"),
         "{}",
@@ -122,9 +138,16 @@ fn a_language_model_sweep_submits_to_slurm_and_merges_equal_to_a_local_run() {
     );
     // A task run again (a requeued job) resumes its shard, which has nothing left to do.
     assert!(bash("submit.sbatch", Some(1)).status.success());
-    assert!(bash("submit.sbatch", Some(1)).status.success(), "a finished shard resumes to nothing");
+    assert!(
+        bash("submit.sbatch", Some(1)).status.success(),
+        "a finished shard resumes to nothing"
+    );
     let merged = bash("merge.sbatch", None);
-    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
     assert_eq!(
         read(sub.join("sweep.csv")),
         read(dir.join("whole/sweep.csv")),
@@ -184,7 +207,10 @@ fn llm_activations_shards_merged_equal_the_whole_on_a_shortened_recipe() {
         "## Sparsity of the feed-forward activation",
         "| Li et al. 2023, The Lazy Neuron Phenomenon (arXiv:2210.06313) | T5-Base | relu | 3.0% |",
     ] {
-        assert!(report.contains(expected), "`{expected}` in the report:\n{report}");
+        assert!(
+            report.contains(expected),
+            "`{expected}` in the report:\n{report}"
+        );
     }
     for figure in ["loss.png", "layer_sparsity.png", "layer_near_zero.png"] {
         assert!(dir.join("merged").join(figure).is_file(), "{figure}");

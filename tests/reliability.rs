@@ -383,7 +383,10 @@ fn memory_is_estimated_and_refused_before_computing() {
 #[test]
 fn a_sweep_trains_each_distinct_variant_configuration_once() {
     use actlab::{config::find_experiment, sweep::count_units};
-    let plan = find_experiment("sigmoid-rescue").unwrap().load(&[]).unwrap();
+    let plan = find_experiment("sigmoid-rescue")
+        .unwrap()
+        .load(&[])
+        .unwrap();
     let (trainings, units) = count_units(&plan).unwrap();
     // 108 grid points and the baseline, two variants each. ReLU ignores the 3 values of
     // `variants.sigmoid.init`: 36 distinct ReLU configurations plus its baseline, which equals

@@ -598,7 +598,13 @@ fn check_published(p: &LmPublished) -> Result<(), LmConfigError> {
     for (i, s) in p.sparsity.iter().enumerate() {
         s.activation
             .parse::<FeedForwardUnit>()
-            .map_err(|e: String| bad(&format!("published.sparsity[{i}].activation"), &s.activation, e))?;
+            .map_err(|e: String| {
+                bad(
+                    &format!("published.sparsity[{i}].activation"),
+                    &s.activation,
+                    e,
+                )
+            })?;
         if !(0.0..=1.0).contains(&s.nonzero) {
             return Err(bad(
                 &format!("published.sparsity[{i}].nonzero"),

@@ -259,8 +259,7 @@ impl BackendTask for Execute<'_> {
                 checkpoints: dir.join("checkpoints"),
             };
             let resume = super::checkpoint::latest(&job.checkpoints, &job.name());
-            let trained =
-                job.train::<B>(resume.as_deref(), &device, |n| progress.inc(n as u64))?;
+            let trained = job.train::<B>(resume.as_deref(), &device, |n| progress.inc(n as u64))?;
             let s = &plan.experiment.sample;
             let sampling = Sampling {
                 prompt: s.prompt.clone(),
@@ -269,8 +268,7 @@ impl BackendTask for Execute<'_> {
                 top_k: s.top_k,
                 seed: s.seed,
             };
-            let sample =
-                generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
+            let sample = generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
             let result = JobResult {
                 variant: variant.clone(),
                 activation: model.unit.name(),

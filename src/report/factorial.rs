@@ -46,8 +46,12 @@ pub(super) const CONTRASTS: [(&str, Combine); 7] = [
     ("a alone - baseline", |[b, a, _, _, _]| a - b),
     ("b alone - baseline", |[b, _, bb, _, _]| bb - b),
     ("both - baseline", |[b, _, _, ab, _]| ab - b),
-    ("main effect of a", |[b, a, bb, ab, _]| ((a - b) + (ab - bb)) / 2.0),
-    ("main effect of b", |[b, a, bb, ab, _]| ((bb - b) + (ab - a)) / 2.0),
+    ("main effect of a", |[b, a, bb, ab, _]| {
+        ((a - b) + (ab - bb)) / 2.0
+    }),
+    ("main effect of b", |[b, a, bb, ab, _]| {
+        ((bb - b) + (ab - a)) / 2.0
+    }),
     ("interaction", |[b, a, bb, ab, _]| ab - a - bb + b),
 ];
 

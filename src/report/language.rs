@@ -361,7 +361,10 @@ pub(super) fn blocks_section(record: &LmRecord) -> Vec<String> {
         }
     }
     lines.push(String::new());
-    let probed = record.results.iter().filter(|r| !r.history.probes.is_empty());
+    let probed = record
+        .results
+        .iter()
+        .filter(|r| !r.history.probes.is_empty());
     let (probing, training) = probed.fold((0.0, 0.0), |(p, t), r| {
         (p + r.history.probe_seconds, t + r.history.train_seconds)
     });

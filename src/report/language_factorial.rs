@@ -26,12 +26,21 @@ fn seed_rows(cells: &[&LmVariantSummary; 5]) -> Vec<[f64; 5]> {
 }
 
 /// The mean over blocks of `tensor`'s `statistic` for `variant` at `step`.
-fn block_mean(record: &LmRecord, variant: &str, step: usize, tensor: &str, statistic: &str) -> Option<f64> {
+fn block_mean(
+    record: &LmRecord,
+    variant: &str,
+    step: usize,
+    tensor: &str,
+    statistic: &str,
+) -> Option<f64> {
     let values: Vec<f64> = record
         .layer_stats
         .iter()
         .filter(|r| {
-            r.variant == variant && r.epoch == step && r.tensor == tensor && r.statistic == statistic
+            r.variant == variant
+                && r.epoch == step
+                && r.tensor == tensor
+                && r.statistic == statistic
         })
         .map(|r| r.value)
         .collect();
@@ -39,7 +48,14 @@ fn block_mean(record: &LmRecord, variant: &str, step: usize, tensor: &str, stati
 }
 
 /// One block's value of `tensor`'s `statistic` for `variant` at `step`.
-fn at_block(record: &LmRecord, variant: &str, step: usize, block: usize, tensor: &str, statistic: &str) -> Option<f64> {
+fn at_block(
+    record: &LmRecord,
+    variant: &str,
+    step: usize,
+    block: usize,
+    tensor: &str,
+    statistic: &str,
+) -> Option<f64> {
     record
         .layer_stats
         .iter()
@@ -68,11 +84,21 @@ pub(super) fn factorial_section(record: &LmRecord, f: &FactorialConfig) -> Vec<S
     let cells = [base, a, b, both, reference];
     let rows = seed_rows(&cells);
     let mut lines = vec![
-        format!("## What explains the gap between {} and {}?", f.baseline, f.reference),
+        format!(
+            "## What explains the gap between {} and {}?",
+            f.baseline, f.reference
+        ),
         String::new(),
         format!(
             "A 2x2 factorial on the final validation loss (nats per token): **{}** alone ({}), **{}** alone ({}), both ({}). Per seed (the same batches and initial draws in every cell), a main effect is the change's effect averaged over the other's two levels; the interaction is both − a − b + baseline; the gap is {} − {}. Mean over {} seeds with its 95% interval (paired, Student's t); *share* is a contrast's mean over the gap's.",
-            f.a.name, f.a.variant, f.b.name, f.b.variant, f.both, f.reference, f.baseline, rows.len()
+            f.a.name,
+            f.a.variant,
+            f.b.name,
+            f.b.variant,
+            f.both,
+            f.reference,
+            f.baseline,
+            rows.len()
         ),
         String::new(),
         "| contrast | mean [95% CI] | share of the gap | paired t p |".into(),
@@ -117,7 +143,12 @@ fn probe_table(record: &LmRecord, cells: &[&LmVariantSummary; 5]) -> Vec<String>
     let (Some(&first), Some(&last)) = (steps.iter().min(), steps.iter().max()) else {
         return Vec::new();
     };
-    let blocks = record.layer_stats.iter().map(|r| r.layer).max().unwrap_or(1);
+    let blocks = record
+        .layer_stats
+        .iter()
+        .map(|r| r.layer)
+        .max()
+        .unwrap_or(1);
     let cell = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.4}"));
     let mut lines = vec![
         format!(
@@ -135,7 +166,8 @@ fn probe_table(record: &LmRecord, cells: &[&LmVariantSummary; 5]) -> Vec<String>
     }
     names.dedup();
     for name in names {
-        let span = |f: &dyn Fn(usize) -> Option<f64>| format!("{} → {}", cell(f(first)), cell(f(last)));
+        let span =
+            |f: &dyn Fn(usize) -> Option<f64>| format!("{} → {}", cell(f(first)), cell(f(last)));
         lines.push(format!(
             "| {name} | {} | {} | {} | {} | {} | {} |",
             span(&|s| block_mean(record, name, s, "a", "mean")),

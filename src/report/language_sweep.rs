@@ -73,26 +73,30 @@ fn combined(points: &[Point]) -> Option<LmRecord> {
                 name: name.clone(),
                 ..v.clone()
             });
-            record.metrics.extend(
-                p.record
-                    .metrics
-                    .iter()
-                    .filter(|m| m.variant == v.name)
-                    .map(|m| crate::store::language::LmMetricRow {
-                        variant: name.clone(),
-                        ..m.clone()
-                    }),
-            );
-            record.results.extend(
-                p.record
-                    .results
-                    .iter()
-                    .filter(|r| r.variant == v.name)
-                    .map(|r| crate::store::language::JobResult {
-                        variant: name.clone(),
-                        ..r.clone()
-                    }),
-            );
+            record
+                .metrics
+                .extend(
+                    p.record
+                        .metrics
+                        .iter()
+                        .filter(|m| m.variant == v.name)
+                        .map(|m| crate::store::language::LmMetricRow {
+                            variant: name.clone(),
+                            ..m.clone()
+                        }),
+                );
+            record
+                .results
+                .extend(
+                    p.record
+                        .results
+                        .iter()
+                        .filter(|r| r.variant == v.name)
+                        .map(|r| crate::store::language::JobResult {
+                            variant: name.clone(),
+                            ..r.clone()
+                        }),
+                );
             record.layer_stats.extend(
                 p.record
                     .layer_stats
@@ -141,7 +145,11 @@ pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
             record: LmRecord::load(&folder)?,
         });
     }
-    write_rows(&dir.join("sweep.csv"), &LM_SWEEP_COLUMNS, &sweep_rows(&points))?;
+    write_rows(
+        &dir.join("sweep.csv"),
+        &LM_SWEEP_COLUMNS,
+        &sweep_rows(&points),
+    )?;
     let combined = combined(&points);
     if let Some(record) = &combined {
         crate::plot::register_fonts();
@@ -156,7 +164,13 @@ pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
             }
         }
     }
-    let lines = render(&meta, experiment.as_ref(), &points, combined.as_ref(), &missing);
+    let lines = render(
+        &meta,
+        experiment.as_ref(),
+        &points,
+        combined.as_ref(),
+        &missing,
+    );
     write_text(&dir.join("report.md"), &lines.join("\n"))
 }
 
@@ -384,9 +398,7 @@ fn published_section(
         .iter()
         .filter(|(n, ..)| !is_gated(&activation_of(entries, n)))
         .collect();
-    let published_holds = gated
-        .iter()
-        .all(|g| plain.iter().all(|p| g.1 < p.1));
+    let published_holds = gated.iter().all(|g| plain.iter().all(|p| g.1 < p.1));
     let mut exceptions = Vec::new();
     let mut held = 0;
     for g in &gated {
@@ -524,8 +536,14 @@ mod tests {
     #[test]
     fn kendall_tau_by_hand() {
         // Same order: +1; reversed: -1; one swap among three: (1 + 1 - 1) / 3.
-        assert_eq!(kendall_tau(&[(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]), Some(1.0));
-        assert_eq!(kendall_tau(&[(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)]), Some(-1.0));
+        assert_eq!(
+            kendall_tau(&[(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]),
+            Some(1.0)
+        );
+        assert_eq!(
+            kendall_tau(&[(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)]),
+            Some(-1.0)
+        );
         let tau = kendall_tau(&[(1.0, 2.0), (2.0, 1.0), (3.0, 3.0)]).unwrap();
         assert!((tau - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(kendall_tau(&[(1.0, 1.0)]), None);

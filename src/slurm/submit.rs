@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::{
     Attempt, Decision, ScriptInputs, ShardProgress, SlurmError, SubmissionDir, SubmissionRecord,
-    SubmitReport, decide, is_submission_folder, merge_script, scheduler, shard_progress,
-    task_script,
-    SweepExperiment,
+    SubmitReport, SweepExperiment, decide, is_submission_folder, merge_script, scheduler,
+    shard_progress, task_script,
     validate::{check_sbatch_arg, check_script_path, check_tasks, differing_keys},
 };
 use crate::{
@@ -153,16 +152,17 @@ fn prepare(request: &SubmitRequest) -> Result<Prepared, SlurmError> {
     } else {
         Vec::new()
     };
-    let decision = decide(&progress, dir.is_merged(&experiment), &record, &queued).map_err(|tasks| {
-        SlurmError::StillQueued {
-            dir: dir.root.clone(),
-            jobs: tasks
-                .iter()
-                .map(|q| format!("{} {}", q.id, q.state))
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-    })?;
+    let decision =
+        decide(&progress, dir.is_merged(&experiment), &record, &queued).map_err(|tasks| {
+            SlurmError::StillQueued {
+                dir: dir.root.clone(),
+                jobs: tasks
+                    .iter()
+                    .map(|q| format!("{} {}", q.id, q.state))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })?;
     let prepared = Prepared {
         dir,
         experiment,
