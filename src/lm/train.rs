@@ -116,12 +116,16 @@ impl Job<'_> {
         }
         let block = self.model.block_size;
         let probes = self.probe_windows::<B>(val, device);
-        if let (Some(batch), 0) = (&probes, first) {
+        let record_probe = |history: &mut JobHistory, model: &_, batch, step| {
             let clock = Instant::now();
-            let found = probe(&learner.model, batch, self.variant, 0);
+            let found = probe(model, batch, self.variant, step);
             history.probes.extend(found.rows);
             history.histograms.extend(found.histograms);
-            history.probe_seconds += clock.elapsed().as_secs_f64();
+            clock.elapsed()
+        };
+        if let (Some(batch), 0) = (&probes, first) {
+            history.probe_seconds +=
+                record_probe(&mut history, &learner.model, batch, 0).as_secs_f64();
         }
         let (mut losses, mut started, mut since) = (Vec::new(), Instant::now(), 0usize);
         for it in first..t.iterations {
@@ -167,11 +171,10 @@ impl Job<'_> {
                 history.evaluations.push(evaluation);
             }
             if let Some(batch) = probes.as_ref().filter(|_| self.probe_due(done)) {
-                let clock = Instant::now();
-                let found = probe(&learner.model, batch, self.variant, done);
-                history.probes.extend(found.rows);
-                history.histograms.extend(found.histograms);
-                history.probe_seconds += clock.elapsed().as_secs_f64();
+                let spent = record_probe(&mut history, &learner.model, batch, done);
+                history.probe_seconds += spent.as_secs_f64();
+                // A probe between evaluations stays out of the interval's speed too.
+                started += spent;
             }
             if evaluated {
                 let every = self.experiment.checkpoint.every;

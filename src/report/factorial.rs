@@ -18,12 +18,11 @@ fn values(v: &VariantSummary, metric: fn(&SeedResult) -> Option<f64>) -> Vec<((u
         .collect()
 }
 
-/// Per seed, `combine(baseline, a, b, both, reference)`, over the seeds every cell finished.
-fn per_seed(
+/// Per seed `[baseline, a, b, both, reference]`, over the seeds every cell finished.
+fn seed_rows(
     cells: &[&VariantSummary; 5],
     metric: fn(&SeedResult) -> Option<f64>,
-    combine: fn([f64; 5]) -> f64,
-) -> Vec<f64> {
+) -> Vec<[f64; 5]> {
     let columns: Vec<Vec<((u32, u32), f64)>> = cells.iter().map(|v| values(v, metric)).collect();
     columns[0]
         .iter()
@@ -32,16 +31,16 @@ fn per_seed(
             for (i, column) in columns.iter().enumerate().skip(1) {
                 row[i] = column.iter().find(|(s, _)| s == seed)?.1;
             }
-            Some(combine(row))
+            Some(row)
         })
         .collect()
 }
 
 /// One contrast of a factorial, per seed, from `[baseline, a, b, both, reference]`.
-pub(super) type Combine = fn([f64; 5]) -> f64;
+type Combine = fn([f64; 5]) -> f64;
 
 /// The gap, each cell against the baseline, both main effects and the interaction.
-pub(super) const CONTRASTS: [(&str, Combine); 7] = [
+const CONTRASTS: [(&str, Combine); 7] = [
     ("gap: reference - baseline", |[b, _, _, _, r]| r - b),
     ("a alone - baseline", |[b, a, _, _, _]| a - b),
     ("b alone - baseline", |[b, _, bb, _, _]| bb - b),
@@ -56,12 +55,50 @@ pub(super) const CONTRASTS: [(&str, Combine); 7] = [
 ];
 
 /// A contrast's label with the factors' names in place of `a` and `b`.
-pub(super) fn contrast_label(label: &str, a: &str, b: &str) -> String {
+fn contrast_label(label: &str, a: &str, b: &str) -> String {
     label
         .replace("a alone", &format!("{a} alone"))
         .replace("b alone", &format!("{b} alone"))
         .replace("effect of a", &format!("effect of {a}"))
         .replace("effect of b", &format!("effect of {b}"))
+}
+
+/// One contrast over the paired seeds: its label (the factors named), its mean against zero
+/// with the paired interval and t test, and its share of the gap (empty for the gap itself).
+pub(super) struct Contrasted {
+    pub label: String,
+    pub comparison: paired::Comparison,
+    pub share: String,
+}
+
+/// Every contrast of [`CONTRASTS`] over per-seed rows `[baseline, a, b, both, reference]`;
+/// those with fewer than two seeds are left out.
+pub(super) fn contrasts(rows: &[[f64; 5]], a: &str, b: &str) -> Vec<Contrasted> {
+    let gap: Vec<f64> = rows.iter().map(|r| CONTRASTS[0].1(*r)).collect();
+    let gap_mean = gap.iter().sum::<f64>() / gap.len().max(1) as f64;
+    CONTRASTS
+        .iter()
+        .filter_map(|(label, combine)| {
+            let label = contrast_label(label, a, b);
+            let effects: Vec<f64> = rows.iter().map(|r| combine(*r)).collect();
+            let comparison = paired::compare(&effects, &vec![0.0; effects.len()])?;
+            let share = if label.starts_with("gap") || gap_mean == 0.0 {
+                String::new()
+            } else {
+                format!("{:.0}%", 100.0 * comparison.mean_difference / gap_mean)
+            };
+            Some(Contrasted {
+                label,
+                comparison,
+                share,
+            })
+        })
+        .collect()
+}
+
+/// Whether a contrast belongs in the one-line answer: the main effects and the interaction.
+pub(super) fn answers(c: &Contrasted) -> bool {
+    c.label.starts_with("main effect") || c.label == "interaction"
 }
 
 pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig) {
@@ -93,7 +130,6 @@ pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig
         f.reference,
         f.baseline
     );
-    let rows = CONTRASTS;
     let metrics: [(&str, fn(&SeedResult) -> Option<f64>, f64, &str); 2] = [
         ("test accuracy", |s| s.test_accuracy, 100.0, " points"),
         ("final train loss", |s| s.final_train_loss, 1.0, ""),
@@ -104,21 +140,9 @@ pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig
             md,
             "**{metric_name}**\n\n| contrast | mean [95% CI] | share of the gap | paired t p | seeds |\n|---|---|---|---|---|"
         );
-        let gap = per_seed(&cells, metric, rows[0].1);
-        let gap_mean = gap.iter().sum::<f64>() / gap.len().max(1) as f64;
-        for (label, combine) in rows {
-            let label = contrast_label(label, &f.a.name, &f.b.name);
-            let effects = per_seed(&cells, metric, combine);
-            let zeros = vec![0.0; effects.len()];
-            let Some(c) = paired::compare(&effects, &zeros) else {
-                continue;
-            };
-            let share = if label.starts_with("gap") || gap_mean == 0.0 {
-                String::new()
-            } else {
-                format!("{:.0}%", 100.0 * c.mean_difference / gap_mean)
-            };
-            if label.starts_with("main effect") || label == "interaction" {
+        for x in contrasts(&seed_rows(&cells, metric), &f.a.name, &f.b.name) {
+            let (label, c, share) = (&x.label, &x.comparison, &x.share);
+            if answers(&x) {
                 answer.push(format!("{label} {share} of the {metric_name} gap"));
             }
             let _ = writeln!(

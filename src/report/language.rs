@@ -49,17 +49,21 @@ pub(super) fn mean_cell(v: &LmVariantSummary) -> String {
     }
 }
 
+/// The experiment's question, and its expected answer when it states one.
+pub(super) fn question_lines(e: &LmExperiment) -> Vec<String> {
+    let mut lines = vec![format!("**Question.** {}", e.question), String::new()];
+    if !e.expected.is_empty() {
+        lines.extend([format!("**Expected.** {}", e.expected), String::new()]);
+    }
+    lines
+}
+
 pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
     let s = &record.summary;
     let c = &s.corpus;
     let mut lines = vec![format!("# {}", s.experiment), String::new()];
     if let Some(e) = experiment {
-        lines.push(format!("**Question.** {}", e.question));
-        lines.push(String::new());
-        if !e.expected.is_empty() {
-            lines.push(format!("**Expected.** {}", e.expected));
-            lines.push(String::new());
-        }
+        lines.extend(question_lines(e));
         let m = &e.model;
         let t = &e.train;
         lines.push(format!(

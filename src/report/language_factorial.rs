@@ -2,9 +2,8 @@
 //! validation loss between a baseline and a reference each of two changes to the feed-forward
 //! activation explains, seed by seed, and what the probes inside the blocks show of each cell.
 
-use super::factorial::{CONTRASTS, contrast_label};
+use super::factorial::{answers, contrasts};
 use crate::{
-    analysis::paired,
     config::FactorialConfig,
     store::language::{LmRecord, LmVariantSummary},
 };
@@ -26,7 +25,7 @@ fn seed_rows(cells: &[&LmVariantSummary; 5]) -> Vec<[f64; 5]> {
 }
 
 /// The mean over blocks of `tensor`'s `statistic` for `variant` at `step`.
-fn block_mean(
+pub(super) fn block_mean(
     record: &LmRecord,
     variant: &str,
     step: usize,
@@ -104,21 +103,10 @@ pub(super) fn factorial_section(record: &LmRecord, f: &FactorialConfig) -> Vec<S
         "| contrast | mean [95% CI] | share of the gap | paired t p |".into(),
         "|---|---|---|---|".into(),
     ];
-    let gap: Vec<f64> = rows.iter().map(|r| CONTRASTS[0].1(*r)).collect();
-    let gap_mean = gap.iter().sum::<f64>() / gap.len().max(1) as f64;
     let mut answer = Vec::new();
-    for (label, combine) in CONTRASTS {
-        let label = contrast_label(label, &f.a.name, &f.b.name);
-        let effects: Vec<f64> = rows.iter().map(|r| combine(*r)).collect();
-        let Some(c) = paired::compare(&effects, &vec![0.0; effects.len()]) else {
-            continue;
-        };
-        let share = if label.starts_with("gap") || gap_mean == 0.0 {
-            String::new()
-        } else {
-            format!("{:.0}%", 100.0 * c.mean_difference / gap_mean)
-        };
-        if label.starts_with("main effect") || label == "interaction" {
+    for x in contrasts(&rows, &f.a.name, &f.b.name) {
+        let (label, c, share) = (&x.label, &x.comparison, &x.share);
+        if answers(&x) {
             answer.push(format!("{label} {share} of the gap"));
         }
         lines.push(format!(

@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use super::language::{Paired, blocks_section, loss, mean_cell, paired, paired_lines};
+use super::{
+    language::{Paired, blocks_section, loss, mean_cell, paired, paired_lines, question_lines},
+    language_factorial::block_mean,
+};
 use crate::{
     config::language::{LmExperiment, LmPublished},
     model::gpt::FeedForwardUnit,
@@ -206,12 +209,7 @@ fn render(
 ) -> Vec<String> {
     let mut lines = vec![format!("# {} (sweep)", meta.experiment), String::new()];
     if let Some(e) = experiment {
-        lines.push(format!("**Question.** {}", e.question));
-        lines.push(String::new());
-        if !e.expected.is_empty() {
-            lines.push(format!("**Expected.** {}", e.expected));
-            lines.push(String::new());
-        }
+        lines.extend(question_lines(e));
     }
     lines.push(format!(
         "{} points over {}; this folder holds shard {}/{}. Each point is a language-model run in `points/<id>/` with its own report, figures and samples.",
@@ -454,19 +452,6 @@ fn activation_of(entries: &[(String, &LmVariantSummary)], name: &str) -> String 
         .map_or_else(String::new, |(_, v)| v.activation.clone())
 }
 
-/// The mean over blocks of one `a` statistic of `variant` at `step`.
-fn block_mean(record: &LmRecord, variant: &str, step: usize, statistic: &str) -> Option<f64> {
-    let values: Vec<f64> = record
-        .layer_stats
-        .iter()
-        .filter(|r| {
-            r.variant == variant && r.epoch == step && r.tensor == "a" && r.statistic == statistic
-        })
-        .map(|r| r.value)
-        .collect();
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-}
-
 /// Exact and near zeros of every unit at the first and last probed steps, then the published
 /// sparsity figures beside this sweep's.
 fn sparsity_section(record: &LmRecord, published: Option<&LmPublished>) -> Vec<String> {
@@ -488,7 +473,7 @@ fn sparsity_section(record: &LmRecord, published: Option<&LmPublished>) -> Vec<S
         "|---|---|---|---|---|---|".into(),
     ];
     for v in &record.summary.variants {
-        let at = |step, statistic| block_mean(record, &v.name, step, statistic);
+        let at = |step, statistic| block_mean(record, &v.name, step, "a", statistic);
         lines.push(format!(
             "| {} | {} | {} | {} | {} | {} |",
             v.name,
@@ -513,7 +498,7 @@ fn sparsity_section(record: &LmRecord, published: Option<&LmPublished>) -> Vec<S
             .variants
             .iter()
             .find(|v| v.activation == s.activation)
-            .and_then(|v| block_mean(record, &v.name, last, "zero_fraction"))
+            .and_then(|v| block_mean(record, &v.name, last, "a", "zero_fraction"))
             .map(|z| 1.0 - z);
         lines.push(format!(
             "| {} | {} | {} | {}{} | {} |",
