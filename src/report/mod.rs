@@ -3,6 +3,7 @@
 mod factorial;
 pub mod language;
 mod language_factorial;
+mod language_published;
 mod language_sweep;
 mod layers;
 mod markdown;
