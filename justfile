@@ -16,6 +16,10 @@ list:
 analyze run_dir:
     cargo run --release --quiet --bin actlab -- analyze {{run_dir}}
 
+# Check the published claims actlab reproduces: `just verify` (--quick, at most 10 min), `just verify --full`, `just verify --list`.
+verify *args:
+    cargo run --release --quiet --bin actlab -- verify {{args}}
+
 # The test suite (release build: it trains networks).
 test:
     cargo test --release

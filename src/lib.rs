@@ -4,8 +4,8 @@
 //! [`learner`] (one learner for every model) and [`fused`] (an accelerator for plain MLPs);
 //! [`config`] (experiment files, validated into a plan); [`analysis`] (probes on the forward
 //! pass); [`store`] (the run-folder format every record is written to and read from);
-//! [`checkpoint`], [`plot`] and [`report`] on top of it; and the commands, [`run`] and
-//! [`sweep`]. A lower layer never imports a higher one.
+//! [`checkpoint`], [`plot`] and [`report`] on top of it; and the commands: [`run`],
+//! [`sweep`], [`lm`], [`slurm`], [`launch`] (any experiment file) and [`verify`]. A lower layer never imports a higher one.
 
 pub mod analysis;
 pub mod backend;
@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod fused;
+pub mod launch;
 pub mod learner;
 pub mod lm;
 pub mod model;
@@ -24,3 +25,4 @@ pub mod slurm;
 pub mod store;
 pub mod sweep;
 pub mod theory;
+pub mod verify;

@@ -4,13 +4,15 @@ use std::{path::PathBuf, process::ExitCode};
 
 use actlab::{
     backend::BackendChoice,
-    config::{Override, find_experiment, list_experiments, pinned_axes},
+    config::{Override, find_experiment, list_experiments},
+    launch::{Launch, launch},
     lm::{self, sample::Sampling},
     report,
-    run::{RunOptions, eval_checkpoint, resume_run, run_plan},
+    run::{RunOptions, eval_checkpoint, resume_run},
     slurm::{SubmitRequest, SweepExperiment, is_submission_folder, merge_submission, submit},
     store::{Shard, is_sweep_folder, language::is_language_sweep},
-    sweep::{merge_sweeps, rebuild_sweep, resume_sweep, run_sweep},
+    sweep::{merge_sweeps, rebuild_sweep, resume_sweep},
+    verify,
 };
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -161,6 +163,32 @@ enum Command {
         /// The run or sweep folder whose report and figures to rebuild.
         run_dir: PathBuf,
     },
+    /// Check the published claims actlab reproduces (`experiments/claims/`): run their
+    /// experiments, print a table and write verify.md and verify.json. Exits non-zero only
+    /// when a claim that held at the last release no longer holds.
+    Verify {
+        /// Shortened recipes that still decide each claim, at most 10 minutes on 2 cores (the
+        /// default).
+        #[arg(long, conflicts_with = "full")]
+        quick: bool,
+        /// Each claim's own recipe; the expected time is printed first.
+        #[arg(long)]
+        full: bool,
+        /// Only these claims (`actlab verify --list` names them).
+        #[arg(long, num_args = 1.., value_name = "NAME")]
+        only: Vec<String>,
+        /// List the claims, their recipes and expected times, and run nothing.
+        #[arg(long)]
+        list: bool,
+        /// Write here instead of `artifacts/verify/<run-id>`; must be absent or empty.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "artifacts")]
+        artifacts: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -176,69 +204,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             backend,
         } => {
             let file = find_experiment(&experiment)?;
-            let path = file.origin.clone();
             if let Some(n) = seeds {
                 overrides.push(format!("train.seeds={n}"));
             }
-            let parsed: Vec<Override> = overrides
-                .iter()
-                .map(|o| o.parse())
-                .collect::<Result<_, _>>()?;
-            let text = &file.text;
-            if lm::is_language_model(text) {
-                let origin = path.display().to_string();
-                let experiment = lm::parse(text, &origin, &parsed)?;
-                if experiment.sweep.is_none() && shard.is_some() {
-                    anyhow::bail!(
-                        "--shard applies to sweeps; {} has no [sweep] section",
-                        path.display()
-                    );
-                }
-                let (plan, corpus) = lm::prepare(experiment, &origin)?;
-                let options = RunOptions {
+            let dir = launch(Launch {
+                file: &file,
+                overrides: &overrides,
+                shard,
+                backend,
+                options: RunOptions {
                     out,
-                    overrides,
                     artifacts,
                     show_progress: true,
                     threads,
                     ..Default::default()
-                };
-                let dir = if plan.experiment.sweep.is_some() {
-                    let shard = shard.unwrap_or(Shard::WHOLE);
-                    lm::sweep::run_sweep(&plan.experiment, shard, &options, backend)
-                } else {
-                    lm::run(&plan, &corpus, &options, backend)
-                }
-                .with_context(|| format!("running {}", path.display()))?;
-                println!("{}", dir.display());
-                eprintln!("report: {}", dir.join("report.md").display());
-                return Ok(());
-            }
-            let plan = file.load(&parsed)?.check()?;
-            if let Ok(unpinned) = file.load(&[]) {
-                for axis in pinned_axes(&unpinned, &parsed) {
-                    eprintln!("note: --set pins the grid axis {axis} at every point");
-                }
-            }
-            if shard.is_some() && plan.experiment.sweep.is_none() {
-                anyhow::bail!(
-                    "--shard applies to sweeps; {} has no [sweep] section",
-                    path.display()
-                );
-            }
-            let options = RunOptions {
-                out,
-                overrides,
-                artifacts,
-                show_progress: true,
-                threads,
-                backend: backend.unwrap_or(BackendChoice::available()[0]),
-            };
-            let dir = if plan.experiment.sweep.is_some() {
-                run_sweep(&plan, shard.unwrap_or(Shard::WHOLE), &options)?
-            } else {
-                run_plan(&plan, &options).with_context(|| format!("running {}", path.display()))?
-            };
+                },
+            })
+            .with_context(|| format!("running {}", file.origin.display()))?;
             println!("{}", dir.display());
             eprintln!("report: {}", dir.join("report.md").display());
         }
@@ -402,6 +384,57 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "{}",
                 lm::sample(&checkpoint, variant.as_deref(), &sampling)?
+            );
+        }
+        Command::Verify {
+            quick: _,
+            full,
+            only,
+            list,
+            out,
+            artifacts,
+            threads,
+        } => {
+            if list {
+                let claims = verify::select(verify::registry()?, &only)?;
+                for c in &claims {
+                    let recipe = |r: Option<&verify::Recipe>| {
+                        r.map_or("none".to_string(), |r| format!("{:.1} min", r.minutes))
+                    };
+                    println!(
+                        "{:<28} quick {:<9} full {:<9} {}",
+                        c.name,
+                        recipe(c.quick.as_ref()),
+                        recipe(Some(&c.full)),
+                        c.claim
+                    );
+                }
+                println!(
+                    "expected: --quick about {:.0} min, --full about {:.0} min on 2 cores",
+                    verify::expected_minutes(&claims, false),
+                    verify::expected_minutes(&claims, true)
+                );
+                return Ok(());
+            }
+            let (dir, record) = verify::verify(&verify::VerifyOptions {
+                full,
+                only,
+                out,
+                artifacts,
+                threads,
+            })?;
+            println!("{}", report::verify_table(&record).join("\n"));
+            eprintln!("report: {}", dir.join("verify.md").display());
+            let regressions = record.regressions();
+            anyhow::ensure!(
+                regressions.is_empty(),
+                "{} claim(s) held at the last release and differ now: {}",
+                regressions.len(),
+                regressions
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         Command::Analyze { run_dir } => {

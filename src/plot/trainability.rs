@@ -26,6 +26,42 @@ pub struct Map {
     pub bias_var: f64,
 }
 
+/// Test accuracy at or above this counts as trainable (twice chance for ten classes).
+pub const TRAINABLE: f64 = 0.2;
+
+/// One point of the map against the theory: inside `6 xi_c` (predicted trainable) or not, and
+/// whether it trained.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Judged {
+    pub weight_var: f64,
+    pub depth: f64,
+    pub predicted: bool,
+    pub observed: bool,
+}
+
+impl Map {
+    /// `6 xi_c` at the fine-grid weight variance nearest `w`; `None` where it diverges.
+    pub fn six_xi_c_at(&self, w: f64) -> Option<f64> {
+        self.six_xi_c
+            .iter()
+            .min_by(|a, b| (a.0 - w).abs().total_cmp(&(b.0 - w).abs()))
+            .map(|p| p.1)
+    }
+
+    /// Every point, judged against `6 xi_c`.
+    pub fn judged(&self) -> Vec<Judged> {
+        self.cells
+            .iter()
+            .map(|&(w, depth, accuracy)| Judged {
+                weight_var: w,
+                depth,
+                predicted: self.six_xi_c_at(w).is_none_or(|l| depth <= l),
+                observed: accuracy.is_some_and(|a| a >= TRAINABLE),
+            })
+            .collect()
+    }
+}
+
 /// The map, when the sweep varies `model.weight_var` and `model.depth` of a `mean-field` MLP.
 pub fn map(record: &SweepRecord) -> Option<Map> {
     let sweep = record.experiment.sweep.as_ref()?;

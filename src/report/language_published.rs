@@ -85,7 +85,56 @@ pub(super) fn published_section(
         ));
     }
     lines.push(String::new());
-    // The source's headline: every gated unit below every plain one.
+    let o = ordering(published, entries);
+    if o.pairs > 0 {
+        lines.push(format!(
+            "**Gated against plain.** The source has every gated unit below every plain one{}. Here, by mean validation loss, {} of {} (gated, plain) pairs are ordered that way{}.",
+            if o.published_holds {
+                ""
+            } else {
+                " (not quite: its own values break it for some pairs)"
+            },
+            o.gated_ahead,
+            o.pairs,
+            if o.exceptions.is_empty() {
+                String::from(": the claim holds at this scale")
+            } else {
+                format!("; the exceptions: {}", o.exceptions.join("; "))
+            }
+        ));
+        lines.push(String::new());
+    }
+    if let Some(tau) = o.tau {
+        lines.push(format!(
+            "**Ranks.** Over the {} feed-forward units in both, Kendall's tau between the published and the measured ordering is {tau:+.2} (+1: the same order, 0: unrelated, −1: reversed). Best published: {}; best here: {}.",
+            o.units, o.best_published, o.best_measured
+        ));
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// How a sweep's ordering of feed-forward units compares with a source's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ordering {
+    /// Units with both a published and a measured value.
+    pub units: usize,
+    /// (gated, plain) pairs, and those with the gated unit's mean validation loss lower.
+    pub pairs: usize,
+    pub gated_ahead: usize,
+    /// The pairs measured the other way round, in words.
+    pub exceptions: Vec<String>,
+    /// Whether the source's own values put every gated unit below every plain one.
+    pub published_holds: bool,
+    /// Kendall's tau-a between the published and the measured values.
+    pub tau: Option<f64>,
+    pub best_published: String,
+    pub best_measured: String,
+}
+
+/// The source's headline (every gated unit below every plain one), pair by pair, and the rank
+/// agreement, over the `(name, summary)` entries that have a published value.
+pub fn ordering(published: &LmPublished, entries: &[(String, &LmVariantSummary)]) -> Ordering {
     let shared: Vec<(&str, f64, f64)> = entries
         .iter()
         .filter_map(|(name, v)| {
@@ -104,52 +153,34 @@ pub(super) fn published_section(
         .iter()
         .filter(|(n, ..)| !is_gated(&activation_of(entries, n)))
         .collect();
-    let published_holds = gated.iter().all(|g| plain.iter().all(|p| g.1 < p.1));
     let mut exceptions = Vec::new();
-    let mut held = 0;
+    let mut gated_ahead = 0;
     for g in &gated {
         for p in &plain {
             if g.2 < p.2 {
-                held += 1;
+                gated_ahead += 1;
             } else {
                 exceptions.push(format!("{} {:.4} ≥ {} {:.4}", g.0, g.2, p.0, p.2));
             }
         }
     }
-    let total = gated.len() * plain.len();
-    if total > 0 {
-        lines.push(format!(
-            "**Gated against plain.** The source has every gated unit below every plain one{}. Here, by mean validation loss, {held} of {total} (gated, plain) pairs are ordered that way{}.",
-            if published_holds {
-                ""
-            } else {
-                " (not quite: its own values break it for some pairs)"
-            },
-            if exceptions.is_empty() {
-                String::from(": the claim holds at this scale")
-            } else {
-                format!("; the exceptions: {}", exceptions.join("; "))
-            }
-        ));
-        lines.push(String::new());
-    }
+    let best = |key: fn(&(&str, f64, f64)) -> f64| {
+        shared
+            .iter()
+            .min_by(|a, b| key(a).total_cmp(&key(b)))
+            .map_or("n/a".to_string(), |e| e.0.to_string())
+    };
     let ranks: Vec<(f64, f64)> = shared.iter().map(|&(_, p, m)| (p, m)).collect();
-    if let Some(tau) = kendall_tau(&ranks) {
-        let best = |key: fn(&(&str, f64, f64)) -> f64| {
-            shared
-                .iter()
-                .min_by(|a, b| key(a).total_cmp(&key(b)))
-                .map_or("n/a", |e| e.0)
-        };
-        lines.push(format!(
-            "**Ranks.** Over the {} feed-forward units in both, Kendall's tau between the published and the measured ordering is {tau:+.2} (+1: the same order, 0: unrelated, −1: reversed). Best published: {}; best here: {}.",
-            shared.len(),
-            best(|e| e.1),
-            best(|e| e.2)
-        ));
-        lines.push(String::new());
+    Ordering {
+        units: shared.len(),
+        pairs: gated.len() * plain.len(),
+        gated_ahead,
+        exceptions,
+        published_holds: gated.iter().all(|g| plain.iter().all(|p| g.1 < p.1)),
+        tau: kendall_tau(&ranks),
+        best_published: best(|e| e.1),
+        best_measured: best(|e| e.2),
     }
-    lines
 }
 
 /// The activation of the entry called `name`.

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{
     language::{blocks_section, loss, mean_cell, paired, paired_lines, question_lines},
     language_factorial::block_mean,
-    language_published::published_section,
+    language_published::{Ordering, ordering, published_section},
 };
 use crate::{
     config::language::{LmExperiment, LmPublished},
@@ -115,9 +115,16 @@ fn combined(points: &[Point]) -> Option<LmRecord> {
     Some(record)
 }
 
-/// Re-creates a language-model sweep's `sweep.csv`, `report.md` and figures from its point
-/// folders.
-pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
+/// A language-model sweep folder read back: its meta, experiment, finished points and the
+/// unfinished ones this shard owns.
+struct Loaded {
+    meta: LmSweepMeta,
+    experiment: Option<LmExperiment>,
+    points: Vec<Point>,
+    missing: Vec<String>,
+}
+
+fn load(dir: &Path) -> Result<Loaded, StoreError> {
     let meta: LmSweepMeta = read_json(&dir.join(LmSweepMeta::FILE))?;
     let text =
         std::fs::read_to_string(dir.join("experiment.toml")).map_err(|e| StoreError::Read {
@@ -148,6 +155,81 @@ pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
             record: LmRecord::load(&folder)?,
         });
     }
+    Ok(Loaded {
+        meta,
+        experiment,
+        points,
+        missing,
+    })
+}
+
+/// Every point's variants under their entry names, in point order.
+fn entries(points: &[Point]) -> Vec<(String, &LmVariantSummary)> {
+    points
+        .iter()
+        .flat_map(|p| {
+            p.record
+                .summary
+                .variants
+                .iter()
+                .map(move |v| (entry_name(p, v), v))
+        })
+        .collect()
+}
+
+/// What a language-model sweep found, as `actlab verify` reads it: the agreement with the
+/// experiment's `[published]` ordering, and each feed-forward unit's share of nonzero
+/// activations (mean over blocks) at the last probed step.
+pub struct LmSweepFindings {
+    pub ordering: Option<Ordering>,
+    /// `(activation, nonzero share)` of each probed variant.
+    pub nonzero: Vec<(String, f64)>,
+    /// The finished points, and all the sweep has.
+    pub finished: usize,
+    pub points: usize,
+}
+
+pub fn findings(dir: &Path) -> Result<LmSweepFindings, StoreError> {
+    let loaded = load(dir)?;
+    let published = loaded
+        .experiment
+        .as_ref()
+        .and_then(|e| e.published.as_ref());
+    let ordering = published.map(|p| ordering(p, &entries(&loaded.points)));
+    let mut nonzero = Vec::new();
+    if let Some(record) = combined(&loaded.points) {
+        if let Some(&last) = record
+            .layer_stats
+            .iter()
+            .map(|r| r.epoch)
+            .collect::<Vec<_>>()
+            .iter()
+            .max()
+        {
+            for v in &record.summary.variants {
+                if let Some(z) = block_mean(&record, &v.name, last, "a", "zero_fraction") {
+                    nonzero.push((v.activation.clone(), 1.0 - z));
+                }
+            }
+        }
+    }
+    Ok(LmSweepFindings {
+        ordering,
+        nonzero,
+        finished: loaded.points.len(),
+        points: loaded.meta.points,
+    })
+}
+
+/// Re-creates a language-model sweep's `sweep.csv`, `report.md` and figures from its point
+/// folders.
+pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
+    let Loaded {
+        meta,
+        experiment,
+        points,
+        missing,
+    } = load(dir)?;
     write_rows(
         &dir.join("sweep.csv"),
         &LM_SWEEP_COLUMNS,
@@ -228,16 +310,7 @@ fn render(
         ));
         lines.push(String::new());
     }
-    let entries: Vec<(String, &LmVariantSummary)> = points
-        .iter()
-        .flat_map(|p| {
-            p.record
-                .summary
-                .variants
-                .iter()
-                .map(move |v| (entry_name(p, v), v))
-        })
-        .collect();
+    let entries = entries(points);
     if let Some(((base_name, base), others)) = entries.split_first() {
         let compared = paired(base, others);
         lines.extend(paired_lines(base_name, &compared));

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::store::RunRecord;
 
 /// One statistic at one epoch, if probed.
-pub(super) fn stat(
+pub fn stat(
     record: &RunRecord,
     variant: &str,
     epoch: usize,

@@ -9,9 +9,16 @@ mod layers;
 mod markdown;
 mod saturation;
 mod theory;
+mod verify;
 
-pub use language_sweep::rebuild_sweep as rebuild_language_sweep;
+pub use language_published::Ordering;
+pub use language_sweep::{
+    LmSweepFindings, findings as language_sweep_findings, rebuild_sweep as rebuild_language_sweep,
+};
+pub use layers::stat as layer_stat;
 pub use markdown::{Comparison, compare, comparisons};
+pub use saturation::{Saturation, top_layer_saturation};
+pub use verify::{verify_page, verify_table};
 
 use std::path::Path;
 

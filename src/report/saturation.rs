@@ -47,8 +47,19 @@ fn trajectory(record: &RunRecord, variant: &str, layer: usize) -> Vec<Point> {
         .collect()
 }
 
-/// What the top layer's mean did, in words, on the `(lower, upper)` range.
-fn verdict(points: &[Point], (lower, upper): (f64, f64)) -> String {
+/// What the top layer's mean did over training, on its activation's range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Saturation {
+    /// The first probe after the first at which the mean came within `NEAR_LOWER` of the
+    /// range of the lower bound, and whether that was early (in the first `EARLY` of epochs).
+    pub saturated_at: Option<usize>,
+    pub early: bool,
+    /// After its lowest point, the first probe at which the mean rose `RECOVERY` of the range
+    /// above it (and out of the saturated zone).
+    pub recovered_at: Option<usize>,
+}
+
+fn assess(points: &[Point], (lower, upper): (f64, f64)) -> (Saturation, usize) {
     let position = |p: &Point| (p.mean - lower) / (upper - lower);
     let first = &points[0];
     let last = &points[points.len() - 1];
@@ -61,7 +72,43 @@ fn verdict(points: &[Point], (lower, upper): (f64, f64)) -> String {
     let early_by = first.epoch as f64 + EARLY * span;
     let saturated_at = points
         .iter()
-        .find(|p| position(p) <= NEAR_LOWER && p.epoch > first.epoch);
+        .find(|p| position(p) <= NEAR_LOWER && p.epoch > first.epoch)
+        .map(|p| p.epoch);
+    let recovered_at = saturated_at.and_then(|_| {
+        points[low_index..]
+            .iter()
+            .find(|p| position(p) - position(low) >= RECOVERY && position(p) > NEAR_LOWER)
+            .map(|p| p.epoch)
+    });
+    let assessment = Saturation {
+        saturated_at,
+        early: saturated_at.is_some_and(|e| e as f64 <= early_by),
+        recovered_at,
+    };
+    (assessment, low_index)
+}
+
+/// The top hidden layer's saturation for `variant`, when the run probed it three times or more
+/// and its activation is bounded.
+pub fn top_layer_saturation(record: &RunRecord, variant: &str) -> Option<Saturation> {
+    let plan = record.experiment.clone().check().ok()?;
+    let bounds = plan
+        .variants
+        .iter()
+        .find(|v| v.name == variant)?
+        .nonlinearity
+        .bounds()?;
+    let points = trajectory(record, variant, record.layer_names().len());
+    (points.len() >= 3).then(|| assess(&points, bounds).0)
+}
+
+/// What the top layer's mean did, in words, on the `(lower, upper)` range.
+fn verdict(points: &[Point], bounds: (f64, f64)) -> String {
+    let (s, low_index) = assess(points, bounds);
+    let lower = bounds.0;
+    let first = &points[0];
+    let last = &points[points.len() - 1];
+    let low = &points[low_index];
     let at_last = low_index + 1 == points.len();
     let mut text = format!(
         "mean {:.3} at epoch {} (p2-p98 {:.3} to {:.3}), lowest {:.3} at epoch {}{} (p98 {:.3})",
@@ -77,7 +124,7 @@ fn verdict(points: &[Point], (lower, upper): (f64, f64)) -> String {
     if !at_last {
         let _ = write!(text, ", {:.3} at epoch {}", last.mean, last.epoch);
     }
-    match saturated_at {
+    match s.saturated_at {
         None => {
             let _ = write!(
                 text,
@@ -85,21 +132,16 @@ fn verdict(points: &[Point], (lower, upper): (f64, f64)) -> String {
                 100.0 * NEAR_LOWER
             );
         }
-        Some(s) => {
-            let when = if (s.epoch as f64) <= early_by {
-                "early"
-            } else {
-                "late"
-            };
+        Some(epoch) => {
+            let when = if s.early { "early" } else { "late" };
             let _ = write!(
                 text,
-                ": it saturates toward its lower bound {lower} {when}, by epoch {} (mean within {:.0}% of the range of it)",
-                s.epoch,
+                ": it saturates toward its lower bound {lower} {when}, by epoch {epoch} (mean within {:.0}% of the range of it)",
                 100.0 * NEAR_LOWER
             );
-            let risen = points[low_index..]
-                .iter()
-                .find(|p| position(p) - position(low) >= RECOVERY && position(p) > NEAR_LOWER);
+            let risen = s
+                .recovered_at
+                .and_then(|e| points.iter().find(|p| p.epoch == e));
             let _ = match risen {
                 Some(r) => write!(
                     text,

@@ -1,7 +1,7 @@
 //! The run-folder format, the layer every other part of actlab builds on: claiming a fresh
 //! folder, writing files atomically, and the typed records a run or a sweep leaves on disk
-//! (`summary.json`, `metrics.csv`, `activations.csv`, `analysis.json`, `run.json`, and a
-//! sweep's `sweep.json` and `points/`), read back by the reports, figures and commands.
+//! (`summary.json`, `metrics.csv`, `activations.csv`, `analysis.json`, `run.json`, a
+//! sweep's `sweep.json` and `points/`, and `verify.json`), read back by the reports, figures and commands.
 
 mod atomic;
 mod folder;
@@ -11,6 +11,7 @@ mod record;
 mod summary;
 mod sweep;
 mod table;
+pub mod verify;
 
 pub use atomic::{write_bytes, write_figure, write_json, write_text};
 pub use folder::{CLAIM, FolderError, create_run_folder, run_id_now};

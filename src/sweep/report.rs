@@ -327,17 +327,8 @@ fn render_published(md: &mut String, record: &SweepRecord, published: &crate::co
     let _ = writeln!(md);
 }
 
-/// Test accuracy at or above this counts as trainable (twice chance for ten classes).
-const TRAINABLE: f64 = 0.2;
-
 /// How well the edge of the trainable region follows `6 xi_c`.
 fn render_trainability(md: &mut String, map: &crate::plot::trainability::Map) {
-    let six_xi_c = |w: f64| {
-        map.six_xi_c
-            .iter()
-            .min_by(|a, b| (a.0 - w).abs().total_cmp(&(b.0 - w).abs()))
-            .map(|p| p.1)
-    };
     let mut ws: Vec<f64> = map.cells.iter().map(|c| c.0).collect();
     ws.sort_by(f64::total_cmp);
     ws.dedup();
@@ -347,46 +338,46 @@ fn render_trainability(md: &mut String, map: &crate::plot::trainability::Map) {
          Schoenholz et al. (2017) find deep networks trainable to about 6 xi_c layers, xi_c = -1/ln(chi_c) the depth over which \
          correlations between inputs are forgotten (mean-field theory, infinite width). Here a point counts as trainable when its \
          test accuracy reaches {:.0}% (twice chance).\n\n| sigma_w^2 | 6 xi_c | deepest trainable depth | deepest depth tried |\n|---|---|---|---|",
-        100.0 * TRAINABLE
+        100.0 * crate::plot::trainability::TRAINABLE
     );
-    let (mut agree, mut total) = (0, 0);
-    let mut misses = Vec::new();
+    let judged = map.judged();
+    let agree = judged.iter().filter(|j| j.predicted == j.observed).count();
+    let total = judged.len();
+    let misses: Vec<String> = judged
+        .iter()
+        .filter(|j| j.predicted != j.observed)
+        .map(|j| {
+            format!(
+                "sigma_w^2 {}, depth {}: {} but {}",
+                j.weight_var,
+                j.depth,
+                if j.predicted {
+                    "within 6 xi_c"
+                } else {
+                    "beyond 6 xi_c"
+                },
+                if j.observed {
+                    "trainable"
+                } else {
+                    "not trainable"
+                }
+            )
+        })
+        .collect();
     for &w in &ws {
-        let column: Vec<&(f64, f64, Option<f64>)> = map.cells.iter().filter(|c| c.0 == w).collect();
-        let limit = six_xi_c(w);
+        let column: Vec<&crate::plot::trainability::Judged> =
+            judged.iter().filter(|j| j.weight_var == w).collect();
         let deepest = column
             .iter()
-            .filter(|c| c.2.is_some_and(|a| a >= TRAINABLE))
-            .map(|c| c.1)
+            .filter(|j| j.observed)
+            .map(|j| j.depth)
             .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
-        let tried = column.iter().map(|c| c.1).fold(0.0, f64::max);
-        for c in &column {
-            let predicted = limit.is_none_or(|l| c.1 <= l);
-            let observed = c.2.is_some_and(|a| a >= TRAINABLE);
-            total += 1;
-            if predicted == observed {
-                agree += 1;
-            } else {
-                misses.push(format!(
-                    "sigma_w^2 {w}, depth {}: {} but {}",
-                    c.1,
-                    if predicted {
-                        "within 6 xi_c"
-                    } else {
-                        "beyond 6 xi_c"
-                    },
-                    if observed {
-                        "trainable"
-                    } else {
-                        "not trainable"
-                    }
-                ));
-            }
-        }
+        let tried = column.iter().map(|j| j.depth).fold(0.0, f64::max);
         let _ = writeln!(
             md,
             "| {w} | {} | {} | {tried} |",
-            limit.map_or("infinite (critical)".into(), |l| format!("{l:.1}")),
+            map.six_xi_c_at(w)
+                .map_or("infinite (critical)".into(), |l| format!("{l:.1}")),
             deepest.map_or("none".into(), |d| format!("{d}"))
         );
     }
