@@ -163,6 +163,13 @@ enum Command {
         /// The run or sweep folder whose report and figures to rebuild.
         run_dir: PathBuf,
     },
+    /// Write TensorBoard event files (`tensorboard/`, one run per variant and seed) for a run or
+    /// sweep folder, from its files; `tensorboard --logdir <folder>` then opens it. Runs write
+    /// them themselves; this serves folders made before, and replaces what is there.
+    Tensorboard {
+        /// The run or sweep folder.
+        run_dir: PathBuf,
+    },
     /// Check the published claims actlab reproduces (`experiments/claims/`): run their
     /// experiments, print a table and write verify.md and verify.json. Exits non-zero only
     /// when a claim that held at the last release no longer holds.
@@ -384,6 +391,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "{}",
                 lm::sample(&checkpoint, variant.as_deref(), &sampling)?
+            );
+        }
+        Command::Tensorboard { run_dir } => {
+            let runs = report::write_tensorboard(&run_dir)?;
+            println!("{}", run_dir.join("tensorboard").display());
+            eprintln!(
+                "{runs} TensorBoard runs; open them with `tensorboard --logdir {}`",
+                run_dir.display()
             );
         }
         Command::Verify {

@@ -34,7 +34,8 @@ pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     write_text(
         &dir.join("report.md"),
         &render(&record, experiment.as_ref()),
-    )
+    )?;
+    super::write_tensorboard(dir).map(|_| ())
 }
 
 pub(super) fn loss(v: Option<f64>) -> String {

@@ -256,7 +256,8 @@ pub fn rebuild_sweep(dir: &Path) -> Result<(), StoreError> {
         combined.as_ref(),
         &missing,
     );
-    write_text(&dir.join("report.md"), &lines.join("\n"))
+    write_text(&dir.join("report.md"), &lines.join("\n"))?;
+    super::write_tensorboard(dir).map(|_| ())
 }
 
 fn sweep_rows(points: &[Point]) -> Vec<LmSweepRow> {

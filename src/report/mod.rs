@@ -8,6 +8,7 @@ mod language_sweep;
 mod layers;
 mod markdown;
 mod saturation;
+mod tensorboard;
 mod theory;
 mod verify;
 
@@ -18,16 +19,18 @@ pub use language_sweep::{
 pub use layers::stat as layer_stat;
 pub use markdown::{Comparison, compare, comparisons};
 pub use saturation::{Saturation, top_layer_saturation};
+pub use tensorboard::write_tensorboard;
 pub use verify::{verify_page, verify_table};
 
 use std::path::Path;
 
 use crate::store::{RunRecord, StoreError, write_text};
 
-/// Re-creates every figure and `report.md` in `dir` from the files there.
+/// Re-creates every figure, `report.md` and `tensorboard/` in `dir` from the files there.
 pub fn rebuild(dir: &Path) -> Result<(), StoreError> {
     let record = RunRecord::load(dir)?;
     let split = record.experiment.data.build()?;
     crate::plot::draw_all(&record, &split)?;
-    write_text(&dir.join("report.md"), &markdown::render(&record, &split))
+    write_text(&dir.join("report.md"), &markdown::render(&record, &split))?;
+    write_tensorboard(dir).map(|_| ())
 }

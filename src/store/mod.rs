@@ -4,6 +4,7 @@
 //! sweep's `sweep.json` and `points/`, and `verify.json`), read back by the reports, figures and commands.
 
 mod atomic;
+pub mod events;
 mod folder;
 pub mod language;
 mod manifest;

@@ -658,5 +658,6 @@ pub fn rebuild_sweep(dir: &Path) -> Result<(), SweepError> {
         })?;
     }
     write_text(&dir.join("report.md"), &render(&record))?;
+    crate::report::write_tensorboard(dir)?;
     Ok(())
 }
