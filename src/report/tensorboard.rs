@@ -3,6 +3,9 @@
 //! evaluation of a language model), each probed layer's statistics as scalars, its `z`, `a`
 //! and `dL/dz` histograms at every probe, and the experiment as run, as text.
 //!
+//! A sweep's runs are its points (`point-<id>/<variant>`, and `/seed-<s>` for language
+//! models), each an HParams session whose hyper-parameters are the point's settings.
+//!
 //! `tensorboard --logdir <folder>` opens it. The probes cover each variant's first seed, so
 //! the layer scalars and histograms sit in that seed's run.
 
@@ -15,9 +18,9 @@ use crate::{
     analysis::{layer_stats::Histogram, probe::StatRow},
     store::{
         RunRecord, StoreError, SweepRecord,
-        events::{EventFile, EventHistogram, Payload},
+        events::{EventFile, EventHistogram, HValue, Payload, hparams},
         is_run_folder, is_sweep_folder,
-        language::{LmRecord, LmSweepMeta, is_language_run, is_language_sweep},
+        language::{LmPoint, LmRecord, LmSweepMeta, is_language_run, is_language_sweep},
     },
 };
 
@@ -197,9 +200,65 @@ fn language_run(record: &LmRecord, prefix: &Path, runs: &mut Runs, wall_time: f6
     }
 }
 
+/// One HParams session: the hyper-parameters of one TensorBoard run.
+struct Session {
+    run: PathBuf,
+    hparams: Vec<(String, HValue)>,
+    success: bool,
+}
+
+/// The HParams plugin's records: the experiment (every hyper-parameter and metric) in the
+/// root run, and a session start and end in each session's run, so that TensorBoard's HParams
+/// tab lists every grid point with its metrics.
+fn hparams_records(runs: &mut Runs, sessions: &[Session], metrics: &[&str], wall_time: f64) {
+    let Some(first) = sessions.first() else {
+        return;
+    };
+    let infos: Vec<(String, bool)> = first
+        .hparams
+        .iter()
+        .map(|(name, _)| {
+            let numeric = sessions.iter().all(|s| {
+                s.hparams
+                    .iter()
+                    .any(|(n, v)| n == name && matches!(v, HValue::Number(_)))
+            });
+            (name.clone(), numeric)
+        })
+        .collect();
+    run(runs, PathBuf::new(), wall_time).add(
+        hparams::EXPERIMENT_TAG,
+        0,
+        Payload::Plugin {
+            name: hparams::PLUGIN,
+            content: &hparams::experiment(&infos, metrics),
+        },
+    );
+    for s in sessions {
+        let file = run(runs, s.run.clone(), wall_time);
+        let group = s.run.display().to_string();
+        let start = hparams::session_start(&s.hparams, &group, wall_time);
+        let end = hparams::session_end(s.success, wall_time);
+        for (tag, content) in [
+            (hparams::SESSION_START_TAG, &start),
+            (hparams::SESSION_END_TAG, &end),
+        ] {
+            file.add(
+                tag,
+                0,
+                Payload::Plugin {
+                    name: hparams::PLUGIN,
+                    content,
+                },
+            );
+        }
+    }
+}
+
 /// A network sweep keeps each point's curves (mean over seeds) and last-epoch layer
 /// statistics, not per-seed folders: one TensorBoard run per point and variant.
 fn network_sweep(record: &SweepRecord, runs: &mut Runs, wall_time: f64) {
+    let mut sessions: Vec<Session> = Vec::new();
     for p in &record.points {
         let label =
             p.id.map_or("baseline".to_string(), |id| format!("point-{id:03}"));
@@ -223,8 +282,20 @@ fn network_sweep(record: &SweepRecord, runs: &mut Runs, wall_time: f64) {
                     Payload::Scalar(a.mean as f32),
                 );
             }
+            let mut hp: Vec<(String, HValue)> = p
+                .settings
+                .iter()
+                .map(|(k, x)| (k.clone(), HValue::parse(x)))
+                .collect();
+            hp.push(("variant".into(), HValue::Text(v.name.clone())));
+            sessions.push(Session {
+                run: PathBuf::from(&label).join(&v.name),
+                hparams: hp,
+                success: !v.diverged,
+            });
         }
     }
+    hparams_records(runs, &sessions, &["loss/test", "accuracy/test"], wall_time);
 }
 
 /// Writes `dir/tensorboard/` afresh from `dir`'s files (a run, sweep, language-model run or
@@ -237,13 +308,36 @@ pub fn write_tensorboard(dir: &Path) -> Result<usize, StoreError> {
     let mut runs = Runs::new();
     if is_language_sweep(dir) {
         let meta: LmSweepMeta = crate::store::read_json(&dir.join(LmSweepMeta::FILE))?;
+        let mut sessions: Vec<Session> = Vec::new();
         for id in 0..meta.points {
             let folder = LmSweepMeta::point_dir(dir, id);
             if is_language_run(&folder) {
                 let prefix = PathBuf::from(format!("point-{id:03}"));
-                language_run(&LmRecord::load(&folder)?, &prefix, &mut runs, wall_time);
+                let record = LmRecord::load(&folder)?;
+                language_run(&record, &prefix, &mut runs, wall_time);
+                let point: LmPoint = crate::store::read_json(&folder.join("point.json"))?;
+                for r in &record.results {
+                    let mut hp: Vec<(String, HValue)> = point
+                        .settings
+                        .iter()
+                        .map(|(k, x)| (k.clone(), HValue::parse(x)))
+                        .collect();
+                    hp.push(("variant".into(), HValue::Text(r.variant.clone())));
+                    hp.push(("seed".into(), HValue::Number(f64::from(r.seed))));
+                    sessions.push(Session {
+                        run: prefix.join(&r.variant).join(format!("seed-{}", r.seed)),
+                        hparams: hp,
+                        success: !r.history.diverged,
+                    });
+                }
             }
         }
+        hparams_records(
+            &mut runs,
+            &sessions,
+            &["loss/validation", "loss/train"],
+            wall_time,
+        );
     } else if is_language_run(dir) {
         language_run(&LmRecord::load(dir)?, Path::new(""), &mut runs, wall_time);
     } else if is_sweep_folder(dir) {

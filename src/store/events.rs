@@ -63,6 +63,12 @@ pub enum Payload<'a> {
     Histogram(&'a EventHistogram),
     /// Markdown, shown by the text plugin.
     Text(&'a str),
+    /// A plugin's own record (`content`, serialized by the plugin's protocol), with the
+    /// empty float tensor TensorBoard writes beside it.
+    Plugin {
+        name: &'a str,
+        content: &'a [u8],
+    },
 }
 
 /// `Summary.Value`: tag 1, simple_value 2, histo 5, tensor 8, metadata 9.
@@ -103,8 +109,117 @@ fn summary_value(tag: &str, payload: &Payload) -> Vec<u8> {
             bytes_field(&mut meta, 1, &plugin);
             bytes_field(&mut v, 9, &meta);
         }
+        Payload::Plugin { name, content } => {
+            // TensorProto { dtype DT_FLOAT = 1, tensor_shape { dim { size 0 } } }.
+            let mut t = Vec::new();
+            key(&mut t, 1, 0);
+            varint(&mut t, 1);
+            let mut shape = Vec::new();
+            bytes_field(&mut shape, 2, &[]);
+            bytes_field(&mut t, 2, &shape);
+            bytes_field(&mut v, 8, &t);
+            // SummaryMetadata.plugin_data 1 { plugin_name 1, content 2 }.
+            let mut plugin = Vec::new();
+            bytes_field(&mut plugin, 1, name.as_bytes());
+            bytes_field(&mut plugin, 2, content);
+            let mut meta = Vec::new();
+            bytes_field(&mut meta, 1, &plugin);
+            bytes_field(&mut v, 9, &meta);
+        }
     }
     v
+}
+
+/// A hyper-parameter's value, as the HParams plugin stores it (`google.protobuf.Value`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum HValue {
+    Number(f64),
+    Text(String),
+}
+
+impl HValue {
+    /// A number when `text` reads as one, else the text without TOML's quotes.
+    pub fn parse(text: &str) -> Self {
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map_or_else(
+                || HValue::Text(text.trim_matches('"').to_string()),
+                HValue::Number,
+            )
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        match self {
+            HValue::Number(x) => double_field(&mut v, 2, *x),
+            HValue::Text(t) => bytes_field(&mut v, 3, t.as_bytes()),
+        }
+        v
+    }
+}
+
+/// The HParams plugin's records (`plugin_data.proto`, `api.proto`): `HParamsPluginData`,
+/// version 0, with one of experiment 2, session_start_info 3 or session_end_info 4.
+pub mod hparams {
+    use super::{HValue, bytes_field, double_field, key, varint};
+
+    pub const PLUGIN: &str = "hparams";
+    pub const EXPERIMENT_TAG: &str = "_hparams_/experiment";
+    pub const SESSION_START_TAG: &str = "_hparams_/session_start_info";
+    pub const SESSION_END_TAG: &str = "_hparams_/session_end_info";
+
+    fn plugin_data(field: u32, body: &[u8]) -> Vec<u8> {
+        let mut d = Vec::new();
+        bytes_field(&mut d, field, body);
+        d
+    }
+
+    /// `Experiment { hparam_infos 4 { name 1, type 4 }, metric_infos 5 { name 1 { tag 2 } } }`;
+    /// each hyper-parameter with its type (`true`: numbers, DATA_TYPE_FLOAT64 = 3; else
+    /// DATA_TYPE_STRING = 1).
+    pub fn experiment(hparams: &[(String, bool)], metrics: &[&str]) -> Vec<u8> {
+        let mut e = Vec::new();
+        for (name, numeric) in hparams {
+            let mut info = Vec::new();
+            bytes_field(&mut info, 1, name.as_bytes());
+            key(&mut info, 4, 0);
+            varint(&mut info, if *numeric { 3 } else { 1 });
+            bytes_field(&mut e, 4, &info);
+        }
+        for tag in metrics {
+            let mut name = Vec::new();
+            bytes_field(&mut name, 2, tag.as_bytes());
+            let mut info = Vec::new();
+            bytes_field(&mut info, 1, &name);
+            bytes_field(&mut e, 5, &info);
+        }
+        plugin_data(2, &e)
+    }
+
+    /// `SessionStartInfo { hparams 1 (map entries: key 1, value 2), group_name 4,
+    /// start_time_secs 5 }`.
+    pub fn session_start(hparams: &[(String, HValue)], group: &str, start: f64) -> Vec<u8> {
+        let mut s = Vec::new();
+        for (name, value) in hparams {
+            let mut entry = Vec::new();
+            bytes_field(&mut entry, 1, name.as_bytes());
+            bytes_field(&mut entry, 2, &value.encode());
+            bytes_field(&mut s, 1, &entry);
+        }
+        bytes_field(&mut s, 4, group.as_bytes());
+        double_field(&mut s, 5, start);
+        plugin_data(3, &s)
+    }
+
+    /// `SessionEndInfo { status 1 (STATUS_SUCCESS = 1, STATUS_FAILURE = 2), end_time_secs 2 }`.
+    pub fn session_end(success: bool, end: f64) -> Vec<u8> {
+        let mut s = Vec::new();
+        key(&mut s, 1, 0);
+        varint(&mut s, if success { 1 } else { 2 });
+        double_field(&mut s, 2, end);
+        plugin_data(4, &s)
+    }
 }
 
 /// An `Event`: wall_time 1, step 2, file_version 3, summary 5 (`Summary.value` 1).
@@ -151,6 +266,10 @@ impl EventFile {
         };
         record(&mut file.bytes, &event(wall_time, 0, None));
         file
+    }
+
+    pub fn wall_time(&self) -> f64 {
+        self.wall_time
     }
 
     pub fn add(&mut self, tag: &str, step: usize, payload: Payload) {
