@@ -19,6 +19,7 @@ pub mod lm;
 pub mod model;
 pub mod numpy_rng;
 pub mod plot;
+pub mod product;
 pub mod report;
 pub mod run;
 pub mod slurm;

@@ -5,8 +5,9 @@
 //! ensembles of K members. `actlab-bench [fused|burn] [--backend NAME]`: one engine only, or the
 //! Burn engine on another backend (e.g. `wgpu`, when built with its feature).
 //! `actlab-bench fashion [--backend NAME]`: one epoch of a Fashion-MNIST MLP 784-256-256-10
-//! (batch 128, 60,000 images) on the Burn engine, the row set beside PyTorch
-//! (`benches/pytorch_fashion.py`).
+//! (batch 128, 60,000 images) on the Burn engine, beside PyTorch's in the same run
+//! (`benches/pytorch_fashion.py`, same dtype and threads). Every such row gives its time as a
+//! share of the machine's measured peak (a 1024^3 product through the layers' own product).
 //! `actlab-bench gpt [--backend NAME]`: seconds per training step of the `tiny-shakespeare`
 //! recipe (nanoGPT's CPU run), beside PyTorch eager's on the same machine in the same run
 //! (`benches/pytorch_gpt.py`, when python3 with torch is there); default backend ndarray-f32.
@@ -257,12 +258,12 @@ fn gpt_step_seconds<B: AutodiffBackend>(device: &B::Device) -> (f64, f64, usize)
     (median(times.collect()), loss, model.parameters())
 }
 
-/// PyTorch's line for the same recipe, from `benches/pytorch_gpt.py`, if python3 has torch.
-fn pytorch_gpt(threads: usize) -> Option<serde_json::Value> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pytorch_gpt.py");
+/// PyTorch's result from `benches/<script>` with `args`, if python3 has torch.
+fn pytorch(script: &str, args: &[&str]) -> Option<serde_json::Value> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches").join(script);
     let out = std::process::Command::new("python3")
         .arg(script)
-        .args(["--threads", &threads.to_string()])
+        .args(args)
         .output()
         .ok()?;
     if !out.status.success() {
@@ -276,6 +277,29 @@ fn pytorch_gpt(threads: usize) -> Option<serde_json::Value> {
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
+}
+
+/// The machine's measured peak for this backend, in GFLOP/s: the median of 5 products of two
+/// 1024 x 1024 matrices through the layers' own product (every thread it uses).
+fn peak_gflops<B: burn::tensor::backend::Backend>(device: &B::Device) -> f64 {
+    use burn::tensor::{Distribution, Tensor};
+    let n = 1024;
+    let a = Tensor::<B, 2>::random([n, n], Distribution::Default, device);
+    let b = Tensor::<B, 2>::random([n, n], Distribution::Default, device);
+    let product = || {
+        let started = Instant::now();
+        let c = actlab::product::matmul(a.clone(), b.clone());
+        let _ = c.into_data();
+        started.elapsed().as_secs_f64()
+    };
+    product();
+    let seconds = median((0..5).map(|_| product()).collect());
+    2.0 * (n * n * n) as f64 / seconds / 1e9
+}
+
+/// `flops` in `seconds` as a percentage of `peak` GFLOP/s.
+fn of_peak(flops: f64, seconds: f64, peak: f64) -> String {
+    format!("{:.0}%", 100.0 * flops / seconds / 1e9 / peak)
 }
 
 /// The benchmark tables for `engines` on one backend.
@@ -305,43 +329,75 @@ impl BackendTask for Bench {
             simd.name()
         );
         if self.gpt {
+            let peak = peak_gflops::<B::InnerBackend>(&device);
             let (seconds, loss, parameters) = gpt_step_seconds::<B>(&device);
+            // nanoGPT's estimate of a step's work: 6 N + 12 L C T per token, 12 x 64 tokens.
+            let flops = 768.0 * (6.0 * parameters as f64 + 12.0 * 4.0 * 128.0 * 64.0);
             println!(
-                "| tiny-shakespeare recipe (GPT 4x4x128, context 64, batch 12, AdamW; {parameters} parameters), seconds per step, median of 3 x 200 | seconds | tokens/s | loss after 210 steps | ratio to PyTorch |\n|---|---|---|---|---|"
+                "| tiny-shakespeare recipe (GPT 4x4x128, context 64, batch 12, AdamW; {parameters} parameters), seconds per step, median of 3 x 200 | seconds | tokens/s | loss after 210 steps | ratio to PyTorch | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|---|"
             );
-            let torch = pytorch_gpt(threads);
+            let torch = pytorch("pytorch_gpt.py", &["--threads", &threads.to_string()]);
             let torch_seconds = torch
                 .as_ref()
                 .and_then(|t| t["seconds_per_iter_median"].as_f64());
             let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
             println!(
-                "| actlab, Burn {} {} (one job on one core) | {seconds:.4} | {:.0} | {loss:.3} | {ratio} |",
+                "| actlab, Burn {} {} ({threads} threads) | {seconds:.4} | {:.0} | {loss:.3} | {ratio} | {} |",
                 info.backend,
                 info.precision,
-                768.0 / seconds
+                768.0 / seconds,
+                of_peak(flops, seconds, peak)
             );
             match (torch, torch_seconds) {
                 (Some(t), Some(p)) => println!(
-                    "| PyTorch {} eager, {} threads | {p:.4} | {:.0} | {:.3} | 1.00x |",
+                    "| PyTorch {} eager, {} threads | {p:.4} | {:.0} | {:.3} | 1.00x | {} |",
                     t["version"].as_str().unwrap_or("?"),
                     t["threads"],
                     768.0 / p,
-                    t["final_loss"].as_f64().unwrap_or(f64::NAN)
+                    t["final_loss"].as_f64().unwrap_or(f64::NAN),
+                    of_peak(flops, p, peak)
                 ),
-                _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
+                _ => println!("| PyTorch | not run (python3 with torch not found) | | | | |"),
             }
             return;
         }
         if self.fashion {
             let reps = 3;
+            let peak = peak_gflops::<B::InnerBackend>(&device);
             let (seconds, accuracy) = fashion_epoch_seconds::<B>(reps, &device);
+            // Multiply-adds x 2 of an epoch: the forward products, every weight gradient, and
+            // the gradients of the two hidden layers' inputs.
+            let forward = 784.0 * 256.0 + 256.0 * 256.0 + 256.0 * 10.0;
+            let flops = 2.0 * 60_000.0 * (2.0 * forward + 256.0 * 256.0 + 256.0 * 10.0);
             println!(
-                "| Fashion-MNIST MLP 784-256-256-10, SGD, batch 128, one epoch of 60,000 (training steps, median of {reps}) | seconds | test accuracy after |\n|---|---|---|\n\
-                 | Burn engine, {} {} | {seconds:.2} | {:.1}% |",
+                "| Fashion-MNIST MLP 784-256-256-10, SGD, batch 128, one epoch of 60,000 (training steps, median of {reps}) | seconds | test accuracy after | ratio to PyTorch | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|"
+            );
+            let dtype = if info.precision == "f64" { "float64" } else { "float32" };
+            let torch = pytorch(
+                "pytorch_fashion.py",
+                &["--threads", &threads.to_string(), "--dtype", dtype],
+            );
+            let torch_seconds = torch
+                .as_ref()
+                .and_then(|t| t["seconds_per_epoch_median"].as_f64());
+            let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
+            println!(
+                "| actlab, Burn {} {} ({threads} threads) | {seconds:.2} | {:.1}% | {ratio} | {} |",
                 info.backend,
                 info.precision,
-                100.0 * accuracy
+                100.0 * accuracy,
+                of_peak(flops, seconds, peak)
             );
+            match (torch, torch_seconds) {
+                (Some(t), Some(p)) => println!(
+                    "| PyTorch {} {dtype}, {} threads | {p:.2} | {:.1}% | 1.00x | {} |",
+                    t["version"].as_str().unwrap_or("?"),
+                    t["threads"],
+                    100.0 * t["test_accuracy"].as_f64().unwrap_or(f64::NAN),
+                    of_peak(flops, p, peak)
+                ),
+                _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
+            }
             return;
         }
         // Other backends may be slow software devices (lavapipe): fewer repetitions there.

@@ -252,7 +252,7 @@ impl<B: Backend> Conv<B> {
             .val()
             .permute([0, 3, 4, 2, 1]) // [K, kh, kw, in, out]
             .reshape([k, kh * kw * inp, out]);
-        let z = patches.matmul(weight) + self.bias.val().reshape([k, 1, out]); // [K, N*oh*ow, out]
+        let z = crate::product::matmul(patches, weight) + self.bias.val().reshape([k, 1, out]); // [K, N*oh*ow, out]
         z.reshape([k, n, oh * ow, out])
             .permute([1, 0, 3, 2]) // [N, K, out, oh*ow]
             .reshape([n, k * out, oh, ow])

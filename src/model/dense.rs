@@ -37,7 +37,7 @@ impl<B: Backend> Dense<B> {
     }
 
     pub fn forward(&self, a: Tensor<B, 3>) -> Tensor<B, 3> {
-        a.matmul(self.weight.val()) + self.bias.val() // [K, N, fan_out]
+        crate::product::matmul(a, self.weight.val()) + self.bias.val() // [K, N, fan_out]
     }
 
     /// `[fan_in, fan_out]`.

@@ -4,15 +4,12 @@
 use burn::{
     module::{Module, Param},
     nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig, RotaryEncoding},
-    tensor::{
-        Bool, Tensor, TensorData, activation, backend::Backend, module::attention,
-        ops::AttentionModuleOptions,
-    },
+    tensor::{Bool, Tensor, TensorData, activation, backend::Backend},
 };
 use serde::{Deserialize, Serialize};
 
 use super::FeedForwardUnit;
-use crate::model::LayerObserver;
+use crate::{model::LayerObserver, product};
 
 /// The normalization every block applies before attention and before the feed-forward, and
 /// once after the last block.
@@ -109,7 +106,7 @@ impl<B: Backend> Attention<B> {
     fn heads(&self, x: Tensor<B, 3>, rotary: Option<&RotaryEncoding<B>>) -> [Tensor<B, 4>; 3] {
         let [batch, time, width] = x.dims();
         let head = width / self.heads;
-        let qkv = self.qkv.forward(x); // [B, T, 3C]
+        let qkv = product::linear(&self.qkv, x); // [B, T, 3C]
         let split = |i: usize| {
             qkv.clone()
                 .slice([0..batch, 0..time, i * width..(i + 1) * width]) // [B, T, C]
@@ -127,15 +124,10 @@ impl<B: Backend> Attention<B> {
     pub fn forward(&self, x: Tensor<B, 3>, rotary: Option<&RotaryEncoding<B>>) -> Tensor<B, 3> {
         let [batch, time, width] = x.dims();
         let [q, k, v] = self.heads(x, rotary);
-        let options = AttentionModuleOptions {
-            scale: None,
-            softcap: None,
-            is_causal: true,
-        };
-        let y = attention(q, k, v, None, None, options) // [B, H, T, d]
+        let y = product::matmul(causal_softmax(q, k), v) // [B, H, T, d]
             .swap_dims(1, 2)
             .reshape([batch, time, width]); // [B, T, C]
-        self.proj.forward(y)
+        product::linear(&self.proj, y)
     }
 
     /// Each head's attention probabilities, `[B, H, T, T]`, for probes.
@@ -145,13 +137,18 @@ impl<B: Backend> Attention<B> {
         rotary: Option<&RotaryEncoding<B>>,
     ) -> Tensor<B, 4> {
         let [q, k, _] = self.heads(x, rotary);
-        let [batch, heads, time, head] = q.dims();
-        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((head as f64).sqrt()); // [B, H, T, T]
-        let future = Tensor::<B, 2, Bool>::tril_mask([time, time], 0, &scores.device())
-            .unsqueeze::<4>()
-            .expand([batch, heads, time, time]);
-        activation::softmax(scores.mask_fill(future, f64::NEG_INFINITY), 3)
+        causal_softmax(q, k)
     }
+}
+
+/// `softmax(q k^T / sqrt(d))` with the future masked, for `q, k: [B, H, T, d]`: `[B, H, T, T]`.
+fn causal_softmax<B: Backend>(q: Tensor<B, 4>, k: Tensor<B, 4>) -> Tensor<B, 4> {
+    let [batch, heads, time, head] = q.dims();
+    let scores = product::matmul(q, k.swap_dims(2, 3)).div_scalar((head as f64).sqrt()); // [B, H, T, T]
+    let future = Tensor::<B, 2, Bool>::tril_mask([time, time], 0, &scores.device())
+        .unsqueeze::<4>()
+        .expand([batch, heads, time, time]);
+    activation::softmax(scores.mask_fill(future, f64::NEG_INFINITY), 3)
 }
 
 /// The feed-forward block: `act(x W1) W2`, or `(gate(x W) * x V) W2` for gated units.
@@ -181,8 +178,8 @@ impl<B: Backend> FeedForward<B> {
             let hidden = t.dims()[2];
             t.reshape([1, batch * time, hidden])
         };
-        let value = self.value.as_ref().map(|v| v.forward(x.clone())); // [B, T, hidden]
-        let z = observer.pre_activation(layer, flat(self.fc.forward(x))); // [1, B*T, hidden]
+        let value = self.value.as_ref().map(|v| product::linear(v, x.clone())); // [B, T, hidden]
+        let z = observer.pre_activation(layer, flat(product::linear(&self.fc, x))); // [1, B*T, hidden]
         let mut a = self.unit.activate(z); // [1, B*T, hidden]
         if let Some(value) = value {
             let value = flat(value);
@@ -191,6 +188,6 @@ impl<B: Backend> FeedForward<B> {
         }
         observer.activation(layer, &a);
         let hidden = a.dims()[2];
-        self.proj.forward(a.reshape([batch, time, hidden])) // [B, T, C]
+        product::linear(&self.proj, a.reshape([batch, time, hidden])) // [B, T, C]
     }
 }

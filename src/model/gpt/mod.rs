@@ -27,7 +27,7 @@ use burn::{
 use serde::{Deserialize, Serialize};
 
 use super::LayerObserver;
-use crate::numpy_rng::NumpyRng;
+use crate::{numpy_rng::NumpyRng, product};
 
 /// How positions are encoded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,7 +228,8 @@ impl<B: Backend> Gpt<B> {
             Some(head) => head.val(),
             None => self.wte.weight.val().transpose(), // [C, vocab]
         };
-        h.matmul(head.unsqueeze::<3>()) // [B, T, vocab]
+        let vocab = head.dims()[1];
+        product::matmul(h.reshape([batch * time, width]), head).reshape([batch, time, vocab]) // [B, T, vocab]
     }
 
     /// A plain forward pass.
