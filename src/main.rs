@@ -158,6 +158,20 @@ enum Command {
     },
     /// List the experiments with their questions.
     List,
+    /// Put runs or sweep points side by side: what differs in their configurations, curves and
+    /// layer statistics overlaid, and each later one's difference from the first (paired where
+    /// seeds and data orders pair). Writes report.md and figures to a new folder.
+    Compare {
+        /// Two or more run folders or sweep points (`<sweep>/points/<id>.json`); the first is
+        /// the one the others are set against.
+        #[arg(required = true, num_args = 2..)]
+        inputs: Vec<PathBuf>,
+        /// Write here instead of `artifacts/compare/<run-id>`; must be absent or empty.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "artifacts")]
+        artifacts: PathBuf,
+    },
     /// Rebuild a run folder's figures and report from its files, without training.
     Analyze {
         /// The run or sweep folder whose report and figures to rebuild.
@@ -452,8 +466,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .join(", ")
             );
         }
+        Command::Compare {
+            inputs,
+            out,
+            artifacts,
+        } => {
+            let dir = report::compare::compare(&inputs, out.as_deref(), &artifacts)?;
+            println!("{}", dir.join("report.md").display());
+        }
         Command::Analyze { run_dir } => {
-            if is_language_sweep(&run_dir) {
+            if report::compare::is_compare_folder(&run_dir) {
+                report::compare::rebuild_compare(&run_dir)?;
+            } else if is_language_sweep(&run_dir) {
                 report::rebuild_language_sweep(&run_dir)?;
             } else if actlab::store::language::is_language_run(&run_dir) {
                 report::language::rebuild(&run_dir)?;

@@ -11,8 +11,8 @@ use burn::{
     nn::{Linear, LinearConfig},
     tensor::{
         Distribution, Tensor,
-        cast::ToElement,
         backend::{AutodiffBackend, Backend},
+        cast::ToElement,
     },
 };
 
@@ -21,7 +21,13 @@ type Ad<E> = Autodiff<NdArray<E>>;
 /// The largest entry of `|a - b|` over the largest of `|b|`.
 fn relative<B: Backend, const D: usize>(a: Tensor<B, D>, b: Tensor<B, D>) -> f64 {
     assert_eq!(a.dims(), b.dims(), "the same shape");
-    let scale = b.clone().abs().max().into_scalar().to_f64().max(f64::MIN_POSITIVE);
+    let scale = b
+        .clone()
+        .abs()
+        .max()
+        .into_scalar()
+        .to_f64()
+        .max(f64::MIN_POSITIVE);
     (a - b).abs().max().into_scalar().to_f64() / scale
 }
 
@@ -41,7 +47,11 @@ enum Layout {
 
 /// An operand of `dims` laid out as `layout` (its values differ between layouts; both sides of
 /// a comparison see the same tensor).
-fn operand<B: Backend, const D: usize>(dims: [usize; D], layout: Layout, seed: u64) -> Tensor<B, D> {
+fn operand<B: Backend, const D: usize>(
+    dims: [usize; D],
+    layout: Layout,
+    seed: u64,
+) -> Tensor<B, D> {
     match layout {
         Layout::Plain => random(dims, seed),
         Layout::Transposed => {
@@ -53,8 +63,13 @@ fn operand<B: Backend, const D: usize>(dims: [usize; D], layout: Layout, seed: u
             let mut larger = dims;
             larger[D - 2] += 3;
             larger[D - 1] += 5;
-            let ranges: [std::ops::Range<usize>; D] =
-                std::array::from_fn(|i| if i >= D - 2 { 2..2 + dims[i] } else { 0..dims[i] });
+            let ranges: [std::ops::Range<usize>; D] = std::array::from_fn(|i| {
+                if i >= D - 2 {
+                    2..2 + dims[i]
+                } else {
+                    0..dims[i]
+                }
+            });
             random::<B, D>(larger, seed).slice(ranges)
         }
     }
@@ -76,7 +91,10 @@ fn check<B: AutodiffBackend, const D: usize>(
 
     let ours = product::matmul(x.clone(), w.clone());
     let burns = x.clone().matmul(w.clone());
-    let label = format!("{lhs:?} @ {rhs:?} {layouts:?} in {}", std::any::type_name::<B::FloatElem>());
+    let label = format!(
+        "{lhs:?} @ {rhs:?} {layouts:?} in {}",
+        std::any::type_name::<B::FloatElem>()
+    );
     let value = relative(ours.clone(), burns.clone());
     assert!(value <= tol, "{label}: value differs by {value:e}");
 
@@ -90,7 +108,13 @@ fn check<B: AutodiffBackend, const D: usize>(
 
 fn check_all<B: AutodiffBackend>(tol: f64) {
     use Layout::*;
-    for layouts in [[Plain, Plain], [Transposed, Plain], [Plain, Transposed], [Sliced, Transposed], [Sliced, Sliced]] {
+    for layouts in [
+        [Plain, Plain],
+        [Transposed, Plain],
+        [Plain, Transposed],
+        [Sliced, Transposed],
+        [Sliced, Sliced],
+    ] {
         check::<B, 2>([7, 13], [13, 5], layouts, tol);
         check::<B, 2>([128, 784], [784, 256], layouts, tol); // a Fashion-MNIST layer
         check::<B, 2>([1, 1], [1, 1], layouts, tol);
@@ -144,10 +168,14 @@ fn linear_equals_burns_linear() {
     fn once<B: AutodiffBackend, const D: usize>(dims: [usize; D], bias: bool, tol: f64) {
         let device = Default::default();
         B::seed(&device, 8);
-        let layer: Linear<B> = LinearConfig::new(dims[D - 1], 17).with_bias(bias).init(&device);
+        let layer: Linear<B> = LinearConfig::new(dims[D - 1], 17)
+            .with_bias(bias)
+            .init(&device);
         let layer = Linear {
             weight: Param::from_tensor(layer.weight.val().require_grad()),
-            bias: layer.bias.map(|b| Param::from_tensor(b.val().require_grad())),
+            bias: layer
+                .bias
+                .map(|b| Param::from_tensor(b.val().require_grad())),
         };
         let x = random::<B, D>(dims, 9).require_grad();
         let mut out = dims;
@@ -155,7 +183,10 @@ fn linear_equals_burns_linear() {
         let upstream = random::<B, D>(out, 10);
         let ours = product::linear(&layer, x.clone());
         let burns = layer.forward(x.clone());
-        assert!(relative(ours.clone(), burns.clone()) <= tol, "{dims:?} value");
+        assert!(
+            relative(ours.clone(), burns.clone()) <= tol,
+            "{dims:?} value"
+        );
         let g_ours = (ours * upstream.clone()).sum().backward();
         let g_burns = (burns * upstream).sum().backward();
         assert!(relative(x.grad(&g_ours).unwrap(), x.grad(&g_burns).unwrap()) <= tol);

@@ -260,7 +260,9 @@ fn gpt_step_seconds<B: AutodiffBackend>(device: &B::Device) -> (f64, f64, usize)
 
 /// PyTorch's result from `benches/<script>` with `args`, if python3 has torch.
 fn pytorch(script: &str, args: &[&str]) -> Option<serde_json::Value> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches").join(script);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches")
+        .join(script);
     let out = std::process::Command::new("python3")
         .arg(script)
         .args(args)
@@ -372,7 +374,11 @@ impl BackendTask for Bench {
             println!(
                 "| Fashion-MNIST MLP 784-256-256-10, SGD, batch 128, one epoch of 60,000 (training steps, median of {reps}) | seconds | test accuracy after | ratio to PyTorch | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|"
             );
-            let dtype = if info.precision == "f64" { "float64" } else { "float32" };
+            let dtype = if info.precision == "f64" {
+                "float64"
+            } else {
+                "float32"
+            };
             let torch = pytorch(
                 "pytorch_fashion.py",
                 &["--threads", &threads.to_string(), "--dtype", dtype],

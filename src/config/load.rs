@@ -219,6 +219,19 @@ pub fn parse_experiment(
     experiment_from_table(table, origin, overrides)
 }
 
+/// A sweep point's experiment: `base` without its sweep, with the point's `overrides` applied
+/// (not yet validated). `origin` names the point in errors.
+pub fn point_experiment(
+    base: &Experiment,
+    overrides: &[Override],
+    origin: &str,
+) -> Result<Experiment, ConfigError> {
+    let mut experiment = base.clone();
+    experiment.sweep = None;
+    let table = Table::try_from(&experiment).expect("an experiment serialises to TOML");
+    experiment_from_table(table, origin, overrides)
+}
+
 /// An experiment from a parsed TOML table with `overrides` applied, rejecting unknown keys.
 pub fn experiment_from_table(
     mut table: Table,

@@ -14,7 +14,7 @@ mod validate;
 pub use error::ConfigError;
 pub use load::{
     ExperimentFile, Override, data_only, experiment_from_table, find_experiment, list_experiments,
-    load_experiment, parse_experiment, pinned_axes,
+    load_experiment, parse_experiment, pinned_axes, point_experiment,
 };
 pub use probes::ProbeConfig;
 pub use schema::{

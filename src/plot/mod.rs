@@ -13,6 +13,7 @@ mod hidden;
 pub mod language;
 pub mod layers;
 mod loss;
+pub mod panels;
 pub mod phase;
 pub mod samples;
 mod style;

@@ -45,9 +45,18 @@ pub fn fits(lhs: &[usize], rhs: &[usize]) -> bool {
 /// `rhs: [batch.., k, n]`, read through their strides (transposed views are not copied);
 /// `out` is row-major `[batch.., m, n]`. The shapes must satisfy [`fits`].
 pub fn product<E: Scalar>(lhs: ArrayViewD<'_, E>, rhs: ArrayViewD<'_, E>) -> ArrayD<E> {
-    assert!(fits(lhs.shape(), rhs.shape()), "product of {:?} and {:?}", lhs.shape(), rhs.shape());
+    assert!(
+        fits(lhs.shape(), rhs.shape()),
+        "product of {:?} and {:?}",
+        lhs.shape(),
+        rhs.shape()
+    );
     let rank = lhs.ndim();
-    let (m, k, n) = (lhs.shape()[rank - 2], lhs.shape()[rank - 1], rhs.shape()[rank - 1]);
+    let (m, k, n) = (
+        lhs.shape()[rank - 2],
+        lhs.shape()[rank - 1],
+        rhs.shape()[rank - 1],
+    );
     let batch = &lhs.shape()[..rank - 2];
     let mut shape = batch.to_vec();
     shape.extend([m, n]);
@@ -68,7 +77,11 @@ pub fn product<E: Scalar>(lhs: ArrayViewD<'_, E>, rhs: ArrayViewD<'_, E>) -> Arr
         n,
     };
     let work = m * k * n;
-    let parts = if work * count >= THREADED_WORK { threads::parts() } else { 1 };
+    let parts = if work * count >= THREADED_WORK {
+        threads::parts()
+    } else {
+        1
+    };
     // SAFETY: every pointer stays inside its array (offsets from the arrays' own strides and
     // shapes), and each part writes its own blocks of `out`.
     let all = 0..m;
@@ -144,7 +157,8 @@ impl<E: Scalar> Operands<E> {
                 rows.len(),
                 cols.len(),
                 self.k,
-                self.out.add(b * self.m * self.n + rows.start * self.n + cols.start),
+                self.out
+                    .add(b * self.m * self.n + rows.start * self.n + cols.start),
                 1,
                 self.n as isize,
                 false,
@@ -173,10 +187,20 @@ mod tests {
     /// The product by its definition, in float64.
     fn naive(lhs: &ArrayD<f64>, rhs: &ArrayD<f64>) -> ArrayD<f64> {
         let rank = lhs.ndim();
-        let (m, k, n) = (lhs.shape()[rank - 2], lhs.shape()[rank - 1], rhs.shape()[rank - 1]);
+        let (m, k, n) = (
+            lhs.shape()[rank - 2],
+            lhs.shape()[rank - 1],
+            rhs.shape()[rank - 1],
+        );
         let count: usize = lhs.shape()[..rank - 2].iter().product();
-        let l = lhs.as_standard_layout().into_shape_with_order((count, m, k)).unwrap();
-        let r = rhs.as_standard_layout().into_shape_with_order((count, k, n)).unwrap();
+        let l = lhs
+            .as_standard_layout()
+            .into_shape_with_order((count, m, k))
+            .unwrap();
+        let r = rhs
+            .as_standard_layout()
+            .into_shape_with_order((count, k, n))
+            .unwrap();
         let mut out = Array::zeros((count, m, n));
         for b in 0..count {
             for i in 0..m {
@@ -192,7 +216,9 @@ mod tests {
 
     fn filled(shape: &[usize], seed: f64) -> ArrayD<f64> {
         let len: usize = shape.iter().product();
-        let values = (0..len).map(|i| ((i as f64 + seed) * 0.7311).sin()).collect();
+        let values = (0..len)
+            .map(|i| ((i as f64 + seed) * 0.7311).sin())
+            .collect();
         ArrayD::from_shape_vec(IxDyn(shape), values).unwrap()
     }
 
@@ -217,10 +243,18 @@ mod tests {
         let wide = filled(&[2, 3, 5, 9], 3.0);
         let sliced = wide.slice(ndarray::s![.., .., .., 2..6;1]).into_dyn();
         let expected = naive(&sliced.to_owned(), &rhs);
-        assert!((&product(sliced, rhs.view()) - &expected).iter().all(|d| d.abs() < 1e-13));
+        assert!(
+            (&product(sliced, rhs.view()) - &expected)
+                .iter()
+                .all(|d| d.abs() < 1e-13)
+        );
         let reversed = wide.slice(ndarray::s![.., .., ..;-1, 1..5]).into_dyn();
         let expected = naive(&reversed.to_owned(), &rhs);
-        assert!((&product(reversed, rhs.view()) - &expected).iter().all(|d| d.abs() < 1e-13));
+        assert!(
+            (&product(reversed, rhs.view()) - &expected)
+                .iter()
+                .all(|d| d.abs() < 1e-13)
+        );
     }
 
     #[test]

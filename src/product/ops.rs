@@ -18,10 +18,7 @@ use burn_ndarray::{FloatNdArrayElement, NdArrayTensor, SharedArray};
 /// `lhs @ rhs` on ndarray tensors of one float type, either operand read transposed (its
 /// last two axes swapped) when asked.
 pub fn product(lhs: NdArrayTensor, rhs: NdArrayTensor, transpose: [bool; 2]) -> NdArrayTensor {
-    fn view<E>(
-        array: ndarray::ArrayViewD<'_, E>,
-        transpose: bool,
-    ) -> ndarray::ArrayViewD<'_, E> {
+    fn view<E>(array: ndarray::ArrayViewD<'_, E>, transpose: bool) -> ndarray::ArrayViewD<'_, E> {
         let mut array = array;
         if transpose {
             let rank = array.ndim();
@@ -59,7 +56,12 @@ where
     /// The checkpointed operands: `lhs` when `rhs` needs a gradient, and `rhs` when `lhs` does.
     type State = (Option<NodeId>, Option<NodeId>);
 
-    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+    fn backward(
+        self,
+        ops: Ops<Self::State, 2>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
         let (lhs, rhs) = ops.state;
         let lhs: Option<NdArrayTensor> = lhs.map(|id| checkpointer.retrieve_node_output(id));
         let rhs: Option<NdArrayTensor> = rhs.map(|id| checkpointer.retrieve_node_output(id));
@@ -67,8 +69,20 @@ where
             ops.parents,
             ops.node,
             grads,
-            |grad| product(grad, rhs.expect("rhs kept for lhs' gradient"), [false, true]),
-            |grad| product(lhs.expect("lhs kept for rhs' gradient"), grad, [true, false]),
+            |grad| {
+                product(
+                    grad,
+                    rhs.expect("rhs kept for lhs' gradient"),
+                    [false, true],
+                )
+            },
+            |grad| {
+                product(
+                    lhs.expect("lhs kept for rhs' gradient"),
+                    grad,
+                    [true, false],
+                )
+            },
         );
     }
 }

@@ -148,7 +148,12 @@ pub fn split(parts: usize, f: &(dyn Fn(usize) + Sync)) {
     unsafe { *helpers.job.get() = Some(job) };
     helpers.finished.store(0, Ordering::Relaxed);
     helpers.posted.fetch_add(1, Ordering::Release);
-    helpers.threads.get().into_iter().flatten().for_each(Thread::unpark);
+    helpers
+        .threads
+        .get()
+        .into_iter()
+        .flatten()
+        .for_each(Thread::unpark);
     let mine = catch_unwind(AssertUnwindSafe(|| f(0)));
     while helpers.finished.load(Ordering::Acquire) < helpers.count {
         std::hint::spin_loop();
@@ -159,7 +164,10 @@ pub fn split(parts: usize, f: &(dyn Fn(usize) + Sync)) {
     if let Err(payload) = mine {
         std::panic::resume_unwind(payload);
     }
-    assert!(!theirs, "a part of a matrix product panicked on a helper thread");
+    assert!(
+        !theirs,
+        "a part of a matrix product panicked on a helper thread"
+    );
 }
 
 #[cfg(test)]
@@ -179,7 +187,10 @@ mod tests {
 
     #[test]
     fn inside_a_rayon_pool_products_stay_on_their_thread() {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
         assert_eq!(pool.install(parts), 1);
     }
 }

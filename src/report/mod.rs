@@ -1,5 +1,7 @@
-//! The report and figures of a run, rebuilt from its folder alone.
+//! Every page and its figures, rebuilt from the folders on disk: runs, language-model runs
+//! and sweeps, theory, verify, and comparisons of several runs (`compare/`).
 
+pub mod compare;
 mod factorial;
 pub mod language;
 mod language_factorial;
@@ -7,6 +9,7 @@ mod language_published;
 mod language_sweep;
 mod layers;
 mod markdown;
+pub(crate) mod page;
 mod saturation;
 mod tensorboard;
 mod theory;

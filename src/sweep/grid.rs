@@ -1,6 +1,6 @@
 //! The grid's points: every combination of the swept values, each a list of overrides.
 
-use crate::config::{ConfigError, Experiment, Override, Plan, SweepConfig, experiment_from_table};
+use crate::config::{ConfigError, Experiment, Override, Plan, SweepConfig, point_experiment};
 
 /// One combination of swept values. `id` is its index in the full grid (last key fastest).
 #[derive(Clone, Debug, PartialEq)]
@@ -37,13 +37,10 @@ pub fn grid_points(sweep: &SweepConfig) -> Vec<Point> {
 /// The validated plan of one point: the base experiment (its sweep removed) with the
 /// point's overrides applied. `None` overrides give the baseline.
 pub fn point_plan(base: &Experiment, overrides: &[Override]) -> Result<Plan, ConfigError> {
-    let mut experiment = base.clone();
-    experiment.sweep = None;
-    let table = toml::Table::try_from(&experiment).expect("an experiment serialises to TOML");
-    experiment_from_table(
-        table,
-        &format!("sweep point {}", describe(overrides)),
+    point_experiment(
+        base,
         overrides,
+        &format!("sweep point {}", describe(overrides)),
     )?
     .check()
 }

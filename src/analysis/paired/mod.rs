@@ -1,6 +1,6 @@
 //! Paired comparisons of two variants trained on the same seeds: the paired t test with its
 //! confidence interval, the Wilcoxon signed-rank test, and Holm's step-down adjustment for
-//! comparing many pairs at once.
+//! comparing many pairs at once; Welch's test for samples that do not pair.
 //!
 //! Pairing by seed removes the seed-to-seed variance that both variants share, so a difference
 //! that an unpaired interval would drown can be resolved. Results match scipy 1.17.1
@@ -12,9 +12,11 @@
 
 mod holm;
 pub mod special;
+mod welch;
 mod wilcoxon;
 
 pub use holm::holm;
+pub use welch::{Welch, welch};
 pub use wilcoxon::{Wilcoxon, WilcoxonMethod, wilcoxon};
 
 use special::{student_t_quantile, student_t_two_sided};
