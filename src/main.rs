@@ -528,87 +528,19 @@ struct TheoryArgs {
 }
 
 fn theory(a: TheoryArgs) -> anyhow::Result<()> {
-    use actlab::{analysis::prediction, model::Activation, model::Nonlinearity};
-    let activation: Activation = a.activation.parse().map_err(anyhow::Error::msg)?;
-    for (name, value, ok) in [
-        (
-            "--weight-var",
-            a.weight_var,
-            a.weight_var > 0.0 && a.weight_var <= 1e6,
-        ),
-        ("--bias-var", a.bias_var, (0.0..=1e6).contains(&a.bias_var)),
-        ("--gain", a.gain, a.gain != 0.0 && a.gain.abs() <= 1e6),
-        ("--shift", a.shift, a.shift.abs() <= 1e6),
-        (
-            "--input-second-moment",
-            a.input_second_moment,
-            (0.0..=1e12).contains(&a.input_second_moment),
-        ),
-    ] {
-        anyhow::ensure!(
-            value.is_finite() && ok,
-            "{name} {value:?}: allowed: weight-var in (0, 1e6], bias-var in [0, 1e6], gain non-zero and |gain|, |shift| at most 1e6, input-second-moment in [0, 1e12]"
-        );
-    }
-    anyhow::ensure!(
-        (1..=10_000).contains(&a.depth),
-        "--depth {}: allowed: 1 to 10000",
-        a.depth
-    );
-    let unit = Nonlinearity {
-        activation,
+    let request = actlab::report::TheoryRequest {
+        activation: a.activation,
+        weight_var: a.weight_var,
+        bias_var: a.bias_var,
+        depth: a.depth,
         gain: a.gain,
         shift: a.shift,
+        input_second_moment: a.input_second_moment,
+        critical: a.critical,
     };
-    let summary = prediction::summarize(
-        unit,
-        a.weight_var,
-        a.bias_var,
-        a.depth,
-        a.input_second_moment,
-    )
-    .with_context(|| {
-        format!(
-            "mean-field theory of {unit} at weight_var {}, bias_var {}",
-            a.weight_var, a.bias_var
-        )
-    })?;
-    if a.json {
-        let mut value = serde_json::to_value(&summary)?;
-        if a.critical {
-            value["critical_weight_var"] = prediction::critical_weight_var(unit, a.bias_var)
-                .map_or(serde_json::Value::Null, |w| w.into());
-        }
-        println!("{value}");
-    } else {
-        print!("{}", summary.render());
-        if a.critical {
-            match prediction::critical_weight_var(unit, a.bias_var) {
-                Ok(w) => println!("\ncritical weight_var at bias_var {}: {w:.6}", a.bias_var),
-                Err(e) => println!("\nno critical weight_var at bias_var {}: {e}", a.bias_var),
-            }
-        }
-    }
+    print!("{}", request.render(a.json)?);
     if let Some(path) = a.phase_diagram {
-        let lines: Vec<actlab::plot::phase::CriticalLine> = [
-            Activation::Tanh,
-            Activation::Sigmoid,
-            Activation::Relu,
-            Activation::Selu,
-            Activation::Gelu,
-            Activation::Softsign,
-            Activation::Elu,
-        ]
-        .into_iter()
-        .map(|act| actlab::plot::phase::CriticalLine {
-            name: act.name().into(),
-            points: (0..=40)
-                .map(|i| 0.05 * i as f64)
-                .filter_map(|b| Some((b, prediction::critical_weight_var(act.into(), b).ok()?)))
-                .collect(),
-        })
-        .collect();
-        actlab::store::write_figure(&path, |p| actlab::plot::phase::draw(p, &lines))?;
+        actlab::report::write_phase_diagram(&path)?;
         eprintln!("phase diagram: {}", path.display());
     }
     Ok(())

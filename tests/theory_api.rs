@@ -2,9 +2,10 @@
 
 mod math_common;
 
+use actlab::model::Activation;
 use actlab::theory::{
-    CriticalSearch, DepthScale, MeanField, Moments, PiecewiseLinear, Quadrature, Standard,
-    TheoryError, Variances, critical_sigma_w2,
+    CriticalSearch, DepthScale, MeanField, Moments, PiecewiseLinear, Quadrature, TheoryError,
+    Variances, critical_sigma_w2,
 };
 use math_common::assert_close;
 
@@ -50,13 +51,13 @@ fn gradient_growth_multiplies_chi_1_back_from_the_last_layer() {
         assert_close(*g, e, 1e-15, 0.0, "identity: σ_w² per layer");
     }
     // ReLU at He initialisation keeps gradient norms whatever the lengths.
-    let relu = Quadrature::new(Standard::Relu).unwrap();
+    let relu = Quadrature::new(Activation::Relu).unwrap();
     let he = field(&relu, 2.0, 0.0);
     for g in he.gradient_growth(&[0.3, 1.0, 7.0]).unwrap() {
         assert_close(g, 1.0, 1e-14, 0.0, "relu at sigma_w^2 = 2");
     }
     // tanh: E[tanh'(u)²] falls with q, so the per-layer ratio depends on the layer's length.
-    let tanh = Quadrature::new(Standard::Tanh).unwrap();
+    let tanh = Quadrature::new(Activation::Tanh).unwrap();
     let mf = field(&tanh, 1.0, 0.0);
     assert!(mf.gradient_ratio(0.01) > mf.gradient_ratio(1.0));
     assert_eq!(mf.gradient_growth(&[]).unwrap(), Vec::<f64>::new());
@@ -66,10 +67,10 @@ fn gradient_growth_multiplies_chi_1_back_from_the_last_layer() {
 #[test]
 fn correlation_map_fixes_one_and_its_slope_there_is_chi_1() {
     for unit in [
-        Standard::Tanh,
-        Standard::Elu,
-        Standard::Sigmoid,
-        Standard::Softsign,
+        Activation::Tanh,
+        Activation::Elu,
+        Activation::Sigmoid,
+        Activation::Softsign,
     ] {
         let m = Quadrature::new(unit).unwrap();
         let mf = field(&m, 1.8, 0.2);
@@ -89,7 +90,7 @@ fn correlation_map_fixes_one_and_its_slope_there_is_chi_1() {
 
 #[test]
 fn ordered_phase_has_unit_correlation_and_equal_slopes() {
-    let tanh = Quadrature::new(Standard::Tanh).unwrap();
+    let tanh = Quadrature::new(Activation::Tanh).unwrap();
     let a = field(&tanh, 1.2, 0.3).analyse(1.0).unwrap();
     assert!(a.chi_1 < 1.0);
     assert_eq!(a.c_star, 1.0);
@@ -163,7 +164,7 @@ fn invalid_parameters_are_refused() {
     ));
     assert!(critical_sigma_w2(&relu, -0.1, CriticalSearch::default()).is_err());
     // The quadrature answers NaN to nonsense rather than hanging or guessing.
-    let tanh = Quadrature::new(Standard::Tanh).unwrap();
+    let tanh = Quadrature::new(Activation::Tanh).unwrap();
     for q in [-1.0, f64::INFINITY, f64::NAN] {
         assert!(tanh.second_moment(q).is_nan(), "E φ² at q = {q}");
         assert!(tanh.second_moment_slope(q).is_nan(), "slope at q = {q}");
@@ -176,7 +177,7 @@ fn invalid_parameters_are_refused() {
 fn a_jump_over_chi_1_equal_one_is_not_reported_as_critical() {
     // GELU at σ_b² = 0.05: the stable length vanishes in a saddle-node at σ_w² ≈ 2.23 with
     // χ_1 ≈ 0.73, and beyond it q explodes: χ_1 - 1 changes sign without a zero.
-    let gelu = Quadrature::new(Standard::Gelu).unwrap();
+    let gelu = Quadrature::new(Activation::Gelu).unwrap();
     match critical_sigma_w2(&gelu, 0.05, CriticalSearch::default()) {
         Err(TheoryError::NoCrossing { sigma_w2, chi_1 }) => {
             assert!(
@@ -191,7 +192,7 @@ fn a_jump_over_chi_1_equal_one_is_not_reported_as_critical() {
 #[test]
 fn relu_with_bias_is_critical_only_where_its_length_diverges() {
     // χ_1 = σ_w²/2 regardless of q, but for σ_b² > 0, q* = σ_b²/(1 - σ_w²/2) → ∞ as σ_w² → 2.
-    let relu = Quadrature::new(Standard::Relu).unwrap();
+    let relu = Quadrature::new(Activation::Relu).unwrap();
     let c = critical_sigma_w2(&relu, 0.1, CriticalSearch::default()).unwrap();
     assert_close(c.sigma_w2, 2.0, 1e-10, 0.0, "sigma_w^2");
     assert!(c.q_star > 1e8, "q* = {}", c.q_star);

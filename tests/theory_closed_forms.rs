@@ -4,16 +4,17 @@
 
 mod math_common;
 
+use actlab::model::Activation;
 use actlab::theory::{
-    Cov2, CriticalSearch, DepthScale, ErfMoments, MeanField, Method, Moments, PiecewiseLinear,
-    Quadrature, QuadratureConfig, Standard, TheoryError, Unit, Variances, critical_sigma_w2,
+    Cov2, CriticalSearch, DepthScale, Erf, ErfMoments, MeanField, Method, Moments, PiecewiseLinear,
+    Quadrature, QuadratureConfig, TheoryError, Unit, Variances, critical_sigma_w2,
 };
 use math_common::assert_close;
 
 const QS: [f64; 5] = [0.01, 0.5, 1.0, 4.0, 30.0];
 const CS: [f64; 7] = [-0.99, -0.5, 0.0, 0.3, 0.9, 0.999, 1.0];
 
-fn quadrature(unit: Standard, method: Method) -> Quadrature<Standard> {
+fn quadrature<U: Unit>(unit: U, method: Method) -> Quadrature<U> {
     Quadrature::with_config(
         unit,
         QuadratureConfig {
@@ -86,31 +87,26 @@ fn assert_moments_match(numeric: &impl Moments, exact: &impl Moments, rtol: f64,
 fn relu_leaky_relu_and_identity_match_arc_cosine_kernels() {
     // The split panels are exact to rounding on each linear piece.
     for (unit, slope) in [
-        (Standard::Relu, 0.0),
-        (Standard::LeakyRelu, 0.01),
-        (Standard::Identity, 1.0),
+        (Activation::Relu, 0.0),
+        (Activation::LeakyRelu, 0.01),
+        (Activation::Identity, 1.0),
     ] {
         let numeric = Quadrature::new(unit).unwrap();
         let exact = PiecewiseLinear {
             negative_slope: slope,
         };
         assert_moments_match(&numeric, &exact, 1e-12, unit.name());
-        // What `Standard::closed_form` hands out is the same closed form.
+        // What `Activation::closed_form` hands out is the same closed form.
         let handed = unit.closed_form().unwrap();
         assert_eq!(handed.kernel(2.0, 0.3), exact.kernel(2.0, 0.3));
     }
-    assert!(Standard::Tanh.closed_form().is_none());
+    assert!(Activation::Tanh.closed_form().is_none());
 }
 
 #[test]
 fn erf_matches_its_closed_form_kernel_in_1d_and_2d() {
     let exact = ErfMoments { scale: 1.0 };
-    assert_moments_match(
-        &Quadrature::new(Standard::Erf).unwrap(),
-        &exact,
-        1e-13,
-        "erf",
-    );
+    assert_moments_match(&Quadrature::new(Erf).unwrap(), &exact, 1e-13, "erf");
     // Unequal variances, through both 2-D methods (erf is entire: Gauss–Hermite is fine here).
     for (q11, q22, q12) in [(0.3, 2.0, 0.5), (4.0, 0.1, -0.6), (1.0, 1.0, 1.0)] {
         let cov = Cov2::new(q11, q22, q12).unwrap();
@@ -118,8 +114,8 @@ fn erf_matches_its_closed_form_kernel_in_1d_and_2d() {
         let dwant = exact.derivative_kernel_cov(cov);
         // Gauss–Hermite loses digits on erf(2u)'s steepness at q11 = 4: ~6e-10.
         for (method, rtol) in [(Method::Hermite, 1e-9), (Method::Panels, 1e-13)] {
-            let q = quadrature(Standard::Erf, method);
-            let erf = Standard::Erf;
+            let q = quadrature(Erf, method);
+            let erf = Erf;
             let at = format!("{method:?} cov=({q11}, {q22}, {q12})");
             assert_close(
                 q.expect2(cov, |a, b| erf.value(a) * erf.value(b)),
@@ -140,7 +136,7 @@ fn erf_matches_its_closed_form_kernel_in_1d_and_2d() {
 
 #[test]
 fn relu_length_map_is_linear_and_critical_at_two() {
-    let relu = Quadrature::new(Standard::Relu).unwrap();
+    let relu = Quadrature::new(Activation::Relu).unwrap();
     for (w, b) in [(1.0, 0.0), (2.0, 0.0), (1.7, 0.3)] {
         let mf = field(&relu, w, b);
         for q in QS {
@@ -189,7 +185,7 @@ fn relu_length_map_is_linear_and_critical_at_two() {
 
 #[test]
 fn identity_length_map_is_linear() {
-    let identity = Quadrature::new(Standard::Identity).unwrap();
+    let identity = Quadrature::new(Activation::Identity).unwrap();
     let mf = field(&identity, 0.8, 0.2);
     for q in QS {
         assert_close(
@@ -212,7 +208,7 @@ fn identity_length_map_is_linear() {
 
 #[test]
 fn tanh_without_bias_is_critical_at_one_with_zero_length() {
-    let tanh = Quadrature::new(Standard::Tanh).unwrap();
+    let tanh = Quadrature::new(Activation::Tanh).unwrap();
     // Ordered side: everything shrinks to q* = 0, where χ_1 = σ_w² φ'(0)² = σ_w².
     let ordered = field(&tanh, 0.9, 0.0).analyse(1.0).unwrap();
     assert_eq!(ordered.q_star, 0.0);
@@ -239,7 +235,7 @@ fn tanh_without_bias_is_critical_at_one_with_zero_length() {
 #[test]
 fn selu_is_self_normalising() {
     // Klambauer et al. 2017: with σ_w² = 1, σ_b² = 0, E[selu(u)²] = 1 at q = 1, so q* = 1.
-    let selu = Quadrature::new(Standard::Selu).unwrap();
+    let selu = Quadrature::new(Activation::Selu).unwrap();
     let q_star = field(&selu, 1.0, 0.0).length_fixed_point(3.0).unwrap();
     assert_close(q_star, 1.0, 0.0, 1e-12, "selu q*");
 }

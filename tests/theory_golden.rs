@@ -3,8 +3,9 @@
 
 mod math_common;
 
+use actlab::model::Activation;
 use actlab::theory::{
-    CriticalSearch, DepthScale, MeanField, Moments, Quadrature, Standard, Variances,
+    CriticalSearch, DepthScale, Erf, MeanField, Moments, Quadrature, Unit, Variances,
     critical_sigma_w2, phase_boundary,
 };
 use math_common::{assert_close, golden};
@@ -61,11 +62,15 @@ struct CriticalPoint {
     q_star: f64,
 }
 
-fn unit(name: &str) -> Quadrature<Standard> {
-    let unit = Standard::ALL
-        .into_iter()
-        .find(|u| u.name() == name)
-        .unwrap_or_else(|| panic!("no unit {name}"));
+fn unit(name: &str) -> Quadrature<Box<dyn Unit>> {
+    let unit: Box<dyn Unit> = match name {
+        "erf" => Box::new(Erf),
+        other => Box::new(
+            other
+                .parse::<Activation>()
+                .unwrap_or_else(|e| panic!("no unit {name}: {e}")),
+        ),
+    };
     Quadrature::new(unit).unwrap()
 }
 

@@ -3,13 +3,14 @@
 
 mod math_common;
 
+use actlab::model::Activation;
 use actlab::theory::{
-    Affine, ErfMoments, FnUnit, MeanField, Method, Moments, PiecewiseLinear, Quadrature,
-    QuadratureConfig, Standard, Variances,
+    Affine, Erf, ErfMoments, FnUnit, MeanField, Method, Moments, PiecewiseLinear, Quadrature,
+    QuadratureConfig, Unit, Variances,
 };
 use math_common::assert_close;
 
-fn quadrature(unit: Standard, method: Method) -> Quadrature<Standard> {
+fn quadrature<U: Unit>(unit: U, method: Method) -> Quadrature<U> {
     Quadrature::with_config(
         unit,
         QuadratureConfig {
@@ -28,7 +29,7 @@ fn field<M: Moments>(moments: M, sigma_w2: f64, sigma_b2: f64) -> MeanField<M> {
 fn graded_panels_stay_accurate_for_very_wide_inputs() {
     // At q = 1e6, erf(u) is a step on the scale of the Gaussian; the panels grade towards the
     // kink at 0, so the cost grows like log q and the accuracy holds.
-    let numeric = Quadrature::new(Standard::Erf).unwrap();
+    let numeric = Quadrature::new(Erf).unwrap();
     let exact = ErfMoments { scale: 1.0 };
     for q in [1e2, 1e4, 1e6] {
         assert_close(
@@ -72,8 +73,8 @@ fn gauss_hermite_is_slow_on_kinks_which_is_why_panels_are_the_default() {
     let relu = PiecewiseLinear {
         negative_slope: 0.0,
     };
-    let hermite = quadrature(Standard::Relu, Method::Hermite);
-    let panels = quadrature(Standard::Relu, Method::Panels);
+    let hermite = quadrature(Activation::Relu, Method::Hermite);
+    let panels = quadrature(Activation::Relu, Method::Panels);
     let hermite_error = (hermite.kernel(1.0, 0.5) - relu.kernel(1.0, 0.5)).abs();
     let panel_error = (panels.kernel(1.0, 0.5) - relu.kernel(1.0, 0.5)).abs();
     assert!(
@@ -83,8 +84,8 @@ fn gauss_hermite_is_slow_on_kinks_which_is_why_panels_are_the_default() {
     assert!(panel_error < 1e-15, "split panels: error {panel_error:e}");
     // E[elu'(u)²] at q = 1: ½ + E[e^{2u}; u < 0] = ½ + e² Φ(-2).
     let exact = 0.5 + (2.0_f64).exp() * 0.5 * libm::erfc(2.0 / std::f64::consts::SQRT_2);
-    let hermite = quadrature(Standard::Elu, Method::Hermite).derivative_second_moment(1.0);
-    let panels = quadrature(Standard::Elu, Method::Panels).derivative_second_moment(1.0);
+    let hermite = quadrature(Activation::Elu, Method::Hermite).derivative_second_moment(1.0);
+    let panels = quadrature(Activation::Elu, Method::Panels).derivative_second_moment(1.0);
     assert!(
         (hermite - exact).abs() > 1e-4,
         "200-node Gauss–Hermite, ELU: {hermite} vs {exact}"
@@ -96,7 +97,7 @@ fn gauss_hermite_is_slow_on_kinks_which_is_why_panels_are_the_default() {
 fn affine_sigmoid_is_a_scaled_tanh() {
     // 4(σ(x) - ½) = 2 tanh(x/2): the Affine wrapper against an FnUnit.
     let affine = Quadrature::new(Affine {
-        inner: Standard::Sigmoid,
+        inner: Activation::Sigmoid,
         gain: 4.0,
         shift: -0.5,
     })
@@ -136,11 +137,11 @@ fn gauss_hermite_agrees_with_panels_on_smooth_units_at_small_q() {
     // Gauss–Hermite's accuracy on smooth units falls as q grows (tanh's poles approach the real
     // axis in z); at q <= 1 it matches the panels to ~1e-14 in 1-D and ~2e-11 in 2-D.
     for unit in [
-        Standard::Tanh,
-        Standard::Sigmoid,
-        Standard::Gelu,
-        Standard::Silu,
-        Standard::Softplus,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Gelu,
+        Activation::Silu,
+        Activation::Softplus,
     ] {
         let hermite = quadrature(unit, Method::Hermite);
         let panels = quadrature(unit, Method::Panels);
@@ -190,11 +191,11 @@ fn gauss_hermite_agrees_with_panels_on_smooth_units_at_small_q() {
 #[test]
 fn length_map_slope_is_its_derivative() {
     for unit in [
-        Standard::Tanh,
-        Standard::Elu,
-        Standard::Gelu,
-        Standard::Softsign,
-        Standard::Sigmoid,
+        Activation::Tanh,
+        Activation::Elu,
+        Activation::Gelu,
+        Activation::Softsign,
+        Activation::Sigmoid,
     ] {
         let moments = Quadrature::new(unit).unwrap();
         let mf = field(&moments, 1.7, 0.1);

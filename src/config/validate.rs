@@ -153,7 +153,7 @@ impl Experiment {
                 format!("applies to digits, mnist and fashion-mnist, not to {kind}"),
             ));
         }
-        if d.scaling == Scaling::Unit && kind.pixel_range().is_none() {
+        if d.scaling == Scaling::UnitInterval && kind.pixel_range().is_none() {
             return Err(ConfigError::invalid(
                 "data.scaling",
                 "\"unit\"",

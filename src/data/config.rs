@@ -78,7 +78,7 @@ impl DataKind {
         matches!(self, Self::Mnist1d | Self::FashionMnist | Self::Mnist)
     }
 
-    /// The largest value a sample can hold, for sets of pixels ([`Scaling::Unit`]).
+    /// The largest value a sample can hold, for sets of pixels ([`Scaling::UnitInterval`]).
     pub fn pixel_range(self) -> Option<f64> {
         match self {
             Self::Digits => Some(16.0),
@@ -133,8 +133,10 @@ pub enum Scaling {
     /// scikit-learn's `StandardScaler`, per feature.
     #[default]
     Standard,
-    /// Pixels divided by their largest possible value, to [0, 1] (digits: 16, IDX: 255).
-    Unit,
+    /// Pixels divided by their largest possible value, to [0, 1] (digits: 16, IDX: 255);
+    /// named `"unit"` in experiment files.
+    #[serde(rename = "unit")]
+    UnitInterval,
     /// As the source gives them.
     None,
 }
@@ -154,7 +156,7 @@ impl<'de> Deserialize<'de> for Scaling {
             Given::Flag(false) => Ok(Self::None),
             Given::Name(n) => match n.as_str() {
                 "standard" => Ok(Self::Standard),
-                "unit" => Ok(Self::Unit),
+                "unit" => Ok(Self::UnitInterval),
                 "none" => Ok(Self::None),
                 other => Err(serde::de::Error::custom(format!(
                     "unknown scaling `{other}`; allowed: standard, unit, none"
@@ -394,9 +396,9 @@ impl DataConfig {
         Ok(loaded)
     }
 
-    /// Pixels to [0, 1] under [`Scaling::Unit`].
+    /// Pixels to [0, 1] under [`Scaling::UnitInterval`].
     fn scale_pixels(&self, data: &mut Dataset) {
-        if let (Scaling::Unit, Some(range)) = (self.scaling, self.kind.pixel_range()) {
+        if let (Scaling::UnitInterval, Some(range)) = (self.scaling, self.kind.pixel_range()) {
             data.x.iter_mut().for_each(|v| *v /= range);
         }
     }

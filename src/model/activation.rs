@@ -385,6 +385,32 @@ impl From<Activation> for String {
     }
 }
 
+/// The mean-field theory sees an activation through its value and derivative: the very
+/// functions training applies, so theory and measurement share one activation table.
+impl crate::theory::Unit for Activation {
+    fn value(&self, z: f64) -> f64 {
+        Activation::value(*self, z)
+    }
+
+    fn derivative(&self, z: f64) -> f64 {
+        Activation::derivative(*self, z, Activation::value(*self, z))
+    }
+}
+
+impl Activation {
+    /// Closed-form Gaussian moments, where they are cheap: the piecewise-linear units. The
+    /// others go through quadrature ([`crate::theory::Quadrature`]).
+    pub fn closed_form(self) -> Option<Box<dyn crate::theory::Moments>> {
+        let negative_slope = match self {
+            Self::Relu => 0.0,
+            Self::LeakyRelu => LEAKY_SLOPE,
+            Self::Identity => 1.0,
+            _ => return None,
+        };
+        Some(Box::new(crate::theory::PiecewiseLinear { negative_slope }))
+    }
+}
+
 /// The mean-field theory sees a nonlinearity through its value and derivative.
 impl crate::theory::Unit for Nonlinearity {
     fn value(&self, z: f64) -> f64 {

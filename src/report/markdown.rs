@@ -175,7 +175,7 @@ fn describe_data(d: &crate::data::DataConfig, split: &crate::data::Split) -> Str
     );
     let scaling = match d.scaling {
         crate::data::Scaling::Standard => "standardized",
-        crate::data::Scaling::Unit => "pixels scaled to [0, 1]",
+        crate::data::Scaling::UnitInterval => "pixels scaled to [0, 1]",
         crate::data::Scaling::None => "unscaled",
     };
     if d.kind.is_generated() {

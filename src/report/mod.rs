@@ -13,6 +13,7 @@ pub(crate) mod page;
 mod saturation;
 mod tensorboard;
 mod theory;
+mod theory_page;
 mod verify;
 
 pub use language_published::Ordering;
@@ -23,6 +24,7 @@ pub use layers::stat as layer_stat;
 pub use markdown::{Comparison, compare, comparisons};
 pub use saturation::{Saturation, top_layer_saturation};
 pub use tensorboard::write_tensorboard;
+pub use theory_page::{TheoryPageError, TheoryRequest, write_phase_diagram};
 pub use verify::{verify_page, verify_table};
 
 use std::path::Path;

@@ -1,7 +1,12 @@
-//! The run-folder format, the layer every other part of actlab builds on: claiming a fresh
-//! folder, writing files atomically, and the typed records a run or a sweep leaves on disk
-//! (`summary.json`, `metrics.csv`, `activations.csv`, `analysis.json`, `run.json`, a
-//! sweep's `sweep.json` and `points/`, and `verify.json`), read back by the reports, figures and commands.
+//! The run-folder format: claiming a fresh folder, writing files atomically, and the typed
+//! records a run or a sweep leaves on disk (`summary.json`, `metrics.csv`, `activations.csv`,
+//! `analysis.json`, `run.json`, a sweep's `sweep.json` and `points/`, and `verify.json`).
+//!
+//! It sits in the middle, not at the bottom: its records hold the validated experiment
+//! (`config`), the data set's description (`data`), the model's layout (`model`), the
+//! learner's metrics (`learner`), the probes' rows and analyses (`analysis`) and the backend
+//! that ran (`backend`), so it builds on those; `run`, `sweep`, `lm`, `checkpoint`, `fused`,
+//! `slurm`, `verify`, `launch` and every page and figure (`report`, `plot`) build on it.
 
 mod atomic;
 pub mod events;

@@ -18,7 +18,7 @@ use super::{
     grid::{grid_points, point_plan},
     missing::{MissingPoints, missing_points},
     report::rebuild_sweep,
-    units::{LAYER_SUMMARY, Unit, UnitResult, units},
+    units::{LAYER_SUMMARY, Trained, Training, units},
 };
 use crate::{
     backend,
@@ -108,7 +108,7 @@ fn jobs(
 
 /// Trains one unit: one variant of a point, all its seeds, probed before training and at
 /// the end (enough for the per-layer summary).
-fn train_unit(unit: &Unit) -> Result<UnitResult, RunError> {
+fn train_unit(unit: &Training) -> Result<Trained, RunError> {
     let device = backend::device();
     let info = backend::BackendInfo::current();
     let mut plan = unit.plan.clone();
@@ -141,7 +141,7 @@ fn train_unit(unit: &Unit) -> Result<UnitResult, RunError> {
         })
         .cloned()
         .collect();
-    Ok(UnitResult {
+    Ok(Trained {
         summary,
         seconds,
         layers,
@@ -149,7 +149,7 @@ fn train_unit(unit: &Unit) -> Result<UnitResult, RunError> {
 }
 
 /// A point's result from its units' results.
-fn point_result(job: &Job, results: &[&UnitResult]) -> PointResult {
+fn point_result(job: &Job, results: &[&Trained]) -> PointResult {
     PointResult {
         id: job.id,
         settings: job
@@ -189,7 +189,7 @@ fn execute(
     );
     let (units, per_job) = units(&jobs);
     let progress = Progress::new(&meta.experiment, "units", units.len() as u64, show_progress);
-    let results: Mutex<Vec<Option<UnitResult>>> = Mutex::new(vec![None; units.len()]);
+    let results: Mutex<Vec<Option<Trained>>> = Mutex::new(vec![None; units.len()]);
     let written: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<SweepError>> = Mutex::new(None);
@@ -200,7 +200,7 @@ fn execute(
             if written.contains(&j) {
                 continue;
             }
-            let Some(done): Option<Vec<&UnitResult>> =
+            let Some(done): Option<Vec<&Trained>> =
                 per_job[j].iter().map(|&u| results[u].as_ref()).collect()
             else {
                 continue;

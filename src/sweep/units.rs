@@ -18,16 +18,17 @@ pub const LAYER_SUMMARY: [(&str, &str); 5] = [
     ("dz", "norm"),
 ];
 
-/// One variant of one point's plan.
+/// One variant of one point's plan, to be trained once however many points share it (a
+/// "unit" of sweep work; the activation a theory analyses is `theory::Unit`).
 #[derive(Clone)]
-pub struct Unit {
+pub struct Training {
     pub plan: Plan,
     pub variant: usize,
 }
 
-/// What a unit's training produced.
+/// What a [`Training`] produced.
 #[derive(Clone, Debug)]
-pub struct UnitResult {
+pub struct Trained {
     pub summary: VariantSummary,
     pub seconds: f64,
     pub layers: Vec<StatRow>,
@@ -55,7 +56,7 @@ pub fn key(plan: &Plan, variant: usize) -> String {
 }
 
 /// The distinct units of `jobs`, in first-use order, and each job's unit indices.
-pub fn units(jobs: &[Job]) -> (Vec<Unit>, Vec<Vec<usize>>) {
+pub fn units(jobs: &[Job]) -> (Vec<Training>, Vec<Vec<usize>>) {
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     let mut units = Vec::new();
     let per_job = jobs
@@ -64,7 +65,7 @@ pub fn units(jobs: &[Job]) -> (Vec<Unit>, Vec<Vec<usize>>) {
             (0..job.plan.variants.len())
                 .map(|v| {
                     *index.entry(key(&job.plan, v)).or_insert_with(|| {
-                        units.push(Unit {
+                        units.push(Training {
                             plan: job.plan.clone(),
                             variant: v,
                         });

@@ -9,12 +9,16 @@
 //! (correlations → 1, gradients vanish), the chaotic phase (correlations decay, gradients
 //! explode), and the critical line between them where `χ_1 = 1`.
 //!
+//! The activations are training's own ([`crate::model::Activation`] is a [`Unit`]): there is one
+//! activation table, and the theory predicts for exactly the function that trains.
+//!
 //! ```
 //! use actlab::theory::{
-//!     CriticalSearch, MeanField, Quadrature, Standard, Variances, critical_sigma_w2,
+//!     CriticalSearch, MeanField, Quadrature, Variances, critical_sigma_w2,
 //! };
+//! use actlab::model::Activation;
 //!
-//! let tanh = Quadrature::new(Standard::Tanh)?;
+//! let tanh = Quadrature::new(Activation::Tanh)?;
 //! let critical = critical_sigma_w2(&tanh, 0.05, CriticalSearch::default())?;
 //! assert!((critical.sigma_w2 - 1.76095).abs() < 1e-5);
 //!
@@ -31,7 +35,6 @@ mod maps;
 mod moments;
 pub mod nodes;
 mod roots;
-mod standard;
 mod unit;
 
 pub use analysis::{Analysis, DepthScale};
@@ -41,5 +44,4 @@ pub use gauss::{Cov2, Gaussian, Method, QuadratureConfig};
 pub use maps::{MeanField, Variances};
 pub use moments::{ErfMoments, Moments, PiecewiseLinear, Quadrature};
 pub use nodes::Rule;
-pub use standard::{LEAKY_SLOPE, SELU_ALPHA, SELU_LAMBDA, Standard};
-pub use unit::{Affine, FnUnit, Unit};
+pub use unit::{Affine, Erf, FnUnit, Unit};

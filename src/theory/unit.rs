@@ -6,11 +6,35 @@
 /// splits there. A unit kinked elsewhere (`relu(x - 1)`) would still integrate, but only to
 /// algebraic accuracy on the piece holding its kink.
 ///
-/// actlab implements this for its own activation enum; [`FnUnit`] wraps two closures and
+/// actlab's own activations implement it (`model::Activation`, and `Nonlinearity` for their
+/// affine wrappers); [`Erf`] is the closed-form reference; [`FnUnit`] wraps two closures and
 /// [`Affine`] builds `g·(φ(x) + s)` from any unit.
 pub trait Unit {
     fn value(&self, z: f64) -> f64;
     fn derivative(&self, z: f64) -> f64;
+}
+
+impl<U: Unit + ?Sized> Unit for Box<U> {
+    fn value(&self, z: f64) -> f64 {
+        (**self).value(z)
+    }
+    fn derivative(&self, z: f64) -> f64 {
+        (**self).derivative(z)
+    }
+}
+
+/// `erf(z)`: not an activation actlab trains, but the one smooth unit whose Gaussian kernel is
+/// known in closed form ([`super::ErfMoments`]), so the quadrature is checked against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Erf;
+
+impl Unit for Erf {
+    fn value(&self, z: f64) -> f64 {
+        libm::erf(z)
+    }
+    fn derivative(&self, z: f64) -> f64 {
+        2.0 / std::f64::consts::PI.sqrt() * (-z * z).exp()
+    }
 }
 
 impl<U: Unit + ?Sized> Unit for &U {
