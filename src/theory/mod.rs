@@ -9,16 +9,16 @@
 //! (correlations → 1, gradients vanish), the chaotic phase (correlations decay, gradients
 //! explode), and the critical line between them where `χ_1 = 1`.
 //!
-//! The activations are training's own ([`crate::model::Activation`] is a [`Unit`]): there is one
-//! activation table, and the theory predicts for exactly the function that trains.
+//! This module knows no activation table of its own: training's activations implement [`Unit`]
+//! where they are defined (the model layer builds on this one, never the reverse), so the
+//! theory predicts for exactly the function that trains.
 //!
 //! ```
 //! use actlab::theory::{
-//!     CriticalSearch, MeanField, Quadrature, Variances, critical_sigma_w2,
+//!     CriticalSearch, FnUnit, MeanField, Quadrature, Variances, critical_sigma_w2,
 //! };
-//! use actlab::model::Activation;
 //!
-//! let tanh = Quadrature::new(Activation::Tanh)?;
+//! let tanh = Quadrature::new(FnUnit::new(f64::tanh, |z: f64| 1.0 / z.cosh().powi(2)))?;
 //! let critical = critical_sigma_w2(&tanh, 0.05, CriticalSearch::default())?;
 //! assert!((critical.sigma_w2 - 1.76095).abs() < 1e-5);
 //!

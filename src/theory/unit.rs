@@ -6,8 +6,8 @@
 /// splits there. A unit kinked elsewhere (`relu(x - 1)`) would still integrate, but only to
 /// algebraic accuracy on the piece holding its kink.
 ///
-/// actlab's own activations implement it (`model::Activation`, and `Nonlinearity` for their
-/// affine wrappers); [`Erf`] is the closed-form reference; [`FnUnit`] wraps two closures and
+/// Training's own activations implement it where they are defined (the activation enum, and
+/// its affine wrappers); [`Erf`] is the closed-form reference; [`FnUnit`] wraps two closures and
 /// [`Affine`] builds `g·(φ(x) + s)` from any unit.
 pub trait Unit {
     fn value(&self, z: f64) -> f64;
