@@ -11,7 +11,7 @@ use actlab::{
     run::{RunOptions, eval_checkpoint, resume_run},
     slurm::{SubmitRequest, SweepExperiment, is_submission_folder, merge_submission, submit},
     store::{Shard, is_sweep_folder, language::is_language_sweep},
-    sweep::{merge_sweeps, rebuild_sweep, resume_sweep},
+    sweep::{merge_sweeps, resume_sweep},
     verify,
 };
 use anyhow::Context;
@@ -482,7 +482,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else if actlab::store::language::is_language_run(&run_dir) {
                 report::language::rebuild(&run_dir)?;
             } else if is_sweep_folder(&run_dir) {
-                rebuild_sweep(&run_dir)?;
+                report::rebuild_sweep(&run_dir)?;
             } else {
                 report::rebuild(&run_dir)?;
             }

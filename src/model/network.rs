@@ -183,3 +183,18 @@ impl<B: Backend> Network<B> {
         }
     }
 }
+
+impl<B: Backend> Network<B> {
+    /// Trained parameters of one member of `arch` (running statistics excluded): the count a
+    /// report states, from a member built with `init`'s draws.
+    pub fn member_parameters(
+        arch: &Architecture,
+        nonlinearity: Nonlinearity,
+        init: &Init,
+        device: &B::Device,
+    ) -> usize {
+        let drawn = arch.family.draw(arch, init, &mut NumpyRng::new(0));
+        let member = Self::init(arch, &[(nonlinearity, drawn.as_slice())], device);
+        member.num_params() - arch.running_values()
+    }
+}

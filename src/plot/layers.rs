@@ -10,27 +10,6 @@ use super::{
 };
 use crate::store::RunRecord;
 
-/// The figures of this module, by file name.
-pub const LAYER_FIGURES: [(&str, &str); 5] = [
-    ("layer_activity.png", "Activations by layer over training"),
-    (
-        "layer_histograms.png",
-        "Activation histograms, first and last probe",
-    ),
-    (
-        "layer_gradients.png",
-        "Gradient norm by layer over training",
-    ),
-    (
-        "layer_saturation.png",
-        "Saturation and dead units over training",
-    ),
-    (
-        "layer_geometry.png",
-        "Distance preservation by layer over training",
-    ),
-];
-
 /// `(epoch, value)` of one statistic of one layer of one variant.
 pub fn series(
     record: &RunRecord,

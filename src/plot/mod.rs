@@ -8,6 +8,7 @@ mod boundary;
 pub mod classes;
 mod curves;
 mod dataset;
+mod figure;
 pub mod heatmap;
 mod hidden;
 pub mod language;
@@ -23,53 +24,46 @@ pub mod trainability;
 
 use crate::{
     data::Split,
-    store::{RunRecord, StoreError, write_figure},
+    store::{RunRecord, StoreError, SweepRecord, write_figure},
 };
 
+pub use figure::{LayerFigure, RunFigure, SweepFigure, TheoryFigure};
 pub use style::{CLASS_COLORS, register_fonts, variant_color};
 
-/// The figures of a run, by file name: the article's five, test accuracy over training, and
-/// for data that are not points in the plane the confusion matrices and sample predictions.
-pub const FIGURES: [(&str, &str); 9] = [
-    ("dataset.png", "The data set"),
-    ("loss.png", "Training loss"),
-    ("accuracy.png", "Test accuracy"),
-    ("decision_boundary.png", "Decision boundaries"),
-    ("signal_trace.png", "Signal trace"),
-    ("hidden_space.png", "Hidden space"),
-    ("confusion.png", "Confusion matrices"),
-    ("samples.png", "Test samples and predictions"),
-    ("mistakes.png", "The most confident mistakes"),
-];
-
-/// Which of [`FIGURES`] a run has: the data set, the decision boundaries and the signal trace
-/// need points in the plane.
-pub fn figures(record: &RunRecord, split: &Split) -> Vec<(&'static str, &'static str)> {
+/// Which of [`RunFigure::ALL`] a run has: the data set, the decision boundaries and the
+/// signal trace need points in the plane.
+pub fn figures(record: &RunRecord, split: &Split) -> Vec<RunFigure> {
     let planar = split.is_planar();
-    let traced = record.analyses.iter().any(|a| {
-        a.analysis
-            .as_ref()
-            .is_some_and(|a| !a.signal_trace.is_empty())
-    });
-    let gridded = record
-        .analyses
+    let analysed = |has: fn(&crate::analysis::ArticleAnalysis) -> bool| {
+        record
+            .analyses
+            .iter()
+            .any(|a| a.analysis.as_ref().is_some_and(has))
+    };
+    let traced = analysed(|a| !a.signal_trace.is_empty());
+    let gridded = analysed(|a| a.grid.is_some());
+    let classified = analysed(|a| !a.classes.confusion.is_empty());
+    RunFigure::ALL
         .iter()
-        .any(|a| a.analysis.as_ref().is_some_and(|a| a.grid.is_some()));
-    let classified = record.analyses.iter().any(|a| {
-        a.analysis
-            .as_ref()
-            .is_some_and(|a| !a.classes.confusion.is_empty())
-    });
-    FIGURES
-        .into_iter()
-        .filter(|(file, _)| match *file {
-            "dataset.png" => planar,
-            "decision_boundary.png" => planar && gridded,
-            "signal_trace.png" => traced,
-            "confusion.png" | "samples.png" | "mistakes.png" => !planar && classified,
-            _ => true,
+        .copied()
+        .filter(|figure| match figure {
+            RunFigure::Dataset => planar,
+            RunFigure::DecisionBoundary => planar && gridded,
+            RunFigure::SignalTrace => traced,
+            RunFigure::Confusion | RunFigure::Samples | RunFigure::Mistakes => {
+                !planar && classified
+            }
+            RunFigure::Loss | RunFigure::Accuracy | RunFigure::HiddenSpace => true,
         })
         .collect()
+}
+
+/// Whether a run gets the per-layer figures: they follow statistics over training, so they
+/// need two probes or more.
+pub fn has_layer_figures(record: &RunRecord) -> bool {
+    let probe_epochs: std::collections::BTreeSet<usize> =
+        record.layer_stats.iter().map(|r| r.epoch).collect();
+    probe_epochs.len() > 1
 }
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
@@ -78,16 +72,19 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), StoreError> {
     style::register_fonts();
     let dir = &record.dir;
-    for (file, _) in figures(record, split) {
-        let path = dir.join(file);
-        match file {
-            "dataset.png" => write_figure(&path, |p| dataset::draw(p, split))?,
-            "loss.png" => write_figure(&path, |p| loss::draw(p, record))?,
-            "accuracy.png" => write_figure(&path, |p| accuracy::draw(p, record))?,
-            "decision_boundary.png" => write_figure(&path, |p| boundary::draw(p, record, split))?,
-            "signal_trace.png" => write_figure(&path, |p| trace::draw(p, record))?,
-            "confusion.png" => write_figure(&path, |p| classes::draw(p, record))?,
-            "samples.png" | "mistakes.png" => {
+    for figure in figures(record, split) {
+        let path = dir.join(figure.file());
+        match figure {
+            RunFigure::Dataset => write_figure(&path, |p| dataset::draw(p, split))?,
+            RunFigure::Loss => write_figure(&path, |p| loss::draw(p, record))?,
+            RunFigure::Accuracy => write_figure(&path, |p| accuracy::draw(p, record))?,
+            RunFigure::DecisionBoundary => {
+                write_figure(&path, |p| boundary::draw(p, record, split))?
+            }
+            RunFigure::SignalTrace => write_figure(&path, |p| trace::draw(p, record))?,
+            RunFigure::HiddenSpace => write_figure(&path, |p| hidden::draw(p, record, split))?,
+            RunFigure::Confusion => write_figure(&path, |p| classes::draw(p, record))?,
+            RunFigure::Samples | RunFigure::Mistakes => {
                 let Some((name, report)) = record
                     .analyses
                     .iter()
@@ -95,7 +92,7 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), StoreError> {
                 else {
                     continue;
                 };
-                let (shown, title) = if file == "samples.png" {
+                let (shown, title) = if figure == RunFigure::Samples {
                     (
                         &report.samples,
                         format!("{name}: the first test samples, true -> predicted (confidence)"),
@@ -112,24 +109,40 @@ pub fn draw_all(record: &RunRecord, split: &Split) -> Result<(), StoreError> {
                     samples::draw(p, &title, shown, &split.test, &split.shape)
                 })?
             }
-            _ => write_figure(&path, |p| hidden::draw(p, record, split))?,
         }
     }
     if let Some(panels) = theory::lengths(record, split) {
-        write_figure(&dir.join("signal_depth.png"), |p| theory::draw(p, &panels))?;
+        write_figure(&dir.join(TheoryFigure::SignalDepth.file()), |p| {
+            theory::draw(p, &panels)
+        })?;
     }
-    // The per-layer figures follow statistics over training: they need two probes or more.
-    let probe_epochs: std::collections::BTreeSet<usize> =
-        record.layer_stats.iter().map(|r| r.epoch).collect();
-    if probe_epochs.len() > 1 {
-        for (file, _) in layers::LAYER_FIGURES {
-            let path = dir.join(file);
-            match file {
-                "layer_activity.png" => write_figure(&path, |p| layers::activity(p, record))?,
-                "layer_histograms.png" => write_figure(&path, |p| layers::histograms(p, record))?,
-                "layer_gradients.png" => write_figure(&path, |p| layers::gradients(p, record))?,
-                "layer_saturation.png" => write_figure(&path, |p| layers::saturation(p, record))?,
-                _ => write_figure(&path, |p| layers::geometry(p, record))?,
+    if has_layer_figures(record) {
+        for &figure in LayerFigure::ALL {
+            let path = dir.join(figure.file());
+            match figure {
+                LayerFigure::Activity => write_figure(&path, |p| layers::activity(p, record))?,
+                LayerFigure::Histograms => write_figure(&path, |p| layers::histograms(p, record))?,
+                LayerFigure::Gradients => write_figure(&path, |p| layers::gradients(p, record))?,
+                LayerFigure::Saturation => write_figure(&path, |p| layers::saturation(p, record))?,
+                LayerFigure::Geometry => write_figure(&path, |p| layers::geometry(p, record))?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Draws a sweep's figures into its folder: the heatmap, and the trainability map where the
+/// grid spans weight variance and depth.
+pub fn draw_sweep(record: &SweepRecord) -> Result<(), StoreError> {
+    style::register_fonts();
+    for &figure in SweepFigure::ALL {
+        let path = record.dir.join(figure.file());
+        match figure {
+            SweepFigure::Heatmap => write_figure(&path, |p| heatmap::draw(p, record))?,
+            SweepFigure::Trainability => {
+                if let Some(map) = trainability::map(record) {
+                    write_figure(&path, |p| trainability::draw(p, &map))?
+                }
             }
         }
     }

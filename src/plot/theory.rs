@@ -23,7 +23,7 @@ pub type LengthPanel = (String, Vec<(f64, f64, f64)>);
 
 /// [`LengthPanel`] for each variant, or `None` if the theory does not apply.
 pub fn lengths(record: &RunRecord, split: &Split) -> Option<Vec<LengthPanel>> {
-    let plan: Plan = record.experiment.clone().check().ok()?;
+    let plan: &Plan = record.plan.as_ref()?;
     let arch = &plan.architecture;
     if arch.family != FamilyKind::Mlp || arch.norm != NormKind::None {
         return None;

@@ -2,8 +2,7 @@
 //! and a reference each of two changes explains, alone, together, and as main effects, with
 //! paired intervals over the seeds, and what mean-field theory's `chi_1` says of each cell.
 
-use std::fmt::Write as _;
-
+use super::page::Page;
 use crate::{
     analysis::{paired, prediction},
     config::FactorialConfig,
@@ -101,7 +100,7 @@ pub(super) fn answers(c: &Contrasted) -> bool {
     c.label.starts_with("main effect") || c.label == "interaction"
 }
 
-pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig) {
+pub fn render_factorial(page: &mut Page, record: &RunRecord, f: &FactorialConfig) {
     let find = |name: &str| record.summary.variants.iter().find(|v| v.name == name);
     let (Some(base), Some(a), Some(b), Some(both), Some(reference)) = (
         find(&f.baseline),
@@ -113,15 +112,18 @@ pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig
         return;
     };
     let cells = [base, a, b, both, reference];
-    let _ = writeln!(
-        md,
-        "## What explains the gap between {} and {}?\n\n\
-         A 2x2 factorial: **{}** alone ({}), **{}** alone ({}), both ({}). Per seed (the same initial draws, data order and \
+    page.heading(
+        2,
+        &format!(
+            "What explains the gap between {} and {}?",
+            f.baseline, f.reference
+        ),
+    );
+    page.paragraph(&format!(
+        "A 2x2 factorial: **{}** alone ({}), **{}** alone ({}), both ({}). Per seed (the same initial draws, data order and \
          data set in every cell), the main effect of a change is its effect averaged over the other's two levels, \
          ((with - without) at each level of the other) / 2; the interaction is both - a - b + baseline; the gap is {} - {}. \
-         Mean over seeds with its 95% interval (paired, Student's t); *share* is the main effect's mean over the gap's.\n",
-        f.baseline,
-        f.reference,
+         Mean over seeds with its 95% interval (paired, Student's t); *share* is the main effect's mean over the gap's.",
         f.a.name,
         f.a.variant,
         f.b.name,
@@ -129,44 +131,49 @@ pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig
         f.both,
         f.reference,
         f.baseline
-    );
+    ));
     let metrics: [(&str, fn(&SeedResult) -> Option<f64>, f64, &str); 2] = [
         ("test accuracy", |s| s.test_accuracy, 100.0, " points"),
         ("final train loss", |s| s.final_train_loss, 1.0, ""),
     ];
     let mut answer: Vec<String> = Vec::new();
     for (metric_name, metric, scale, unit) in metrics {
-        let _ = writeln!(
-            md,
-            "**{metric_name}**\n\n| contrast | mean [95% CI] | share of the gap | paired t p | seeds |\n|---|---|---|---|---|"
-        );
+        let mut rows = Vec::new();
         for x in contrasts(&seed_rows(&cells, metric), &f.a.name, &f.b.name) {
             let (label, c, share) = (&x.label, &x.comparison, &x.share);
             if answers(&x) {
                 answer.push(format!("{label} {share} of the {metric_name} gap"));
             }
-            let _ = writeln!(
-                md,
-                "| {label} | {:+.3}{unit} [{:+.3}, {:+.3}] | {share} | {:.2e} | {} |",
-                scale * c.mean_difference,
-                scale * c.ci95[0],
-                scale * c.ci95[1],
-                c.t_p_value,
-                c.n
-            );
+            rows.push(vec![
+                label.clone(),
+                format!(
+                    "{:+.3}{unit} [{:+.3}, {:+.3}]",
+                    scale * c.mean_difference,
+                    scale * c.ci95[0],
+                    scale * c.ci95[1]
+                ),
+                share.clone(),
+                format!("{:.2e}", c.t_p_value),
+                c.n.to_string(),
+            ]);
         }
-        let _ = writeln!(md);
+        page.paragraph(&format!("**{metric_name}**")).table(
+            &[
+                "contrast",
+                "mean [95% CI]",
+                "share of the gap",
+                "paired t p",
+                "seeds",
+            ],
+            &rows,
+        );
     }
     if !answer.is_empty() {
-        let _ = writeln!(md, "**Answer.** {}.\n", answer.join("; "));
+        page.paragraph(&format!("**Answer.** {}.", answer.join("; ")));
     }
-    if let Ok(plan) = record.experiment.clone().check() {
+    if let Some(plan) = &record.plan {
         let width = plan.architecture.hidden.first().copied().unwrap_or(1);
-        let _ = writeln!(
-            md,
-            "**What theory says of each cell** (mean-field, infinite width, at initialisation): chi_1 = sigma_w^2 E[phi'(z)^2] at the \
-             fixed length q*; below 1 gradients shrink by about sqrt(chi_1) per layer.\n\n| variant | nonlinearity | sigma_w^2 | q* | chi_1 |\n|---|---|---|---|---|"
-        );
+        let mut rows = Vec::new();
         for name in [
             &f.baseline,
             &f.a.variant,
@@ -178,19 +185,25 @@ pub fn render_factorial(md: &mut String, record: &RunRecord, f: &FactorialConfig
                 continue;
             };
             let (w, bias) = v.init.variances(width, width);
-            match prediction::summarize(v.nonlinearity, w, bias, 1, 1.0) {
-                Ok(s) => {
-                    let _ = writeln!(
-                        md,
-                        "| {name} | {} | {w:.3} | {:.4} | {:.4} |",
-                        v.nonlinearity, s.q_star, s.chi1
-                    );
-                }
-                Err(e) => {
-                    let _ = writeln!(md, "| {name} | {} | {w:.3} | n/a | {e} |", v.nonlinearity);
-                }
-            }
+            let (q_star, chi1) = match prediction::summarize(v.nonlinearity, w, bias, 1, 1.0) {
+                Ok(s) => (format!("{:.4}", s.q_star), format!("{:.4}", s.chi1)),
+                Err(e) => ("n/a".into(), e.to_string()),
+            };
+            rows.push(vec![
+                name.clone(),
+                v.nonlinearity.to_string(),
+                format!("{w:.3}"),
+                q_star,
+                chi1,
+            ]);
         }
-        let _ = writeln!(md);
+        page.paragraph(
+            "**What theory says of each cell** (mean-field, infinite width, at initialisation): chi_1 = sigma_w^2 E[phi'(z)^2] at the \
+             fixed length q*; below 1 gradients shrink by about sqrt(chi_1) per layer.",
+        )
+        .table(
+            &["variant", "nonlinearity", "sigma_w^2", "q*", "chi_1"],
+            &rows,
+        );
     }
 }

@@ -1,8 +1,7 @@
 //! `report.md`: the experiment's question, the published values beside the measured ones, and
 //! the figures, all rendered from a [`RunRecord`].
 
-use std::fmt::Write as _;
-
+use super::page::Page;
 use crate::{
     analysis::{paired, stats::Stat},
     config::VariantReference,
@@ -127,7 +126,7 @@ fn stat_cell(stat: Option<Stat>, show: fn(f64) -> String) -> String {
 }
 
 /// Mean ± std [95% CI] over seeds, and the variants' paired differences.
-fn render_seed_stats(md: &mut String, record: &RunRecord) {
+fn render_seed_stats(page: &mut Page, record: &RunRecord) {
     let s = &record.summary;
     let seeds = s.variants.first().map_or(0, |v| v.seeds.len());
     let data = if record.experiment.train.vary_data_seed {
@@ -135,35 +134,37 @@ fn render_seed_stats(md: &mut String, record: &RunRecord) {
     } else {
         "init and data order"
     };
-    let _ = writeln!(
-        md,
-        "## Over {seeds} seeds
-"
-    );
-    let _ = writeln!(md, "Each seed varies the {data}. Values: mean ± sample std [95% confidence interval of the mean, Student's t], over the seeds that did not diverge.
-");
-    let _ = writeln!(
-        md,
-        "| variant | runs | diverged | final train loss | train accuracy | test accuracy |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|---|");
     let pct = |v: f64| format!("{:.1}%", 100.0 * v);
     let loss = |v: f64| format!("{v:.4}");
-    for v in &s.variants {
-        let st = &v.stats;
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} |",
-            v.name,
-            st.runs,
-            st.diverged,
-            stat_cell(st.final_train_loss, loss),
-            stat_cell(st.train_accuracy, pct),
-            stat_cell(st.test_accuracy, pct)
+    let rows: Vec<Vec<String>> = s
+        .variants
+        .iter()
+        .map(|v| {
+            let st = &v.stats;
+            vec![
+                v.name.clone(),
+                st.runs.to_string(),
+                st.diverged.to_string(),
+                stat_cell(st.final_train_loss, loss),
+                stat_cell(st.train_accuracy, pct),
+                stat_cell(st.test_accuracy, pct),
+            ]
+        })
+        .collect();
+    page.heading(2, &format!("Over {seeds} seeds"))
+        .paragraph(&format!("Each seed varies the {data}. Values: mean ± sample std [95% confidence interval of the mean, Student's t], over the seeds that did not diverge."))
+        .table(
+            &[
+                "variant",
+                "runs",
+                "diverged",
+                "final train loss",
+                "train accuracy",
+                "test accuracy",
+            ],
+            &rows,
         );
-    }
-    let _ = writeln!(md);
-    render_paired(md, &s.variants);
+    render_paired(page, &s.variants);
 }
 
 /// The data set in one phrase: its kind, sizes, sample shape, classes and preparation.
@@ -192,7 +193,7 @@ fn describe_data(d: &crate::data::DataConfig, split: &crate::data::Split) -> Str
 }
 
 /// Per-class accuracy and the most confident mistakes, for data with more than two classes.
-fn render_classes(md: &mut String, record: &RunRecord, split: &crate::data::Split) {
+fn render_classes(page: &mut Page, record: &RunRecord, split: &crate::data::Split) {
     if split.classes <= 2 {
         return;
     }
@@ -205,70 +206,56 @@ fn render_classes(md: &mut String, record: &RunRecord, split: &crate::data::Spli
     if reports.is_empty() {
         return;
     }
-    let _ = writeln!(
-        md,
-        "## By class\n\nTest accuracy of each true class (first seed of each variant); the confusion matrices are among the figures.\n"
-    );
-    let _ = write!(md, "| variant |");
-    for c in 0..split.classes {
-        let _ = write!(md, " {c} |");
-    }
-    let _ = writeln!(md, "\n|---|{}", "---|".repeat(split.classes));
-    for (name, report) in &reports {
-        let _ = write!(md, "| {name} |");
-        for a in &report.per_class_accuracy {
-            let _ = write!(
-                md,
-                " {} |",
-                a.map_or("n/a".into(), |a| format!("{:.1}%", 100.0 * a))
+    let classes: Vec<String> = (0..split.classes).map(|c| c.to_string()).collect();
+    let mut header = vec!["variant"];
+    header.extend(classes.iter().map(String::as_str));
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|(name, report)| {
+            let mut row = vec![name.to_string()];
+            row.extend(
+                report
+                    .per_class_accuracy
+                    .iter()
+                    .map(|a| a.map_or("n/a".into(), |a| format!("{:.1}%", 100.0 * a))),
             );
-        }
-        let _ = writeln!(md);
-    }
-    let _ = writeln!(md);
-    for (name, report) in &reports {
-        let shown: Vec<String> = report
-            .mistakes
-            .iter()
-            .take(8)
-            .map(|m| {
-                format!(
-                    "#{} ({} taken for {}, {:.0}%)",
-                    m.index,
-                    m.label,
-                    m.predicted,
-                    100.0 * m.confidence
-                )
-            })
-            .collect();
-        if !shown.is_empty() {
-            let _ = writeln!(
-                md,
-                "- {name}'s most confident mistakes: {}.",
-                shown.join(", ")
-            );
-        }
-    }
-    let _ = writeln!(md);
+            row
+        })
+        .collect();
+    let mistakes: Vec<String> = reports
+        .iter()
+        .filter_map(|(name, report)| {
+            let shown: Vec<String> = report
+                .mistakes
+                .iter()
+                .take(8)
+                .map(|m| {
+                    format!(
+                        "#{} ({} taken for {}, {:.0}%)",
+                        m.index,
+                        m.label,
+                        m.predicted,
+                        100.0 * m.confidence
+                    )
+                })
+                .collect();
+            (!shown.is_empty())
+                .then(|| format!("- {name}'s most confident mistakes: {}.", shown.join(", ")))
+        })
+        .collect();
+    page.heading(2, "By class")
+        .paragraph("Test accuracy of each true class (first seed of each variant); the confusion matrices are among the figures.")
+        .table(&header, &rows)
+        .paragraph(&mistakes.join("\n"));
 }
 
 /// Paired differences between every two variants: trained on the same seeds (the same
 /// initial draws, data order and data set), their per-seed differences are compared with a
 /// paired t test and a Wilcoxon signed-rank test.
-fn render_paired(md: &mut String, variants: &[VariantSummary]) {
+fn render_paired(page: &mut Page, variants: &[VariantSummary]) {
     if variants.len() < 2 {
         return;
     }
-    let _ = writeln!(
-        md,
-        "### Paired differences\n\nVariants train on the same seeds (initial draws, data order and data set), so each seed gives one difference. \
-         Mean difference (first minus second) with its 95% interval (Student's t), and two-sided p-values of the paired t test and \
-         the Wilcoxon signed-rank test, over the seeds where neither diverged.\n"
-    );
-    let _ = writeln!(
-        md,
-        "| comparison | quantity | mean difference [95% CI] | paired t p | Wilcoxon p | seeds |\n|---|---|---|---|---|---|"
-    );
     let p = |v: f64| {
         if v < 1e-4 {
             format!("{v:.1e}")
@@ -276,6 +263,7 @@ fn render_paired(md: &mut String, variants: &[VariantSummary]) {
             format!("{v:.4}")
         }
     };
+    let mut rows = Vec::new();
     for (i, a) in variants.iter().enumerate() {
         for b in &variants[i + 1..] {
             let metrics: [(
@@ -292,38 +280,53 @@ fn render_paired(md: &mut String, variants: &[VariantSummary]) {
                 let Some(c) = paired::compare(&x, &y) else {
                     continue;
                 };
-                let _ = writeln!(
-                    md,
-                    "| {} - {} | {name} | {:+.3}{unit} [{:+.3}, {:+.3}] | {} | {} | {} |",
-                    a.name,
-                    b.name,
-                    scale * c.mean_difference,
-                    scale * c.ci95[0],
-                    scale * c.ci95[1],
+                rows.push(vec![
+                    format!("{} - {}", a.name, b.name),
+                    name.into(),
+                    format!(
+                        "{:+.3}{unit} [{:+.3}, {:+.3}]",
+                        scale * c.mean_difference,
+                        scale * c.ci95[0],
+                        scale * c.ci95[1]
+                    ),
                     p(c.t_p_value),
                     c.wilcoxon_p_value.map_or("n/a".into(), p),
-                    c.n
-                );
+                    c.n.to_string(),
+                ]);
             }
         }
     }
-    let _ = writeln!(md);
+    page.heading(3, "Paired differences")
+        .paragraph(
+            "Variants train on the same seeds (initial draws, data order and data set), so each seed gives one difference. \
+             Mean difference (first minus second) with its 95% interval (Student's t), and two-sided p-values of the paired t test and \
+             the Wilcoxon signed-rank test, over the seeds where neither diverged.",
+        )
+        .table(
+            &[
+                "comparison",
+                "quantity",
+                "mean difference [95% CI]",
+                "paired t p",
+                "Wilcoxon p",
+                "seeds",
+            ],
+            &rows,
+        );
 }
 
 pub fn render(record: &RunRecord, split: &crate::data::Split) -> String {
     let (e, s) = (&record.experiment, &record.summary);
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n\n**Question.** {}\n", e.name, e.question.trim());
+    let mut page = Page::new(&e.name);
+    page.paragraph(&format!("**Question.** {}", e.question.trim()));
     if !e.expected.trim().is_empty() {
-        let _ = writeln!(
-            md,
-            "**Expected.** {}\n",
+        page.paragraph(&format!(
+            "**Expected.** {}",
             e.expected.trim().replace('\n', " ")
-        );
+        ));
     }
-    let _ = write!(
-        md,
-        "Run `{}` on {} ({}, {}), actlab {}, {} engine. Data: {}; model {}; ",
+    page.paragraph(&format!(
+        "Run `{}` on {} ({}, {}), actlab {}, {} engine. Data: {}; model {}; {} epochs of {} with lr {} and batch {}.",
         s.run_id,
         s.backend.backend,
         s.backend.device,
@@ -334,119 +337,142 @@ pub fn render(record: &RunRecord, split: &crate::data::Split) -> String {
         s.variants
             .first()
             .map_or("(none trained)", |v| v.architecture.as_str()),
-    );
-    let _ = writeln!(
-        md,
-        "{} epochs of {} with lr {} and batch {}.\n",
-        e.train.epochs, e.train.optimizer, e.train.lr, e.train.batch_size,
-    );
+        e.train.epochs,
+        e.train.optimizer,
+        e.train.lr,
+        e.train.batch_size,
+    ));
     if !s.overrides.is_empty() {
-        let _ = writeln!(md, "Overrides: `{}`.\n", s.overrides.join("`, `"));
+        page.paragraph(&format!("Overrides: `{}`.", s.overrides.join("`, `")));
     }
     if let Some(evaluated) = &s.evaluated {
-        let _ = writeln!(
-            md,
-            "**Evaluation of checkpoint `{}` at epoch {}.** Every metric below is recomputed from the loaded weights; the final train loss is the loss on the whole training set after that epoch. What training recorded at that epoch is set beside the recomputed values in `eval.json`.\n",
+        page.paragraph(&format!(
+            "**Evaluation of checkpoint `{}` at epoch {}.** Every metric below is recomputed from the loaded weights; the final train loss is the loss on the whole training set after that epoch. What training recorded at that epoch is set beside the recomputed values in `eval.json`.",
             evaluated.checkpoint, evaluated.epoch
-        );
+        ));
     }
-
-    let _ = writeln!(md, "## Results\n");
-    let _ = writeln!(
-        md,
-        "| variant | activation | init | final train loss | train accuracy | test accuracy | hidden std per layer | training time |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
-    for v in &s.variants {
-        let loss = match v.diverged_at_epoch {
-            Some(epoch) => format!("diverged at epoch {epoch}"),
-            None => v.train_loss.last().map_or("n/a".into(), |l| fixed(*l, 4)),
-        };
-        let stds = v
-            .hidden_std
-            .iter()
-            .map(|x| fixed(*x, 4))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} s |",
-            v.name,
-            v.activation,
-            v.init,
-            loss,
-            opt(v.train_accuracy, percent),
-            opt(v.test_accuracy, percent),
-            stds,
-            v.train_seconds
-        );
-    }
-    let _ = writeln!(
-        md,
-        "\nTraining took {:.2} s in training steps ({:.2} s including per-epoch evaluation) for all variants together.\n",
-        s.train_seconds, s.wall_seconds
-    );
-
+    render_results(&mut page, record);
     if s.variants.iter().any(|v| v.seeds.len() > 1) {
-        render_seed_stats(&mut md, record);
+        render_seed_stats(&mut page, record);
     }
     if let Some(factorial) = &e.factorial {
-        super::factorial::render_factorial(&mut md, record, factorial);
+        super::factorial::render_factorial(&mut page, record, factorial);
     }
-
-    let rows = comparisons(record);
-    if let Some(reference) = e.reference.as_ref().filter(|_| !rows.is_empty()) {
-        let matched = rows.iter().filter(|r| r.matches()).count();
-        let _ = writeln!(md, "## Published values beside measured ones\n");
-        let _ = writeln!(
-            md,
-            "Published by {}; measured values rounded to the published digits.",
-            reference.source
-        );
-        if !s.overrides.is_empty() {
-            let _ = writeln!(
-                md,
-                "This run overrides the protocol, so the published values need not apply."
-            );
-        }
-        if !s.backend.is_exact() {
-            let _ = writeln!(
-                md,
-                "This run computed in {}, so values are approximate: exact agreement needs float64.",
-                s.backend.precision
-            );
-        }
-        let _ = writeln!(
-            md,
-            "\n**{matched} of {} values match to the printed digit.**\n",
-            rows.len()
-        );
-        let _ = writeln!(md, "| variant | quantity | published | measured | |");
-        let _ = writeln!(md, "|---|---|---|---|---|");
-        for r in &rows {
-            let mark = if r.matches() { "match" } else { "differs" };
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {mark} |",
-                r.variant, r.metric, r.published, r.measured
-            );
-        }
-        let _ = writeln!(md);
-    }
-
-    render_classes(&mut md, record, split);
-    let _ = writeln!(md, "## Figures\n");
-    for (file, title) in crate::plot::figures(record, split) {
-        let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
+    render_published(&mut page, record);
+    render_classes(&mut page, record, split);
+    page.heading(2, "Figures");
+    for figure in crate::plot::figures(record, split) {
+        page.heading(3, figure.title())
+            .figure(figure.title(), figure.file());
     }
     if !record.layer_stats.is_empty() {
-        super::layers::render_layers(&mut md, record);
-        super::saturation::render_saturation(&mut md, record);
-        super::theory::render_theory(&mut md, record, split);
+        super::layers::render_layers(&mut page, record);
+        super::saturation::render_saturation(&mut page, record);
+        super::theory::render_theory(&mut page, record, split);
     }
-    let _ = writeln!(
-        md,
-        "Files: `config.toml` (the experiment as run), `metrics.csv` (per variant and epoch), `summary.json`, `analysis.json`. Rebuild this report with `actlab analyze <this folder>`."
+    page.paragraph(
+        "Files: `config.toml` (the experiment as run), `metrics.csv` (per variant and epoch), `summary.json`, `analysis.json`. Rebuild this report with `actlab analyze <this folder>`.",
     );
-    md
+    page.finish()
+}
+
+/// Each variant's outcome: final losses and accuracies, hidden stds, training time.
+fn render_results(page: &mut Page, record: &RunRecord) {
+    let s = &record.summary;
+    let rows: Vec<Vec<String>> = s
+        .variants
+        .iter()
+        .map(|v| {
+            let loss = match v.diverged_at_epoch {
+                Some(epoch) => format!("diverged at epoch {epoch}"),
+                None => v.train_loss.last().map_or("n/a".into(), |l| fixed(*l, 4)),
+            };
+            let stds = v
+                .hidden_std
+                .iter()
+                .map(|x| fixed(*x, 4))
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![
+                v.name.clone(),
+                v.activation.clone(),
+                v.init.clone(),
+                loss,
+                opt(v.train_accuracy, percent),
+                opt(v.test_accuracy, percent),
+                stds,
+                format!("{:.2} s", v.train_seconds),
+            ]
+        })
+        .collect();
+    page.heading(2, "Results")
+        .table(
+            &[
+                "variant",
+                "activation",
+                "init",
+                "final train loss",
+                "train accuracy",
+                "test accuracy",
+                "hidden std per layer",
+                "training time",
+            ],
+            &rows,
+        )
+        .paragraph(&format!(
+            "Training took {:.2} s in training steps ({:.2} s including per-epoch evaluation) for all variants together.",
+            s.train_seconds, s.wall_seconds
+        ));
+}
+
+/// The published values beside the measured ones, rounded to the published digits.
+fn render_published(page: &mut Page, record: &RunRecord) {
+    let s = &record.summary;
+    let rows = comparisons(record);
+    let Some(reference) = record
+        .experiment
+        .reference
+        .as_ref()
+        .filter(|_| !rows.is_empty())
+    else {
+        return;
+    };
+    let matched = rows.iter().filter(|r| r.matches()).count();
+    let mut notes = vec![format!(
+        "Published by {}; measured values rounded to the published digits.",
+        reference.source
+    )];
+    if !s.overrides.is_empty() {
+        notes.push(
+            "This run overrides the protocol, so the published values need not apply.".into(),
+        );
+    }
+    if !s.backend.is_exact() {
+        notes.push(format!(
+            "This run computed in {}, so values are approximate: exact agreement needs float64.",
+            s.backend.precision
+        ));
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.variant.clone(),
+                r.metric.clone(),
+                r.published.clone(),
+                r.measured.clone(),
+                if r.matches() { "match" } else { "differs" }.into(),
+            ]
+        })
+        .collect();
+    page.heading(2, "Published values beside measured ones")
+        .paragraph(&notes.join("\n"))
+        .paragraph(&format!(
+            "**{matched} of {} values match to the printed digit.**",
+            rows.len()
+        ))
+        .table(
+            &["variant", "quantity", "published", "measured", "agreement"],
+            &table,
+        );
 }

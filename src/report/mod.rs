@@ -11,6 +11,7 @@ mod layers;
 mod markdown;
 pub(crate) mod page;
 mod saturation;
+mod sweep;
 mod tensorboard;
 mod theory;
 mod theory_page;
@@ -23,6 +24,7 @@ pub use language_sweep::{
 pub use layers::stat as layer_stat;
 pub use markdown::{Comparison, compare, comparisons};
 pub use saturation::{Saturation, top_layer_saturation};
+pub use sweep::rebuild_sweep;
 pub use tensorboard::write_tensorboard;
 pub use theory_page::{TheoryPageError, TheoryRequest, write_phase_diagram};
 pub use verify::{verify_page, verify_table};

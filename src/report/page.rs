@@ -31,7 +31,7 @@ impl Page {
         let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
         let mut lines = vec![
             line(header.iter().map(|h| escape(h)).collect()),
-            line(header.iter().map(|_| "---".to_string()).collect()),
+            format!("|{}", "---|".repeat(header.len())),
         ];
         for row in rows {
             let cells = (0..header.len())
@@ -55,7 +55,11 @@ impl Page {
         text
     }
 
+    /// Adds `text` as a block after a blank line; empty text adds nothing.
     fn block(&mut self, text: &str) -> &mut Self {
+        if text.trim().is_empty() {
+            return self;
+        }
         if !self.text.is_empty() {
             self.text.push('\n');
         }
@@ -85,7 +89,7 @@ mod tests {
             .figure("loss", "loss.png");
         assert_eq!(
             page.finish(),
-            "# Title\n\nSome text.\n\n| a | b |\n| --- | --- |\n| 1 | x\\|y |\n| 2 |  |\n\n![loss](loss.png)\n"
+            "# Title\n\nSome text.\n\n| a | b |\n|---|---|\n| 1 | x\\|y |\n| 2 |  |\n\n![loss](loss.png)\n"
         );
     }
 }

@@ -3,8 +3,7 @@
 //! percentiles at every probe, and whether it saturates toward its lower bound early and
 //! recovers later.
 
-use std::fmt::Write as _;
-
+use super::page::Page;
 use crate::store::RunRecord;
 
 /// A mean within this share of the range from the lower bound counts as saturated toward it.
@@ -91,7 +90,7 @@ fn assess(points: &[Point], (lower, upper): (f64, f64)) -> (Saturation, usize) {
 /// The top hidden layer's saturation for `variant`, when the run probed it three times or more
 /// and its activation is bounded.
 pub fn top_layer_saturation(record: &RunRecord, variant: &str) -> Option<Saturation> {
-    let plan = record.experiment.clone().check().ok()?;
+    let plan = record.plan.as_ref()?;
     let bounds = plan
         .variants
         .iter()
@@ -122,34 +121,30 @@ fn verdict(points: &[Point], bounds: (f64, f64)) -> String {
         low.p98
     );
     if !at_last {
-        let _ = write!(text, ", {:.3} at epoch {}", last.mean, last.epoch);
+        text += &format!(", {:.3} at epoch {}", last.mean, last.epoch);
     }
     match s.saturated_at {
         None => {
-            let _ = write!(
-                text,
+            text += &format!(
                 ": it does not saturate toward its lower bound {lower} (its mean never comes within {:.0}% of the range of it)",
                 100.0 * NEAR_LOWER
             );
         }
         Some(epoch) => {
             let when = if s.early { "early" } else { "late" };
-            let _ = write!(
-                text,
+            text += &format!(
                 ": it saturates toward its lower bound {lower} {when}, by epoch {epoch} (mean within {:.0}% of the range of it)",
                 100.0 * NEAR_LOWER
             );
             let risen = s
                 .recovered_at
                 .and_then(|e| points.iter().find(|p| p.epoch == e));
-            let _ = match risen {
-                Some(r) => write!(
-                    text,
+            text += &match risen {
+                Some(r) => format!(
                     ", and recovers: by epoch {} its mean is back at {:.3}",
                     r.epoch, r.mean
                 ),
-                None => write!(
-                    text,
+                None => format!(
                     ", and does not recover within the budget (its mean never rises {:.0}% of the range above its lowest)",
                     100.0 * RECOVERY
                 ),
@@ -160,8 +155,8 @@ fn verdict(points: &[Point], bounds: (f64, f64)) -> String {
 }
 
 /// The section, for runs probed at three epochs or more with a bounded activation.
-pub fn render_saturation(md: &mut String, record: &RunRecord) {
-    let Ok(plan) = record.experiment.clone().check() else {
+pub fn render_saturation(page: &mut Page, record: &RunRecord) {
+    let Some(plan) = &record.plan else {
         return;
     };
     let top = record.layer_names().len();
@@ -174,45 +169,49 @@ pub fn render_saturation(md: &mut String, record: &RunRecord) {
     if top == 0 || bounded.is_empty() {
         return;
     }
-    let _ = writeln!(
-        md,
-        "## Saturation of the top hidden layer over training\n\n\
-         Glorot & Bengio (2010, Fig. 2) report that with the standard init the top hidden layer of a sigmoid network \
-         \"quickly saturates at 0 (slowing down all learning), but then slowly desaturates\". Here: layer {top}'s activation \
-         mean and 2nd/98th percentiles on the probe set at every probe, for each variant's first seed. \"Saturates toward the \
-         lower bound\": the mean comes within {:.0}% of the activation's range of its lower bound; \"early\": in the first \
-         {:.0}% of the epochs; \"recovers\": the mean later rises {:.0}% of the range above its lowest. Saturated: the share of \
-         values within {} of either bound.\n",
-        100.0 * NEAR_LOWER,
-        100.0 * EARLY,
-        100.0 * RECOVERY,
-        record.experiment.probes.saturation_eps
-    );
-    for (v, bounds) in &bounded {
-        let points = trajectory(record, &v.name, top);
-        let _ = writeln!(
-            md,
-            "- **{}** ({}, {} init), layer {top}: {}.",
-            v.name,
-            v.nonlinearity.name(),
-            v.init.scheme.name(),
-            verdict(&points, *bounds)
-        );
-    }
-    let _ = writeln!(md);
-    let _ = writeln!(md, "| variant | epoch | mean | p2 | p98 | saturated |");
-    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    page.heading(2, "Saturation of the top hidden layer over training")
+        .paragraph(&format!(
+            "Glorot & Bengio (2010, Fig. 2) report that with the standard init the top hidden layer of a sigmoid network \
+             \"quickly saturates at 0 (slowing down all learning), but then slowly desaturates\". Here: layer {top}'s activation \
+             mean and 2nd/98th percentiles on the probe set at every probe, for each variant's first seed. \"Saturates toward the \
+             lower bound\": the mean comes within {:.0}% of the activation's range of its lower bound; \"early\": in the first \
+             {:.0}% of the epochs; \"recovers\": the mean later rises {:.0}% of the range above its lowest. Saturated: the share of \
+             values within {} of either bound.",
+            100.0 * NEAR_LOWER,
+            100.0 * EARLY,
+            100.0 * RECOVERY,
+            record.experiment.probes.saturation_eps
+        ));
+    let bullets: Vec<String> = bounded
+        .iter()
+        .map(|(v, bounds)| {
+            format!(
+                "- **{}** ({}, {} init), layer {top}: {}.",
+                v.name,
+                v.nonlinearity.name(),
+                v.init.scheme.name(),
+                verdict(&trajectory(record, &v.name, top), *bounds)
+            )
+        })
+        .collect();
+    page.paragraph(&bullets.join("\n"));
+    let mut rows = Vec::new();
     for (v, _) in &bounded {
         for p in trajectory(record, &v.name, top) {
-            let saturated = p.saturated.map_or(String::new(), |s| format!("{s:.3}"));
-            let _ = writeln!(
-                md,
-                "| {} | {} | {:.4} | {:.4} | {:.4} | {saturated} |",
-                v.name, p.epoch, p.mean, p.p2, p.p98
-            );
+            rows.push(vec![
+                v.name.clone(),
+                p.epoch.to_string(),
+                format!("{:.4}", p.mean),
+                format!("{:.4}", p.p2),
+                format!("{:.4}", p.p98),
+                p.saturated.map_or(String::new(), |s| format!("{s:.3}")),
+            ]);
         }
     }
-    let _ = writeln!(md);
+    page.table(
+        &["variant", "epoch", "mean", "p2", "p98", "saturated"],
+        &rows,
+    );
 }
 
 #[cfg(test)]

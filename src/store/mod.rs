@@ -1,6 +1,7 @@
 //! The run-folder format: claiming a fresh folder, writing files atomically, and the typed
 //! records a run or a sweep leaves on disk (`summary.json`, `metrics.csv`, `activations.csv`,
-//! `analysis.json`, `run.json`, a sweep's `sweep.json` and `points/`, and `verify.json`).
+//! `analysis.json`, `run.json`, a sweep's `sweep.json`, `points/` and `sweep.csv`, and
+//! `verify.json`).
 //!
 //! It sits in the middle, not at the bottom: its records hold the validated experiment
 //! (`config`), the data set's description (`data`), the model's layout (`model`), the
@@ -16,6 +17,7 @@ mod manifest;
 mod record;
 mod summary;
 mod sweep;
+mod sweep_csv;
 mod table;
 pub mod verify;
 
@@ -28,6 +30,7 @@ pub use record::{
 };
 pub use summary::{EvaluatedCheckpoint, SeedResult, SeedRun, SeedStats, Summary, VariantSummary};
 pub use sweep::{PointResult, Shard, SweepMeta, SweepRecord, is_sweep_folder, plain};
+pub use sweep_csv::{VALUE_COLUMNS, csv_header, csv_rows, sweep_csv};
 pub use table::{read_rows, to_text, write_rows, write_rows_with};
 
 use std::path::PathBuf;

@@ -10,7 +10,7 @@ use crate::{
         ArticleAnalysis,
         probe::{HistogramRecord, StatRow},
     },
-    config::{Experiment, parse_experiment},
+    config::{Experiment, Plan, parse_experiment},
 };
 
 /// One variant's entry in `analysis.json`; `None` if it diverged.
@@ -88,6 +88,10 @@ pub fn write_activations(
 pub struct RunRecord {
     pub dir: PathBuf,
     pub experiment: Experiment,
+    /// The experiment validated, once, when the record is loaded: what pages and figures read
+    /// the resolved layout and variants from. `None` where an older folder's experiment no
+    /// longer validates (its pages then leave out what needs it).
+    pub plan: Option<Plan>,
     pub summary: Summary,
     pub analyses: Vec<AnalysisRecord>,
     pub metrics: Vec<MetricRow>,
@@ -141,6 +145,7 @@ impl RunRecord {
         let optional = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
         Ok(Self {
             dir: dir.into(),
+            plan: experiment.clone().check().ok(),
             experiment,
             summary: read_json(&summary_path)?,
             analyses: read_json(&dir.join("analysis.json"))?,

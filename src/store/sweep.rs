@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{StoreError, VariantSummary};
 use crate::{
     analysis::probe::StatRow,
-    config::{Experiment, parse_experiment},
+    config::{Experiment, Override, Plan, parse_experiment, point_experiment},
 };
 
 /// `--shard i/n`: this host runs the points whose `id % n == i`.
@@ -83,9 +83,26 @@ pub struct PointResult {
     /// Per-layer statistics at the last epoch, for each variant's first seed.
     #[serde(default)]
     pub layers: Vec<StatRow>,
+    /// The point's validated plan, set once when the sweep is loaded (not stored: the sweep's
+    /// `config.toml` and the settings define it); `None` where they no longer validate.
+    #[serde(skip)]
+    pub plan: Option<Plan>,
 }
 
 impl PointResult {
+    /// The sweep's experiment with this point's settings, validated.
+    fn plan_in(&self, base: &Experiment) -> Option<Plan> {
+        let overrides: Vec<Override> = self
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}").parse())
+            .collect::<Result<_, _>>()
+            .ok()?;
+        point_experiment(base, &overrides, "a sweep point")
+            .and_then(|e| e.check())
+            .ok()
+    }
+
     pub fn file_name(id: Option<usize>) -> String {
         id.map_or("baseline.json".into(), |id| format!("{id:06}.json"))
     }
@@ -142,11 +159,12 @@ impl SweepRecord {
                 .collect();
             files.sort();
             for file in files {
-                let point: PointResult =
+                let mut point: PointResult =
                     serde_json::from_str(&read(&file)?).map_err(|e| StoreError::Read {
                         path: file.clone(),
                         message: e.to_string(),
                     })?;
+                point.plan = point.plan_in(&experiment);
                 match point.id {
                     Some(_) => points.push(point),
                     None => baseline = Some(point),

@@ -6,16 +6,12 @@
 //! `sweep.csv` (one row per point and variant, appended as points finish and rewritten in
 //! point order), and the report with its heatmap.
 
-mod csv;
 mod grid;
 mod missing;
-mod report;
 mod runner;
 mod units;
 
-pub use csv::{VALUE_COLUMNS, sweep_csv};
 pub use grid::{Point, describe, grid_points, point_plan};
 pub use missing::{MissingPoint, MissingPoints, ShardGap, missing_points};
-pub use report::rebuild_sweep;
 pub use runner::{SweepError, count_units, merge_sweeps, resume_sweep, run_sweep};
 pub use units::{key as unit_key, units};

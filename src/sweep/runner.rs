@@ -14,21 +14,21 @@ use std::{
 
 use super::{
     Point,
-    csv::{csv_header, csv_rows, sweep_csv},
     grid::{grid_points, point_plan},
     missing::{MissingPoints, missing_points},
-    report::rebuild_sweep,
     units::{LAYER_SUMMARY, Trained, Training, units},
 };
 use crate::{
     backend,
     config::{ConfigError, Experiment, Override, Plan},
+    report::rebuild_sweep,
     run::{
         Progress, RunError, RunOptions, Schedule, available_threads, preflight, programs,
         train_programs, variant_summaries,
     },
     store::{
-        self, FolderError, PointResult, Shard, StoreError, SweepMeta, SweepRecord, write_text,
+        self, FolderError, PointResult, Shard, StoreError, SweepMeta, SweepRecord, csv_header,
+        csv_rows, sweep_csv, write_text,
     },
 };
 
@@ -160,6 +160,7 @@ fn point_result(job: &Job, results: &[&Trained]) -> PointResult {
         variants: results.iter().map(|r| r.summary.clone()).collect(),
         train_seconds: results.iter().map(|r| r.seconds).sum(),
         layers: results.iter().flat_map(|r| r.layers.clone()).collect(),
+        plan: Some(job.plan.clone()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `sweep.csv`: one row per grid point and variant, without timings, so merged shards equal a
 //! single host's file. Written with the `csv` crate (grid keys become columns).
 
-use crate::store::{PointResult, SweepMeta, SweepRecord, VariantSummary, plain};
+use super::{PointResult, SweepMeta, SweepRecord, VariantSummary, plain};
 
 /// The columns after the point id and the grid keys.
 pub const VALUE_COLUMNS: [&str; 12] = [
