@@ -169,38 +169,34 @@ pub fn critical_weight_var(unit: Nonlinearity, bias_var: f64) -> Result<f64, The
 impl Summary {
     /// A readable table.
     pub fn render(&self) -> String {
-        use std::fmt::Write as _;
         let scale = |x: Option<f64>| match x {
             Some(v) if v < 1e6 => format!("{v:.4}"),
             Some(v) => format!("{v:.3e} (effectively infinite: critical)"),
             None => "infinite".to_string(),
         };
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{} with weight_var {} and bias_var {} (mean-field theory, infinite width)",
-            self.activation, self.weight_var, self.bias_var
-        );
-        let _ = writeln!(out, "q*     {:.6}", self.q_star);
-        let _ = writeln!(out, "c*     {:.6}", self.c_star);
-        let _ = writeln!(
-            out,
-            "chi_1  {:.6} ({})",
-            self.chi1,
-            if (self.chi1 - 1.0).abs() < 1e-9 {
-                "critical"
-            } else if self.chi1 < 1.0 {
-                "ordered: gradients vanish with depth"
-            } else {
-                "chaotic: gradients explode with depth"
-            }
-        );
-        let _ = writeln!(out, "xi_q   {}", scale(self.xi_q));
-        let _ = writeln!(out, "xi_c   {}", scale(self.xi_c));
-        let _ = writeln!(out, "\nlayer  q^l          ||dL/dz^l||^2 / ||dL/dz^L||^2");
+        let regime = if (self.chi1 - 1.0).abs() < 1e-9 {
+            "critical"
+        } else if self.chi1 < 1.0 {
+            "ordered: gradients vanish with depth"
+        } else {
+            "chaotic: gradients explode with depth"
+        };
+        let mut lines = vec![
+            format!(
+                "{} with weight_var {} and bias_var {} (mean-field theory, infinite width)",
+                self.activation, self.weight_var, self.bias_var
+            ),
+            format!("q*     {:.6}", self.q_star),
+            format!("c*     {:.6}", self.c_star),
+            format!("chi_1  {:.6} ({regime})", self.chi1),
+            format!("xi_q   {}", scale(self.xi_q)),
+            format!("xi_c   {}", scale(self.xi_c)),
+            String::new(),
+            "layer  q^l          ||dL/dz^l||^2 / ||dL/dz^L||^2".into(),
+        ];
         for (l, (q, g)) in self.q.iter().zip(&self.gradient_growth).enumerate() {
-            let _ = writeln!(out, "{:<6} {q:<12.6e} {g:.6e}", l + 1);
+            lines.push(format!("{:<6} {q:<12.6e} {g:.6e}", l + 1));
         }
-        out
+        lines.join("\n") + "\n"
     }
 }

@@ -7,7 +7,6 @@
 //! is an error, never a silent fall-back to other copies. actlab does not download the files;
 //! the error lists every place looked and how to get them.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::idx_sets::{FILE_STEMS, IdxSet};
@@ -140,23 +139,21 @@ pub fn locate(set: IdxSet, explicit: Option<&Path>, env: &Env) -> Result<SetFile
             hint: how_to_get(set, env),
         });
     }
-    let mut looked = String::new();
+    let mut looked = Vec::new();
     for (i, (dir, why)) in search_path(set, env).into_iter().enumerate() {
         match dir {
             Some(dir) => match files_in(&dir) {
                 Ok(files) => return Ok(files),
                 Err(status) => {
-                    let _ = writeln!(looked, "  {}. {} ({why}): {status}", i + 1, dir.display());
+                    looked.push(format!("  {}. {} ({why}): {status}", i + 1, dir.display()));
                 }
             },
-            None => {
-                let _ = writeln!(looked, "  {}. {why}", i + 1);
-            }
+            None => looked.push(format!("  {}. {why}", i + 1)),
         }
     }
     Err(LocateError::NotFound {
         set: set.name(),
-        looked,
+        looked: looked.iter().map(|l| format!("{l}\n")).collect(),
         hint: how_to_get(set, env),
     })
 }
@@ -179,8 +176,7 @@ fn how_to_get(set: IdxSet, env: &Env) -> String {
     if set.system_dir().is_some() {
         hint.push_str("`apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or ");
     }
-    let _ = write!(
-        hint,
+    hint += &format!(
         "download {} into {target}; actlab does not download them itself.",
         set.download_urls().join(" ")
     );

@@ -6,7 +6,7 @@
 //! once the array is submitted: it goes on `sbatch`'s command line, and each script stays a
 //! plain file that can be read, and submitted by hand, as is.
 
-use std::{fmt::Write as _, path::Path};
+use std::path::Path;
 
 use super::SubmissionDir;
 
@@ -64,41 +64,38 @@ pub fn job_name(experiment: &str) -> String {
     format!("actlab-{safe}")
 }
 
-fn sbatch_lines(out: &mut String, inputs: &ScriptInputs) {
-    for arg in inputs.sbatch_args {
-        let _ = writeln!(out, "#SBATCH {arg}");
-    }
+/// The user's `--sbatch` arguments, one `#SBATCH` line each.
+fn sbatch_lines<'a>(inputs: &ScriptInputs<'a>) -> impl Iterator<Item = String> + 'a {
+    inputs
+        .sbatch_args
+        .iter()
+        .map(|arg| format!("#SBATCH {arg}"))
 }
 
 /// `submit.sbatch`.
 pub fn task_script(inputs: &ScriptInputs) -> String {
     let (dir, tasks) = (inputs.dir.root.display(), inputs.tasks);
-    let mut s = String::new();
-    let _ = writeln!(s, "#!/bin/bash");
-    let _ = writeln!(
-        s,
-        "# actlab sweep `{}` ({} grid points) as a SLURM job array, written by `actlab submit`.",
-        inputs.experiment, inputs.points
-    );
-    let _ = writeln!(
-        s,
-        "# Task i runs shard i/{tasks} of {} into shards/i, or resumes that shard where an",
-        inputs.dir.experiment().display()
-    );
-    let _ = writeln!(
-        s,
+    let mut lines = vec![
+        "#!/bin/bash".to_string(),
+        format!(
+            "# actlab sweep `{}` ({} grid points) as a SLURM job array, written by `actlab submit`.",
+            inputs.experiment, inputs.points
+        ),
+        format!(
+            "# Task i runs shard i/{tasks} of {} into shards/i, or resumes that shard where an",
+            inputs.dir.experiment().display()
+        ),
         "# earlier task stopped; finished points are never run again. merge.sbatch then merges."
-    );
-    let _ = writeln!(s, "#SBATCH --job-name={}", job_name(inputs.experiment));
-    let _ = writeln!(s, "#SBATCH --array={}", array_spec(inputs.shards));
-    let _ = writeln!(
-        s,
-        "#SBATCH --output={}/shard-%a-job-%A.out",
-        inputs.dir.logs().display()
-    );
-    sbatch_lines(&mut s, inputs);
-    let _ = write!(
-        s,
+            .into(),
+        format!("#SBATCH --job-name={}", job_name(inputs.experiment)),
+        format!("#SBATCH --array={}", array_spec(inputs.shards)),
+        format!(
+            "#SBATCH --output={}/shard-%a-job-%A.out",
+            inputs.dir.logs().display()
+        ),
+    ];
+    lines.extend(sbatch_lines(inputs));
+    lines.push(format!(
         r#"set -euo pipefail
 actlab='{actlab}'
 dir='{dir}'
@@ -117,43 +114,36 @@ fi
 exec "$actlab" run "$dir/experiment.toml" --shard "$task/{tasks}" --out "$shard" --threads "$threads"
 "#,
         actlab = inputs.actlab.display(),
-    );
-    s
+    ));
+    lines.join("\n")
 }
 
 /// `merge.sbatch`.
 pub fn merge_script(inputs: &ScriptInputs) -> String {
     let dir = inputs.dir.root.display();
-    let mut s = String::new();
-    let _ = writeln!(s, "#!/bin/bash");
-    let _ = writeln!(
-        s,
-        "# Merges the {} shards of actlab sweep `{}` into {dir}: sweep.csv, report.md, heatmap.png.",
-        inputs.tasks, inputs.experiment
-    );
-    let _ = writeln!(
-        s,
-        "# Submitted with --dependency=afterok:<array job>; SLURM cancels it if a task fails.\n\
-         # Exits non-zero, naming the unfinished points and their shards, if any is missing."
-    );
-    let _ = writeln!(
-        s,
-        "#SBATCH --job-name={}-merge",
-        job_name(inputs.experiment)
-    );
-    let _ = writeln!(
-        s,
-        "#SBATCH --output={}/merge-job-%j.out",
-        inputs.dir.logs().display()
-    );
-    let _ = writeln!(s, "#SBATCH --kill-on-invalid-dep=yes");
-    sbatch_lines(&mut s, inputs);
-    let _ = write!(
-        s,
+    let mut lines = vec![
+        "#!/bin/bash".to_string(),
+        format!(
+            "# Merges the {} shards of actlab sweep `{}` into {dir}: sweep.csv, report.md, heatmap.png.",
+            inputs.tasks, inputs.experiment
+        ),
+        "# Submitted with --dependency=afterok:<array job>; SLURM cancels it if a task fails."
+            .into(),
+        "# Exits non-zero, naming the unfinished points and their shards, if any is missing."
+            .into(),
+        format!("#SBATCH --job-name={}-merge", job_name(inputs.experiment)),
+        format!(
+            "#SBATCH --output={}/merge-job-%j.out",
+            inputs.dir.logs().display()
+        ),
+        "#SBATCH --kill-on-invalid-dep=yes".into(),
+    ];
+    lines.extend(sbatch_lines(inputs));
+    lines.push(format!(
         "set -euo pipefail\nexec '{}' merge '{dir}'\n",
         inputs.actlab.display()
-    );
-    s
+    ));
+    lines.join("\n")
 }
 
 #[cfg(test)]
