@@ -146,12 +146,7 @@ pub fn render_factorial(page: &mut Page, record: &RunRecord, f: &FactorialConfig
             }
             rows.push(vec![
                 label.clone(),
-                format!(
-                    "{:+.3}{unit} [{:+.3}, {:+.3}]",
-                    scale * c.mean_difference,
-                    scale * c.ci95[0],
-                    scale * c.ci95[1]
-                ),
+                c.difference(scale, unit),
                 share.clone(),
                 format!("{:.2e}", c.t_p_value),
                 c.n.to_string(),

@@ -283,12 +283,7 @@ fn render_paired(page: &mut Page, variants: &[VariantSummary]) {
                 rows.push(vec![
                     format!("{} - {}", a.name, b.name),
                     name.into(),
-                    format!(
-                        "{:+.3}{unit} [{:+.3}, {:+.3}]",
-                        scale * c.mean_difference,
-                        scale * c.ci95[0],
-                        scale * c.ci95[1]
-                    ),
+                    c.difference(scale, unit),
                     p(c.t_p_value),
                     c.wilcoxon_p_value.map_or("n/a".into(), p),
                     c.n.to_string(),

@@ -136,6 +136,19 @@ pub struct Comparison {
     pub wilcoxon_p_value: Option<f64>,
 }
 
+impl Comparison {
+    /// `+1.234 points [+0.500, +1.968]`: the mean difference and its interval, times `scale`,
+    /// to 3 decimals with `unit` after the mean.
+    pub fn difference(&self, scale: f64, unit: &str) -> String {
+        format!(
+            "{:+.3}{unit} [{:+.3}, {:+.3}]",
+            scale * self.mean_difference,
+            scale * self.ci95[0],
+            scale * self.ci95[1]
+        )
+    }
+}
+
 /// Compares paired samples; `None` when fewer than two pairs. All-zero differences give a
 /// zero difference with p-values of 1 (the variants are indistinguishable on these pairs).
 pub fn compare(x: &[f64], y: &[f64]) -> Option<Comparison> {
