@@ -204,3 +204,103 @@ fn linear_equals_burns_linear() {
         once::<Ad<f32>, 3>([4, 16, 12], bias, 1e-5);
     }
 }
+
+/// `product::rows` reads a left operand that is not row-major (a transposed or sliced view)
+/// and a transposed weight, with the same value and gradients as Burn's reshape and matmul.
+#[test]
+fn rows_equal_burns_for_strided_operands() {
+    fn once<B: AutodiffBackend>(layouts: [Layout; 2], tol: f64) {
+        let x = operand::<B, 3>([3, 7, 12], layouts[0], 11).require_grad();
+        let w = operand::<B, 2>([12, 9], layouts[1], 12).require_grad();
+        let upstream = random::<B, 3>([3, 7, 9], 13);
+        let ours = product::rows(x.clone(), w.clone());
+        let burns = x
+            .clone()
+            .reshape([21, 12])
+            .matmul(w.clone())
+            .reshape([3, 7, 9]);
+        assert!(
+            relative(ours.clone(), burns.clone()) <= tol,
+            "{layouts:?} value"
+        );
+        let g_ours = (ours * upstream.clone()).sum().backward();
+        let g_burns = (burns * upstream).sum().backward();
+        for (name, t) in [("x", &x)] {
+            let d = relative(t.grad(&g_ours).unwrap(), t.grad(&g_burns).unwrap());
+            assert!(d <= tol, "{layouts:?}: d {name} differs by {d:e}");
+        }
+        let d = relative(w.grad(&g_ours).unwrap(), w.grad(&g_burns).unwrap());
+        assert!(d <= tol, "{layouts:?}: d w differs by {d:e}");
+    }
+    use Layout::*;
+    for layouts in [[Plain, Plain], [Transposed, Transposed], [Sliced, Plain]] {
+        once::<Ad<f64>>(layouts, 1e-12);
+        once::<Ad<f32>>(layouts, 1e-5);
+    }
+}
+
+/// Causal attention the way Burn composes it: heads split and transposed, scaled scores, the
+/// future masked, a softmax, the weighted values, heads joined.
+fn composite_attention<B: Backend>(qkv: Tensor<B, 3>, heads: usize) -> Tensor<B, 3> {
+    use burn::tensor::{Bool, activation::softmax};
+    let [batch, time, width3] = qkv.dims();
+    let width = width3 / 3;
+    let d = width / heads;
+    let split = |i: usize| {
+        qkv.clone()
+            .slice([0..batch, 0..time, i * width..(i + 1) * width])
+            .reshape([batch, time, heads, d])
+            .swap_dims(1, 2)
+    };
+    let (q, k, v) = (split(0), split(1), split(2));
+    // Scaled by multiplying: Burn 0.21's `div_scalar` backward divides by the scalar rounded
+    // to float32, which puts 1e-8 errors into float64 gradients.
+    let scores = q
+        .matmul(k.swap_dims(2, 3))
+        .mul_scalar(1.0 / (d as f64).sqrt());
+    let future = Tensor::<B, 2, Bool>::tril_mask([time, time], 0, &scores.device())
+        .unsqueeze::<4>()
+        .expand([batch, heads, time, time]);
+    softmax(scores.mask_fill(future, f64::NEG_INFINITY), 3)
+        .matmul(v)
+        .swap_dims(1, 2)
+        .reshape([batch, time, width])
+}
+
+/// `product::causal_attention` equals the composite in value and in the projection's gradient,
+/// from one step and one head to the GPT recipe's shape (48 pairs over the helper threads),
+/// and on a projection that is not row-major.
+#[test]
+fn causal_attention_equals_burns_composite() {
+    fn once<B: AutodiffBackend>(dims: [usize; 3], heads: usize, sliced: bool, tol: f64) {
+        let qkv = if sliced {
+            operand::<B, 3>(dims, Layout::Sliced, 14)
+        } else {
+            random::<B, 3>(dims, 14)
+        }
+        .require_grad();
+        let upstream = random::<B, 3>([dims[0], dims[1], dims[2] / 3], 15);
+        let ours = product::causal_attention(qkv.clone(), heads).expect("the ndarray path");
+        let burns = composite_attention(qkv.clone(), heads);
+        let label = format!("{dims:?} with {heads} heads");
+        let value = relative(ours.clone(), burns.clone());
+        assert!(value <= tol, "{label}: value differs by {value:e}");
+        let g_ours = (ours * upstream.clone()).sum().backward();
+        let g_burns = (burns * upstream).sum().backward();
+        let d = relative(qkv.grad(&g_ours).unwrap(), qkv.grad(&g_burns).unwrap());
+        assert!(d <= tol, "{label}: d qkv differs by {d:e}");
+    }
+    for (dims, heads, sliced) in [
+        ([1, 1, 3], 1, false),
+        ([2, 5, 18], 2, false),
+        ([2, 5, 18], 3, true),
+        ([12, 64, 384], 4, false),
+    ] {
+        once::<Ad<f64>>(dims, heads, sliced, 1e-12);
+        once::<Ad<f32>>(dims, heads, sliced, 1e-5);
+    }
+    // Without autodiff (evaluation, sampling) the same function.
+    let qkv = random::<NdArray<f64>, 3>([2, 9, 24], 16);
+    let ours = product::causal_attention(qkv.clone(), 2).expect("the ndarray path");
+    assert!(relative(ours, composite_attention(qkv, 2)) <= 1e-12);
+}

@@ -36,6 +36,11 @@ pub struct LayerInfo {
 /// Layers are numbered from 0 in forward order, as [`Family::layers`] lists them. Every
 /// method has a default that does nothing, so an observer implements only what it needs.
 pub trait LayerObserver<B: Backend> {
+    /// Whether this observer looks at anything: a model may skip preparing what it would show
+    /// to one that does not (reshapes for the plain forward pass).
+    fn observes(&self) -> bool {
+        true
+    }
     /// Layer `layer`'s pre-activation `z`, `[K, N, width]`, before the activation function.
     /// The pass continues from the returned tensor, which must equal `z` in value: a probe
     /// may return `z + 0` with the zero tracked by autodiff, to read `dL/dz` afterwards.
@@ -58,7 +63,11 @@ pub trait LayerObserver<B: Backend> {
 }
 
 /// The observer that observes nothing: a plain forward pass.
-impl<B: Backend> LayerObserver<B> for () {}
+impl<B: Backend> LayerObserver<B> for () {
+    fn observes(&self) -> bool {
+        false
+    }
+}
 
 /// A model family: `K` members of one layer layout, every parameter stacked on a leading
 /// member dimension (`[K, ...]`), so that members train as one tensor program and each

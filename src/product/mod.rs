@@ -1,12 +1,15 @@
-//! Matrix products for the model layers: on the ndarray backend a strided GEMM with its own
-//! backward (no transposed copies, threads where a product pays for them); on every other
-//! backend Burn's `matmul`.
+//! Matrix products and causal attention for the model layers: on the ndarray backend a strided
+//! GEMM with its own backward (no transposed copies, threads where a product pays for them) and
+//! one attention operation with its own backward (attention.rs); on every other backend Burn's
+//! `matmul` and the composite attention of the caller.
 //!
 //! Models stay generic over `B: Backend`. The fast path is chosen at run time by the backend's
 //! type (`TypeId`): a tensor of the ndarray backends is moved into its concrete type and back,
 //! which costs a comparison and no copy. The results equal Burn's `matmul` in value and
 //! gradient to rounding (tests/product.rs).
 
+#[cfg(feature = "ndarray")]
+mod attention;
 #[cfg(feature = "ndarray")]
 mod gemm;
 #[cfg(feature = "ndarray")]
@@ -30,27 +33,51 @@ pub fn matmul<B: Backend, const D: usize>(lhs: Tensor<B, D>, rhs: Tensor<B, D>) 
     lhs.matmul(rhs)
 }
 
+/// `softmax(q k^T / sqrt(d) + causal mask) v` for each of `heads` heads, read from the
+/// projection `qkv: [B, T, 3C]` (queries, keys, values side by side, each head's `d = C / heads`
+/// columns in order) and returned as `[B, T, C]`, heads side by side: `Ok` on the ndarray
+/// backends, else `Err(qkv)` for the caller's composite path.
+pub fn causal_attention<B: Backend>(
+    qkv: Tensor<B, 3>,
+    heads: usize,
+) -> Result<Tensor<B, 3>, Tensor<B, 3>> {
+    #[cfg(feature = "ndarray")]
+    return fast::causal_attention(qkv, heads);
+    #[cfg(not(feature = "ndarray"))]
+    Err(qkv)
+}
+
+/// `x @ w` for every row of `x: [.., k]` and a matrix `w: [k, n]`: `[.., n]`. On the ndarray
+/// backends the rows are read in place (burn-ndarray's `reshape` copies); elsewhere one 2-D
+/// product over the reshaped rows.
+pub fn rows<B: Backend, const D: usize>(x: Tensor<B, D>, w: Tensor<B, 2>) -> Tensor<B, D> {
+    #[cfg(feature = "ndarray")]
+    let (x, w) = match fast::rows(x, w) {
+        Ok(out) => return out,
+        Err(operands) => operands,
+    };
+    let mut dims = x.dims();
+    let [fan_in, fan_out] = w.dims();
+    let count = dims[..D - 1].iter().product::<usize>();
+    dims[D - 1] = fan_out;
+    matmul(x.reshape([count, fan_in]), w).reshape(dims)
+}
+
 /// Burn's `Linear` applied to `x: [.., fan_in]` as one 2-D product over every row, the same
 /// function as `layer.forward(x)` (whose weight gradient is a batched product then a sum).
 pub fn linear<B: Backend, const D: usize>(layer: &Linear<B>, x: Tensor<B, D>) -> Tensor<B, D> {
-    let dims = x.dims();
-    let [fan_in, fan_out] = layer.weight.dims();
-    let rows = dims[..D - 1].iter().product::<usize>();
-    let y = matmul(x.reshape([rows, fan_in]), layer.weight.val()); // [rows, fan_out]
-    let y = match &layer.bias {
-        Some(bias) => y + bias.val().unsqueeze::<2>(),
+    let y = rows(x, layer.weight.val()); // [.., fan_out]
+    match &layer.bias {
+        Some(bias) => y + bias.val().unsqueeze::<D>(),
         None => y,
-    };
-    let mut out = dims;
-    out[D - 1] = fan_out;
-    y.reshape(out)
+    }
 }
 
 #[cfg(feature = "ndarray")]
 mod fast {
     //! The run-time choice of the ndarray path.
 
-    use super::{gemm, ops};
+    use super::{attention, gemm, ops};
     use burn::backend::{Autodiff, NdArray};
     use burn::tensor::{Tensor, TensorPrimitive, backend::Backend};
     use std::any::{Any, TypeId};
@@ -80,6 +107,91 @@ mod fast {
             Err(operands) => operands,
         };
         on::<B, Autodiff<NdArray<f32>>, D>(operands, ops::tracked_product)
+    }
+
+    /// `x @ w` row by row on an ndarray backend, or the operands back.
+    pub fn rows<B: Backend, const D: usize>(
+        x: Tensor<B, D>,
+        w: Tensor<B, 2>,
+    ) -> Result<Tensor<B, D>, (Tensor<B, D>, Tensor<B, 2>)> {
+        if D < 2 || x.dims()[D - 1] != w.dims()[0] {
+            return Err((x, w));
+        }
+        let plain = |x, w| ops::rows_product(x, w, false);
+        let operands = match rows_on::<B, NdArray<f64>, D>((x, w), plain) {
+            Ok(out) => return Ok(out),
+            Err(operands) => operands,
+        };
+        let operands = match rows_on::<B, NdArray<f32>, D>(operands, plain) {
+            Ok(out) => return Ok(out),
+            Err(operands) => operands,
+        };
+        let operands =
+            match rows_on::<B, Autodiff<NdArray<f64>>, D>(operands, ops::tracked_rows_product) {
+                Ok(out) => return Ok(out),
+                Err(operands) => operands,
+            };
+        rows_on::<B, Autodiff<NdArray<f32>>, D>(operands, ops::tracked_rows_product)
+    }
+
+    /// Runs `f` on `x` and `w`'s primitives when `B` is `C` (quantized operands are given back).
+    fn rows_on<B: Backend, C: Backend, const D: usize>(
+        (x, w): (Tensor<B, D>, Tensor<B, 2>),
+        f: impl FnOnce(C::FloatTensorPrimitive, C::FloatTensorPrimitive) -> C::FloatTensorPrimitive,
+    ) -> Result<Tensor<B, D>, (Tensor<B, D>, Tensor<B, 2>)> {
+        if TypeId::of::<B>() != TypeId::of::<C>() {
+            return Err((x, w));
+        }
+        let (x, w) = cast::<_, (Tensor<C, D>, Tensor<C, 2>)>((x, w));
+        match (x.into_primitive(), w.into_primitive()) {
+            (TensorPrimitive::Float(x), TensorPrimitive::Float(w)) => Ok(cast(
+                Tensor::<C, D>::from_primitive(TensorPrimitive::Float(f(x, w))),
+            )),
+            (x, w) => Err(cast((
+                Tensor::<C, D>::from_primitive(x),
+                Tensor::<C, 2>::from_primitive(w),
+            ))),
+        }
+    }
+
+    /// The fused attention on an ndarray backend, or `qkv` back for any other backend.
+    pub fn causal_attention<B: Backend>(
+        qkv: Tensor<B, 3>,
+        heads: usize,
+    ) -> Result<Tensor<B, 3>, Tensor<B, 3>> {
+        let plain = |p| attention::causal(p, heads).0;
+        let qkv = match unary::<B, NdArray<f64>>(qkv, plain) {
+            Ok(out) => return Ok(out),
+            Err(qkv) => qkv,
+        };
+        let qkv = match unary::<B, NdArray<f32>>(qkv, plain) {
+            Ok(out) => return Ok(out),
+            Err(qkv) => qkv,
+        };
+        let qkv = match unary::<B, Autodiff<NdArray<f64>>>(qkv, |p| attention::tracked(p, heads)) {
+            Ok(out) => return Ok(out),
+            Err(qkv) => qkv,
+        };
+        unary::<B, Autodiff<NdArray<f32>>>(qkv, |p| attention::tracked(p, heads))
+    }
+
+    /// Runs `f` on a float tensor's primitive when `B` is `C` (a quantized tensor is given back).
+    fn unary<B: Backend, C: Backend>(
+        x: Tensor<B, 3>,
+        f: impl FnOnce(C::FloatTensorPrimitive) -> C::FloatTensorPrimitive,
+    ) -> Result<Tensor<B, 3>, Tensor<B, 3>> {
+        if TypeId::of::<B>() != TypeId::of::<C>() {
+            return Err(x);
+        }
+        let x = cast::<Tensor<B, 3>, Tensor<C, 3>>(x);
+        match x.into_primitive() {
+            TensorPrimitive::Float(p) => Ok(cast::<Tensor<C, 3>, Tensor<B, 3>>(
+                Tensor::from_primitive(TensorPrimitive::Float(f(p))),
+            )),
+            other => Err(cast::<Tensor<C, 3>, Tensor<B, 3>>(Tensor::from_primitive(
+                other,
+            ))),
+        }
     }
 
     /// Runs `f` on the operands' primitives when `B` is `C` (quantized operands take Burn's

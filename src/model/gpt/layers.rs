@@ -101,12 +101,12 @@ pub struct Attention<B: Backend> {
 }
 
 impl<B: Backend> Attention<B> {
-    /// Queries, keys and values of `x: [B, T, C]`, each `[B, H, T, d]`, queries and keys
-    /// rotated by `rotary` when given.
-    fn heads(&self, x: Tensor<B, 3>, rotary: Option<&RotaryEncoding<B>>) -> [Tensor<B, 4>; 3] {
-        let [batch, time, width] = x.dims();
+    /// Queries, keys and values of the projection `qkv: [B, T, 3C]`, each `[B, H, T, d]`,
+    /// queries and keys rotated by `rotary` when given.
+    fn heads(&self, qkv: Tensor<B, 3>, rotary: Option<&RotaryEncoding<B>>) -> [Tensor<B, 4>; 3] {
+        let [batch, time, width3] = qkv.dims();
+        let width = width3 / 3;
         let head = width / self.heads;
-        let qkv = product::linear(&self.qkv, x); // [B, T, 3C]
         let split = |i: usize| {
             qkv.clone()
                 .slice([0..batch, 0..time, i * width..(i + 1) * width]) // [B, T, C]
@@ -123,10 +123,18 @@ impl<B: Backend> Attention<B> {
     /// `x: [B, T, C]` to `[B, T, C]`.
     pub fn forward(&self, x: Tensor<B, 3>, rotary: Option<&RotaryEncoding<B>>) -> Tensor<B, 3> {
         let [batch, time, width] = x.dims();
-        let [q, k, v] = self.heads(x, rotary);
-        let y = product::matmul(causal_softmax(q, k), v) // [B, H, T, d]
-            .swap_dims(1, 2)
-            .reshape([batch, time, width]); // [B, T, C]
+        let qkv = product::linear(&self.qkv, x); // [B, T, 3C]
+        let y = match rotary {
+            // One operation over the projection where the backend has it.
+            None => product::causal_attention(qkv, self.heads), // [B, T, C]
+            Some(_) => Err(qkv),
+        };
+        let y = y.unwrap_or_else(|qkv| {
+            let [q, k, v] = self.heads(qkv, rotary);
+            product::matmul(causal_softmax(q, k), v) // [B, H, T, d]
+                .swap_dims(1, 2)
+                .reshape([batch, time, width]) // [B, T, C]
+        });
         product::linear(&self.proj, y)
     }
 
@@ -136,7 +144,7 @@ impl<B: Backend> Attention<B> {
         x: Tensor<B, 3>,
         rotary: Option<&RotaryEncoding<B>>,
     ) -> Tensor<B, 4> {
-        let [q, k, _] = self.heads(x, rotary);
+        let [q, k, _] = self.heads(product::linear(&self.qkv, x), rotary);
         causal_softmax(q, k)
     }
 }
@@ -144,7 +152,9 @@ impl<B: Backend> Attention<B> {
 /// `softmax(q k^T / sqrt(d))` with the future masked, for `q, k: [B, H, T, d]`: `[B, H, T, T]`.
 fn causal_softmax<B: Backend>(q: Tensor<B, 4>, k: Tensor<B, 4>) -> Tensor<B, 4> {
     let [batch, heads, time, head] = q.dims();
-    let scores = product::matmul(q, k.swap_dims(2, 3)).div_scalar((head as f64).sqrt()); // [B, H, T, T]
+    // Multiplied by 1/sqrt(d), not divided by sqrt(d): Burn 0.21's `div_scalar` backward
+    // divides by the scalar rounded to float32, an error of 1e-8 in float64 gradients.
+    let scores = product::matmul(q, k.swap_dims(2, 3)).mul_scalar(1.0 / (head as f64).sqrt()); // [B, H, T, T]
     let future = Tensor::<B, 2, Bool>::tril_mask([time, time], 0, &scores.device())
         .unsqueeze::<4>()
         .expand([batch, heads, time, time]);
@@ -179,7 +189,16 @@ impl<B: Backend> FeedForward<B> {
             t.reshape([1, batch * time, hidden])
         };
         let value = self.value.as_ref().map(|v| product::linear(v, x.clone())); // [B, T, hidden]
-        let z = observer.pre_activation(layer, flat(product::linear(&self.fc, x))); // [1, B*T, hidden]
+        let z = product::linear(&self.fc, x); // [B, T, hidden]
+        if !observer.observes() {
+            let a = self.unit.activate(z); // [B, T, hidden]
+            let a = match value {
+                Some(value) => a * value,
+                None => a,
+            };
+            return product::linear(&self.proj, a); // [B, T, C]
+        }
+        let z = observer.pre_activation(layer, flat(z)); // [1, B*T, hidden]
         let mut a = self.unit.activate(z); // [1, B*T, hidden]
         if let Some(value) = value {
             let value = flat(value);

@@ -211,7 +211,9 @@ impl<B: Backend> Gpt<B> {
         let rotary = rotary.as_ref();
         let width = self.config.n_embd;
         for (l, block) in self.blocks.iter().enumerate() {
-            observer.residual(l, &h.clone().reshape([1, batch * time, width]));
+            if observer.observes() {
+                observer.residual(l, &h.clone().reshape([1, batch * time, width]));
+            }
             let attended = block.attn.forward(block.norm1.forward(h.clone()), rotary);
             h = h + self.dropout.forward(attended); // [B, T, C]
             let fed = block
@@ -219,17 +221,18 @@ impl<B: Backend> Gpt<B> {
                 .forward(block.norm2.forward(h.clone()), l, observer);
             h = h + self.dropout.forward(fed); // [B, T, C]
         }
-        observer.residual(
-            self.blocks.len(),
-            &h.clone().reshape([1, batch * time, width]),
-        );
+        if observer.observes() {
+            observer.residual(
+                self.blocks.len(),
+                &h.clone().reshape([1, batch * time, width]),
+            );
+        }
         let h = self.norm_f.forward(h); // [B, T, C]
         let head = match &self.head {
             Some(head) => head.val(),
             None => self.wte.weight.val().transpose(), // [C, vocab]
         };
-        let vocab = head.dims()[1];
-        product::matmul(h.reshape([batch * time, width]), head).reshape([batch, time, vocab]) // [B, T, vocab]
+        product::rows(h, head) // [B, T, vocab]
     }
 
     /// A plain forward pass.
