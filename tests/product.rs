@@ -304,3 +304,38 @@ fn causal_attention_equals_burns_composite() {
     let ours = product::causal_attention(qkv.clone(), 2).expect("the ndarray path");
     assert!(relative(ours, composite_attention(qkv, 2)) <= 1e-12);
 }
+
+/// `product::gelu` equals GELU composed of Burn's operations, `z (1 + erf(z / sqrt 2)) / 2`, in
+/// value and gradient: to rounding in float64, and within the float32 approximation's error
+/// (5e-7 in erf) in float32; over a range that reaches both tails, split over threads.
+#[test]
+fn gelu_equals_burns_composite() {
+    fn composite<B: Backend, const D: usize>(z: Tensor<B, D>) -> Tensor<B, D> {
+        // Scaled by multiplying: Burn 0.21's `div_scalar` backward rounds the scalar to f32.
+        let cdf = z
+            .clone()
+            .mul_scalar(std::f64::consts::FRAC_1_SQRT_2)
+            .erf()
+            .add_scalar(1.0)
+            .mul_scalar(0.5);
+        z * cdf
+    }
+    fn once<B: AutodiffBackend>(dims: [usize; 3], tol: f64) {
+        let z = random::<B, 3>(dims, 17).mul_scalar(4.0).require_grad();
+        let upstream = random::<B, 3>(dims, 18);
+        let ours = product::gelu(z.clone()).expect("the ndarray path");
+        let burns = composite(z.clone());
+        let value = relative(ours.clone(), burns.clone());
+        assert!(value <= tol, "{dims:?}: value differs by {value:e}");
+        let g_ours = (ours * upstream.clone()).sum().backward();
+        let g_burns = (burns * upstream).sum().backward();
+        let d = relative(z.grad(&g_ours).unwrap(), z.grad(&g_burns).unwrap());
+        assert!(d <= tol, "{dims:?}: d z differs by {d:e}");
+    }
+    for dims in [[1, 1, 1], [2, 3, 5], [12, 64, 512]] {
+        once::<Ad<f64>>(dims, 1e-12);
+        once::<Ad<f32>>(dims, 1e-5);
+    }
+    let z = random::<NdArray<f64>, 2>([40, 30], 19);
+    assert!(relative(product::gelu(z.clone()).unwrap(), composite(z)) <= 1e-12);
+}

@@ -95,9 +95,11 @@ impl Activation {
             // relu(z) + (exp(min(z, 0)) - 1): the second term is exactly 0 for z > 0.
             Self::Elu => activation::relu(z.clone()) + z.clamp_max(0.0).exp().sub_scalar(1.0),
             Self::Gelu => {
+                // Multiplied by 1/sqrt 2, not divided by sqrt 2: Burn 0.21's `div_scalar`
+                // backward divides by the scalar rounded to float32 (1e-8 errors in float64).
                 let cdf = z
                     .clone()
-                    .div_scalar(std::f64::consts::SQRT_2)
+                    .mul_scalar(std::f64::consts::FRAC_1_SQRT_2)
                     .erf()
                     .add_scalar(1.0)
                     .mul_scalar(0.5);

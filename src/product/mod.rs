@@ -1,7 +1,7 @@
-//! Matrix products and causal attention for the model layers: on the ndarray backend a strided
-//! GEMM with its own backward (no transposed copies, threads where a product pays for them) and
-//! one attention operation with its own backward (attention.rs); on every other backend Burn's
-//! `matmul` and the composite attention of the caller.
+//! Matrix products, causal attention and GELU for the model layers: on the ndarray backend a
+//! strided GEMM with its own backward (no transposed copies, threads where a product pays for
+//! them), and attention and GELU each as one operation with its own backward (attention.rs,
+//! gelu.rs); on every other backend Burn's `matmul` and the caller's composite.
 //!
 //! Models stay generic over `B: Backend`. The fast path is chosen at run time by the backend's
 //! type (`TypeId`): a tensor of the ndarray backends is moved into its concrete type and back,
@@ -10,6 +10,8 @@
 
 #[cfg(feature = "ndarray")]
 mod attention;
+#[cfg(feature = "ndarray")]
+mod gelu;
 #[cfg(feature = "ndarray")]
 mod gemm;
 #[cfg(feature = "ndarray")]
@@ -47,6 +49,15 @@ pub fn causal_attention<B: Backend>(
     Err(qkv)
 }
 
+/// GELU, `z (1 + erf(z / sqrt 2)) / 2`, element-wise: `Ok` on the ndarray backends, else
+/// `Err(z)` for the caller's composite.
+pub fn gelu<B: Backend, const D: usize>(z: Tensor<B, D>) -> Result<Tensor<B, D>, Tensor<B, D>> {
+    #[cfg(feature = "ndarray")]
+    return fast::gelu(z);
+    #[cfg(not(feature = "ndarray"))]
+    Err(z)
+}
+
 /// `x @ w` for every row of `x: [.., k]` and a matrix `w: [k, n]`: `[.., n]`. On the ndarray
 /// backends the rows are read in place (burn-ndarray's `reshape` copies); elsewhere one 2-D
 /// product over the reshaped rows.
@@ -77,7 +88,7 @@ pub fn linear<B: Backend, const D: usize>(layer: &Linear<B>, x: Tensor<B, D>) ->
 mod fast {
     //! The run-time choice of the ndarray path.
 
-    use super::{attention, gemm, ops};
+    use super::{attention, gelu as pointwise, gemm, ops};
     use burn::backend::{Autodiff, NdArray};
     use burn::tensor::{Tensor, TensorPrimitive, backend::Backend};
     use std::any::{Any, TypeId};
@@ -160,35 +171,53 @@ mod fast {
         heads: usize,
     ) -> Result<Tensor<B, 3>, Tensor<B, 3>> {
         let plain = |p| attention::causal(p, heads).0;
-        let qkv = match unary::<B, NdArray<f64>>(qkv, plain) {
+        let qkv = match unary::<B, NdArray<f64>, 3>(qkv, plain) {
             Ok(out) => return Ok(out),
             Err(qkv) => qkv,
         };
-        let qkv = match unary::<B, NdArray<f32>>(qkv, plain) {
+        let qkv = match unary::<B, NdArray<f32>, 3>(qkv, plain) {
             Ok(out) => return Ok(out),
             Err(qkv) => qkv,
         };
-        let qkv = match unary::<B, Autodiff<NdArray<f64>>>(qkv, |p| attention::tracked(p, heads)) {
+        let qkv = match unary::<B, Autodiff<NdArray<f64>>, 3>(qkv, |p| attention::tracked(p, heads))
+        {
             Ok(out) => return Ok(out),
             Err(qkv) => qkv,
         };
-        unary::<B, Autodiff<NdArray<f32>>>(qkv, |p| attention::tracked(p, heads))
+        unary::<B, Autodiff<NdArray<f32>>, 3>(qkv, |p| attention::tracked(p, heads))
+    }
+
+    /// GELU on an ndarray backend, or `z` back for any other backend.
+    pub fn gelu<B: Backend, const D: usize>(z: Tensor<B, D>) -> Result<Tensor<B, D>, Tensor<B, D>> {
+        let z = match unary::<B, NdArray<f64>, D>(z, pointwise::gelu) {
+            Ok(out) => return Ok(out),
+            Err(z) => z,
+        };
+        let z = match unary::<B, NdArray<f32>, D>(z, pointwise::gelu) {
+            Ok(out) => return Ok(out),
+            Err(z) => z,
+        };
+        let z = match unary::<B, Autodiff<NdArray<f64>>, D>(z, pointwise::tracked) {
+            Ok(out) => return Ok(out),
+            Err(z) => z,
+        };
+        unary::<B, Autodiff<NdArray<f32>>, D>(z, pointwise::tracked)
     }
 
     /// Runs `f` on a float tensor's primitive when `B` is `C` (a quantized tensor is given back).
-    fn unary<B: Backend, C: Backend>(
-        x: Tensor<B, 3>,
+    fn unary<B: Backend, C: Backend, const D: usize>(
+        x: Tensor<B, D>,
         f: impl FnOnce(C::FloatTensorPrimitive) -> C::FloatTensorPrimitive,
-    ) -> Result<Tensor<B, 3>, Tensor<B, 3>> {
+    ) -> Result<Tensor<B, D>, Tensor<B, D>> {
         if TypeId::of::<B>() != TypeId::of::<C>() {
             return Err(x);
         }
-        let x = cast::<Tensor<B, 3>, Tensor<C, 3>>(x);
+        let x = cast::<Tensor<B, D>, Tensor<C, D>>(x);
         match x.into_primitive() {
-            TensorPrimitive::Float(p) => Ok(cast::<Tensor<C, 3>, Tensor<B, 3>>(
+            TensorPrimitive::Float(p) => Ok(cast::<Tensor<C, D>, Tensor<B, D>>(
                 Tensor::from_primitive(TensorPrimitive::Float(f(p))),
             )),
-            other => Err(cast::<Tensor<C, 3>, Tensor<B, 3>>(Tensor::from_primitive(
+            other => Err(cast::<Tensor<C, D>, Tensor<B, D>>(Tensor::from_primitive(
                 other,
             ))),
         }

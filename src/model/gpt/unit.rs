@@ -83,6 +83,10 @@ impl FeedForwardUnit {
     /// The activation applied to `z` (the gate's pre-activation for gated units).
     pub fn activate<B: Backend, const D: usize>(self, z: Tensor<B, D>) -> Tensor<B, D> {
         match self {
+            // One operation where the backend has it (the same function).
+            Self::Plain(n) if n.activation == Activation::Gelu && n.is_plain() => {
+                crate::product::gelu(z).unwrap_or_else(|z| n.apply(z))
+            }
             Self::Plain(n) => n.apply(z),
             Self::SquaredRelu => {
                 let r = activation::relu(z);
