@@ -9,6 +9,13 @@ pub struct Point {
     pub overrides: Vec<Override>,
 }
 
+/// A validated point, ready to train (`id` absent for the baseline, the experiment unswept).
+pub struct Job {
+    pub id: Option<usize>,
+    pub overrides: Vec<Override>,
+    pub plan: Plan,
+}
+
 /// Every point of the grid, in id order.
 pub fn grid_points(sweep: &SweepConfig) -> Vec<Point> {
     let axes: Vec<(&String, &Vec<toml::Value>)> = sweep.grid.iter().collect();

@@ -14,7 +14,7 @@ use std::{
 
 use super::{
     Point,
-    grid::{grid_points, point_plan},
+    grid::{Job, grid_points, point_plan},
     missing::{MissingPoints, missing_points},
     units::{LAYER_SUMMARY, Trained, Training, units},
 };
@@ -59,13 +59,6 @@ impl From<FolderError> for SweepError {
     fn from(e: FolderError) -> Self {
         Self::Store(e.into())
     }
-}
-
-/// A validated point, ready to train.
-pub struct Job {
-    pub id: Option<usize>,
-    pub overrides: Vec<Override>,
-    pub plan: Plan,
 }
 
 fn jobs(

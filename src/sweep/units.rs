@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::{analysis::probe::StatRow, config::Plan, store::VariantSummary};
 
-use super::runner::Job;
+use super::grid::Job;
 
 /// The per-layer statistics a unit keeps, at its last epoch and first seed.
 pub const LAYER_SUMMARY: [(&str, &str); 5] = [
