@@ -43,7 +43,9 @@ fn exp_f32(x: f32) -> f32 {
         * r
         + 0.5;
     let p = p * r * r + r + 1.0;
-    p * f32::from_bits(((n as i32 + 127) << 23) as u32)
+    // 2^n from the bits of n + 127 (in 1..=254 after the clamp), read off the mantissa of
+    // n + 127 + 2^23: no float-to-integer conversion, which the compiler would not vectorize.
+    p * f32::from_bits((n + 127.0 + 8_388_608.0).to_bits() << 23)
 }
 
 /// `(erf(x), exp(-x^2))` in float32 without branches (Abramowitz & Stegun 7.1.26).
@@ -107,7 +109,7 @@ fn map<E: Gaussian + Default + Clone>(
     f: impl Fn(E, E) -> E + Sync,
 ) -> ArrayD<E> {
     let a = a.as_standard_layout();
-    let b = b.map(|b| b.as_standard_layout().into_owned());
+    let b = b.as_ref().map(|b| b.as_standard_layout());
     let mut out = ArrayD::<E>::default(a.raw_dim());
     let (x, out_slice) = (
         a.as_slice().expect("row-major"),
@@ -122,21 +124,45 @@ fn map<E: Gaussian + Default + Clone>(
         // SAFETY: each part writes its own range of `out`.
         let out = unsafe { out_ptr.slice(range.clone()) };
         let x = &x[range.clone()];
-        match y {
-            Some(y) => {
-                for ((o, &x), &y) in out.iter_mut().zip(x).zip(&y[range]) {
-                    *o = f(x, y);
-                }
-            }
-            None => {
-                for (o, &x) in out.iter_mut().zip(x) {
-                    *o = f(x, x);
-                }
-            }
-        }
+        widest(out, x, y.map_or(x, |y| &y[range]), &f);
     };
     threads::split(parts, &run);
     out
+}
+
+/// `out[i] = f(x[i], y[i])`: the loop every instruction set compiles.
+#[inline(always)]
+fn kernel<E: Copy>(out: &mut [E], x: &[E], y: &[E], f: &impl Fn(E, E) -> E) {
+    let n = out.len();
+    let (x, y) = (&x[..n], &y[..n]);
+    for i in 0..n {
+        out[i] = f(x[i], y[i]);
+    }
+}
+
+/// [`kernel`] compiled for the widest vectors this CPU has. The lanes only widen: no
+/// multiply-add is fused, so every instruction set computes the same numbers.
+fn widest<E: Copy>(out: &mut [E], x: &[E], y: &[E], f: &impl Fn(E, E) -> E) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        fn avx512<E: Copy>(out: &mut [E], x: &[E], y: &[E], f: &impl Fn(E, E) -> E) {
+            kernel(out, x, y, f)
+        }
+        #[target_feature(enable = "avx2")]
+        fn avx2<E: Copy>(out: &mut [E], x: &[E], y: &[E], f: &impl Fn(E, E) -> E) {
+            kernel(out, x, y, f)
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { avx512(out, x, y, f) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { avx2(out, x, y, f) };
+        }
+    }
+    kernel(out, x, y, f)
 }
 
 /// A buffer that parts of one pass write at disjoint ranges.
@@ -243,6 +269,24 @@ mod tests {
         let mut xs: Vec<f64> = (-4800..=4800).map(|i| i as f64 / 400.0).collect();
         xs.extend([0.0, -0.0, 1e-30, -1e-30, 87.5, -87.5, 200.0, -200.0]);
         xs
+    }
+
+    #[test]
+    fn the_widest_vectors_compute_the_portable_loops_numbers_bit_for_bit() {
+        let z: Vec<f32> = points().into_iter().map(|z| z as f32).collect();
+        let g: Vec<f32> = z.iter().map(|z| (z * 0.37).sin()).collect();
+        fn same(z: &[f32], g: &[f32], f: impl Fn(f32, f32) -> f32) {
+            let (mut wide, mut plain) = (vec![0.0; z.len()], vec![0.0; z.len()]);
+            widest(&mut wide, z, g, &f);
+            kernel(&mut plain, z, g, &f);
+            assert!(
+                wide.iter()
+                    .zip(&plain)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+        }
+        same(&z, &g, |z, _| f32::gelu(z));
+        same(&z, &g, |z, g| g * f32::gelu_derivative(z));
     }
 
     #[test]
