@@ -60,15 +60,17 @@ pub fn product<E: Scalar>(lhs: ArrayViewD<'_, E>, rhs: ArrayViewD<'_, E>) -> Arr
     let batch = &lhs.shape()[..rank - 2];
     let mut shape = batch.to_vec();
     shape.extend([m, n]);
-    let mut out = ArrayD::<E>::from_elem(IxDyn(&shape), E::ZERO);
     let count: usize = batch.iter().product();
     if count == 0 || m == 0 || n == 0 || k == 0 {
-        return out;
+        return ArrayD::<E>::from_elem(IxDyn(&shape), E::ZERO);
     }
+    // Every element is written below (the products do not read their destination), so the
+    // buffer is not zeroed first.
+    let mut out = ArrayD::<E>::uninit(IxDyn(&shape));
     let operands = Operands {
         lhs: lhs.as_ptr(),
         rhs: rhs.as_ptr(),
-        out: out.as_mut_ptr(),
+        out: out.as_mut_ptr().cast::<E>(),
         lhs_strides: lhs.strides().to_vec(),
         rhs_strides: rhs.strides().to_vec(),
         batch: batch.to_vec(),
@@ -109,7 +111,8 @@ pub fn product<E: Scalar>(lhs: ArrayViewD<'_, E>, rhs: ArrayViewD<'_, E>) -> Arr
             });
         }
     }
-    out
+    // SAFETY: every block of every batch index was written by a product above.
+    unsafe { out.assume_init() }
 }
 
 /// Raw views of one batched product's operands, shared by the threads that compute it.
