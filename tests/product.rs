@@ -310,15 +310,9 @@ fn causal_attention_equals_burns_composite() {
 /// (5e-7 in erf) in float32; over a range that reaches both tails, split over threads.
 #[test]
 fn gelu_equals_burns_composite() {
+    // The library's own composite (Activation::apply), Burn's operations only.
     fn composite<B: Backend, const D: usize>(z: Tensor<B, D>) -> Tensor<B, D> {
-        // Scaled by multiplying: Burn 0.21's `div_scalar` backward rounds the scalar to f32.
-        let cdf = z
-            .clone()
-            .mul_scalar(std::f64::consts::FRAC_1_SQRT_2)
-            .erf()
-            .add_scalar(1.0)
-            .mul_scalar(0.5);
-        z * cdf
+        actlab::model::Activation::Gelu.apply(z)
     }
     fn once<B: AutodiffBackend>(dims: [usize; 3], tol: f64) {
         let z = random::<B, 3>(dims, 17).mul_scalar(4.0).require_grad();
@@ -338,4 +332,28 @@ fn gelu_equals_burns_composite() {
     }
     let z = random::<NdArray<f64>, 2>([40, 30], 19);
     assert!(relative(product::gelu(z.clone()).unwrap(), composite(z)) <= 1e-12);
+}
+
+/// Empty dimensions give empty or zero results of the right shape, forward and backward.
+#[test]
+fn empty_dimensions_neither_panic_nor_lose_shape() {
+    let x = random::<Ad<f64>, 3>([2, 3, 0], 20).require_grad();
+    let w = random::<Ad<f64>, 2>([0, 4], 21).require_grad();
+    let y = product::rows(x.clone(), w.clone());
+    assert_eq!(y.dims(), [2, 3, 4]);
+    assert_eq!(y.clone().abs().sum().into_scalar(), 0.0);
+    let grads = y.sum().backward();
+    assert_eq!(x.grad(&grads).unwrap().dims(), [2, 3, 0]);
+    let x = random::<Ad<f64>, 3>([2, 3, 5], 22).require_grad();
+    let w = random::<Ad<f64>, 2>([5, 0], 23).require_grad();
+    let y = product::rows(x.clone(), w.clone());
+    assert_eq!(y.dims(), [2, 3, 0]);
+    let grads = y.sum().backward();
+    assert_eq!(x.grad(&grads).unwrap().dims(), [2, 3, 5]);
+
+    let qkv = random::<Ad<f64>, 3>([2, 0, 12], 24).require_grad();
+    let y = product::causal_attention(qkv.clone(), 2).expect("the ndarray path");
+    assert_eq!(y.dims(), [2, 0, 4]);
+    let grads = y.sum().backward();
+    assert_eq!(qkv.grad(&grads).unwrap().dims(), [2, 0, 12]);
 }

@@ -6,9 +6,11 @@
 //! batched products, a `[B, H, T, T]` mask built every pass, a softmax over the masked half,
 //! and the backward of each) spent most of a GPT step outside the arithmetic: copies of
 //! transposed heads, filled tensors and exponentials of entries the mask discards. Here each
-//! (batch, head) pair is one task over its `T x d` rows: scores for the past only, their
-//! softmax, and the weighted sum of values. The backward reads the saved probabilities and
-//! recomputes nothing. Pairs are spread over the product helper threads (threads.rs). The
+//! (batch, head) pair is one task over its `T x d` rows: its scores as one `T x T` product, a
+//! softmax over each row's past (the future set to zero, never exponentiated), and the
+//! weighted sum of values as another product; the products run over the whole square, zeros
+//! included, which on these sizes is faster than walking the triangle. The backward reads the
+//! saved probabilities and recomputes nothing. Pairs are spread over the product helper threads (threads.rs). The
 //! results equal the composite path to rounding in value and gradient (tests/product.rs).
 
 use std::ops::{Add, AddAssign, Div, Mul, Sub};
@@ -168,6 +170,9 @@ impl Shape {
     /// Runs `task(b, h)` for every pair, spread over the helper threads.
     fn each_pair(&self, task: &(dyn Fn(usize, usize) + Sync)) {
         let pairs = self.batch * self.heads;
+        if pairs == 0 || self.time == 0 || self.head() == 0 {
+            return;
+        }
         let parts = threads::parts().min(pairs).max(1);
         threads::split(parts, &|part| {
             for pair in pairs * part / parts..pairs * (part + 1) / parts {
@@ -200,15 +205,14 @@ impl<E> Shared<E> {
 }
 
 impl Shape {
-    /// Part `part` (0 queries, 1 keys, 2 values) of head `h` in batch `b` of a `[B, T, 3C]`
-    /// buffer, as a `[T, d]` matrix.
-    fn part<E>(&self, qkv: *const E, b: usize, part: usize, h: usize) -> Strided<E> {
-        Strided {
-            // SAFETY (of the offset): inside the buffer for b < B, part < 3, h < H.
-            at: qkv.wrapping_add(self.qkv(b, 0, part, h)),
+    /// The queries, keys and values of head `h` in batch `b` of a `[B, T, 3C]` projection,
+    /// each a `[T, d]` matrix.
+    fn parts<E>(&self, qkv: &[E], b: usize, h: usize) -> [Strided<E>; 3] {
+        std::array::from_fn(|part| Strided {
+            at: qkv[self.qkv(b, 0, part, h)..].as_ptr(),
             row: 3 * self.width as isize,
             col: 1,
-        }
+        })
     }
 }
 
@@ -227,12 +231,7 @@ fn forward<E: Real>(qkv: &[E], shape: Shape) -> (Vec<E>, Vec<E>) {
     let mut probabilities = vec![E::ZERO; batch * heads * time * time];
     let (out, p) = (Shared(y.as_mut_ptr()), Shared(probabilities.as_mut_ptr()));
     shape.each_pair(&|b, h| {
-        let input = qkv.as_ptr();
-        let (q, k, v) = (
-            shape.part(input, b, 0, h),
-            shape.part(input, b, 1, h),
-            shape.part(input, b, 2, h),
-        );
+        let [q, k, v] = shape.parts(qkv, b, h);
         // SAFETY: pair (b, h)'s probabilities and head h's columns of batch b's output rows
         // belong to this task alone; the operands lie inside `qkv`.
         let probability = unsafe { p.slice(shape.probability(b, h, 0), time * time) };
@@ -291,12 +290,7 @@ fn backward<E: Real>(qkv: &[E], probabilities: &[E], dy: &[E], shape: Shape) -> 
     let mut grad = vec![E::ZERO; qkv.len()];
     let g = Shared(grad.as_mut_ptr());
     shape.each_pair(&|b, h| {
-        let input = qkv.as_ptr();
-        let (q, k, v) = (
-            shape.part(input, b, 0, h),
-            shape.part(input, b, 1, h),
-            shape.part(input, b, 2, h),
-        );
+        let [q, k, v] = shape.parts(qkv, b, h);
         let p = &probabilities[shape.probability(b, h, 0)..][..time * time];
         let weights = Strided {
             at: p.as_ptr(),

@@ -56,7 +56,10 @@ fn erf_f32(x: f32) -> (f32, f32) {
     let poly = ((((1.061_405_4 * t - 1.453_152_1) * t + 1.421_413_8) * t - 0.284_496_72) * t
         + 0.254_829_6)
         * t;
-    let gauss = exp_f32(-a * a);
+    // exp(-x^2) is below float32's smallest normal past x^2 = 87; zero there, so that the
+    // derivative's z phi(z) vanishes in the tails (and is NaN at infinite z, as in float64).
+    let square = a * a;
+    let gauss = if square > 87.0 { 0.0 } else { exp_f32(-square) };
     ((1.0 - poly * gauss).copysign(x), gauss)
 }
 
@@ -294,6 +297,7 @@ mod tests {
         for i in -8700..=8800 {
             let x = i as f32 / 100.0;
             let (ours, exact) = (exp_f32(x) as f64, (x as f64).exp());
+            // (exp_f32 clamps below -87; `erf_f32` zeroes exp(-x^2) there itself.)
             assert!(
                 ((ours - exact) / exact).abs() < 4.0 * f32::EPSILON as f64,
                 "exp({x}): {ours} against {exact}"
@@ -342,5 +346,9 @@ mod tests {
             );
         }
         assert!(f32::gelu(f32::NAN).is_nan() && f64::gelu(f64::NAN).is_nan());
+        assert!(f32::gelu_derivative(f32::NAN).is_nan());
+        assert!(f32::gelu_derivative(f32::INFINITY).is_nan());
+        assert_eq!(f32::gelu_derivative(20.0), 1.0);
+        assert_eq!(f32::gelu_derivative(-20.0), 0.0);
     }
 }

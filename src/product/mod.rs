@@ -5,7 +5,7 @@
 //!
 //! Models stay generic over `B: Backend`. The fast path is chosen at run time by the backend's
 //! type (`TypeId`): a tensor of the ndarray backends is moved into its concrete type and back,
-//! which costs a comparison and no copy. The results equal Burn's `matmul` in value and
+//! which costs a comparison and a boxed handle, never a copy of the data. The results equal Burn's `matmul` in value and
 //! gradient to rounding (tests/product.rs).
 
 #[cfg(feature = "ndarray")]
@@ -59,8 +59,8 @@ pub fn gelu<B: Backend, const D: usize>(z: Tensor<B, D>) -> Result<Tensor<B, D>,
 }
 
 /// `x @ w` for every row of `x: [.., k]` and a matrix `w: [k, n]`: `[.., n]`. On the ndarray
-/// backends the rows are read in place (burn-ndarray's `reshape` copies); elsewhere one 2-D
-/// product over the reshaped rows.
+/// backends a row-major `x` is read in place (burn-ndarray's `reshape` copies it); elsewhere one
+/// 2-D product over the reshaped rows.
 pub fn rows<B: Backend, const D: usize>(x: Tensor<B, D>, w: Tensor<B, 2>) -> Tensor<B, D> {
     #[cfg(feature = "ndarray")]
     let (x, w) = match fast::rows(x, w) {

@@ -2,7 +2,8 @@
 //! backward: `d lhs = d out @ rhs^T` and `d rhs = lhs^T @ d out`, the transposes read as
 //! strides rather than copied (Burn's own matmul backward copies both). A left operand of
 //! higher rank than a matrix right operand (a layer's `[B, T, C] @ [C, N]`) is read as the
-//! matrix of its rows, without the copy that burn-ndarray's `reshape` makes.
+//! matrix of its rows, without the copy that burn-ndarray's `reshape` makes of a row-major
+//! tensor (other layouts are copied once).
 
 use super::gemm;
 use burn::backend::{
@@ -59,11 +60,15 @@ fn on_both(
     }
 }
 
-/// `array: [.., n]` as the matrix of its rows `[rows, n]`: a view where its layout allows,
-/// else a row-major copy.
+/// `array: [.., n]` as the matrix of its rows `[rows, n]`: a view of a row-major array, else a
+/// row-major copy.
 fn rows<E: Clone>(array: ArrayViewD<'_, E>) -> CowArray<'_, E, IxDyn> {
+    let rank = array.ndim();
     let last = array.shape().last().copied().unwrap_or(1);
-    let shape = IxDyn(&[array.len() / last.max(1), last]);
+    let count = array.shape()[..rank.saturating_sub(1)]
+        .iter()
+        .product::<usize>();
+    let shape = IxDyn(&[count, last]);
     match array.clone().into_shape_with_order(shape.clone()) {
         Ok(view) => view.into(),
         Err(_) => array
