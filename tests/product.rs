@@ -357,3 +357,55 @@ fn empty_dimensions_neither_panic_nor_lose_shape() {
     let grads = y.sum().backward();
     assert_eq!(qkv.grad(&grads).unwrap().dims(), [2, 0, 12]);
 }
+
+/// `product::layer_norm` equals Burn's `LayerNorm` (nine composed operations), with and without
+/// a bias, in value and in the gradients of input, gamma and beta, on rows few enough for one
+/// thread and many enough for the helpers.
+#[test]
+fn layer_norm_equals_burns() {
+    use burn::nn::LayerNormConfig;
+    fn once<B: AutodiffBackend>(dims: [usize; 3], bias: bool, tol: f64) {
+        let device = Default::default();
+        let mut norm = LayerNormConfig::new(dims[2])
+            .with_epsilon(1e-5)
+            .with_bias(bias)
+            .init::<B>(&device);
+        // Weights away from their initial ones and zeros, so that every term counts.
+        norm.gamma =
+            Param::from_tensor(random::<B, 1>([dims[2]], 25).add_scalar(1.0).require_grad());
+        norm.beta = bias.then(|| Param::from_tensor(random::<B, 1>([dims[2]], 26).require_grad()));
+        let x = random::<B, 3>(dims, 27)
+            .mul_scalar(3.0)
+            .add_scalar(0.5)
+            .require_grad();
+        let upstream = random::<B, 3>(dims, 28);
+        let (gamma, beta) = (norm.gamma.val(), norm.beta.as_ref().map(|b| b.val()));
+        let ours = product::layer_norm(x.clone(), gamma.clone(), beta.clone(), 1e-5)
+            .expect("the ndarray path");
+        let burns = norm.forward(x.clone());
+        let label = format!("{dims:?} bias {bias}");
+        assert!(
+            relative(ours.clone(), burns.clone()) <= tol,
+            "{label}: value"
+        );
+        let g_ours = (ours * upstream.clone()).sum().backward();
+        let g_burns = (burns * upstream).sum().backward();
+        let d = |t: &Tensor<B, 3>| relative(t.grad(&g_ours).unwrap(), t.grad(&g_burns).unwrap());
+        assert!(d(&x) <= tol, "{label}: d x differs by {:e}", d(&x));
+        let d1 = |t: &Tensor<B, 1>| relative(t.grad(&g_ours).unwrap(), t.grad(&g_burns).unwrap());
+        assert!(
+            d1(&gamma) <= tol,
+            "{label}: d gamma differs by {:e}",
+            d1(&gamma)
+        );
+        if let Some(beta) = &beta {
+            assert!(d1(beta) <= tol, "{label}: d beta differs by {:e}", d1(beta));
+        }
+    }
+    for bias in [false, true] {
+        for dims in [[1, 1, 4], [2, 5, 16], [12, 64, 128]] {
+            once::<Ad<f64>>(dims, bias, 1e-12);
+            once::<Ad<f32>>(dims, bias, 1e-5);
+        }
+    }
+}

@@ -29,7 +29,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use super::{gemm::Scalar, threads};
 
-/// The float arithmetic the kernels need (float32 and float64).
+/// The float arithmetic the kernels need (float32 and float64), shared with norm.rs.
 pub trait Real:
     Scalar
     + Add<Output = Self>
@@ -41,6 +41,7 @@ pub trait Real:
 {
     const NEG_INFINITY: Self;
     fn exp(self) -> Self;
+    fn sqrt(self) -> Self;
     fn from_f64(x: f64) -> Self;
 }
 
@@ -48,6 +49,9 @@ impl Real for f32 {
     const NEG_INFINITY: Self = f32::NEG_INFINITY;
     fn exp(self) -> Self {
         f32::exp(self)
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
     }
     fn from_f64(x: f64) -> Self {
         x as f32
@@ -58,6 +62,9 @@ impl Real for f64 {
     const NEG_INFINITY: Self = f64::NEG_INFINITY;
     fn exp(self) -> Self {
         f64::exp(self)
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
     }
     fn from_f64(x: f64) -> Self {
         x

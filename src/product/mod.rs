@@ -1,7 +1,8 @@
-//! Matrix products, causal attention and GELU for the model layers: on the ndarray backend a
-//! strided GEMM with its own backward (no transposed copies, threads where a product pays for
-//! them), and attention and GELU each as one operation with its own backward (attention.rs,
-//! gelu.rs); on every other backend Burn's `matmul` and the caller's composite.
+//! Matrix products, causal attention, GELU and layer normalization for the model layers: on the
+//! ndarray backend a strided GEMM with its own backward (no transposed copies, threads where a
+//! product pays for them), and attention, GELU and layer normalization each as one operation
+//! with its own backward (attention.rs, gelu.rs, norm.rs); on every other backend Burn's
+//! `matmul` and the caller's composite.
 //!
 //! Models stay generic over `B: Backend`. The fast path is chosen at run time by the backend's
 //! type (`TypeId`): a tensor of the ndarray backends is moved into its concrete type and back,
@@ -14,6 +15,8 @@ mod attention;
 mod gelu;
 #[cfg(feature = "ndarray")]
 mod gemm;
+#[cfg(feature = "ndarray")]
+mod norm;
 #[cfg(feature = "ndarray")]
 mod ops;
 #[cfg(feature = "ndarray")]
@@ -58,6 +61,21 @@ pub fn gelu<B: Backend, const D: usize>(z: Tensor<B, D>) -> Result<Tensor<B, D>,
     Err(z)
 }
 
+/// Layer normalization of `x: [.., C]` over its last axis with `gamma` and `beta` (`[C]` each;
+/// no bias when `beta` is `None`) and `eps`: `Ok` on the ndarray backends, else `Err(x)` for the
+/// caller's composite.
+pub fn layer_norm<B: Backend, const D: usize>(
+    x: Tensor<B, D>,
+    gamma: Tensor<B, 1>,
+    beta: Option<Tensor<B, 1>>,
+    eps: f64,
+) -> Result<Tensor<B, D>, Tensor<B, D>> {
+    #[cfg(feature = "ndarray")]
+    return fast::layer_norm(x, gamma, beta, eps);
+    #[cfg(not(feature = "ndarray"))]
+    Err(x)
+}
+
 /// `x @ w` for every row of `x: [.., k]` and a matrix `w: [k, n]`: `[.., n]`. On the ndarray
 /// backends a row-major `x` is read in place (burn-ndarray's `reshape` copies it); elsewhere one
 /// 2-D product over the reshaped rows.
@@ -88,7 +106,7 @@ pub fn linear<B: Backend, const D: usize>(layer: &Linear<B>, x: Tensor<B, D>) ->
 mod fast {
     //! The run-time choice of the ndarray path.
 
-    use super::{attention, gelu as pointwise, gemm, ops};
+    use super::{attention, gelu as pointwise, gemm, norm, ops};
     use burn::backend::{Autodiff, NdArray};
     use burn::tensor::{Tensor, TensorPrimitive, backend::Backend};
     use std::any::{Any, TypeId};
@@ -185,6 +203,56 @@ mod fast {
             Err(qkv) => qkv,
         };
         unary::<B, Autodiff<NdArray<f32>>, 3>(qkv, |p| attention::tracked(p, heads))
+    }
+
+    /// Layer normalization on an ndarray backend, or `x` back for any other backend.
+    pub fn layer_norm<B: Backend, const D: usize>(
+        x: Tensor<B, D>,
+        gamma: Tensor<B, 1>,
+        beta: Option<Tensor<B, 1>>,
+        eps: f64,
+    ) -> Result<Tensor<B, D>, Tensor<B, D>> {
+        let has_beta = beta.is_some();
+        // A model without a bias passes zeros that nothing tracks: they get no gradient.
+        let beta = beta.unwrap_or_else(|| Tensor::zeros(gamma.dims(), &gamma.device()));
+        let operands = (x, gamma, beta);
+        macro_rules! on {
+            ($backend:ty, $f:expr) => {
+                if TypeId::of::<B>() == TypeId::of::<$backend>() {
+                    let (x, gamma, beta) = cast::<
+                        _,
+                        (
+                            Tensor<$backend, D>,
+                            Tensor<$backend, 1>,
+                            Tensor<$backend, 1>,
+                        ),
+                    >(operands);
+                    return match (
+                        x.into_primitive(),
+                        gamma.into_primitive(),
+                        beta.into_primitive(),
+                    ) {
+                        (
+                            TensorPrimitive::Float(x),
+                            TensorPrimitive::Float(g),
+                            TensorPrimitive::Float(b),
+                        ) => Ok(cast(Tensor::<$backend, D>::from_primitive(
+                            TensorPrimitive::Float($f(x, g, b)),
+                        ))),
+                        (x, _, _) => Err(cast(Tensor::<$backend, D>::from_primitive(x))),
+                    };
+                }
+            };
+        }
+        on!(NdArray<f64>, |x, g, b| norm::plain(x, g, b, has_beta, eps));
+        on!(NdArray<f32>, |x, g, b| norm::plain(x, g, b, has_beta, eps));
+        on!(Autodiff<NdArray<f64>>, |x, g, b| norm::tracked(
+            x, g, b, has_beta, eps
+        ));
+        on!(Autodiff<NdArray<f32>>, |x, g, b| norm::tracked(
+            x, g, b, has_beta, eps
+        ));
+        Err(operands.0)
     }
 
     /// GELU on an ndarray backend, or `z` back for any other backend.
