@@ -6,7 +6,8 @@
 //! activations with its own buffer and backward; here one pass forward (keeping each row's
 //! normalized values and reciprocal deviation) and one backward,
 //! `dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))` with `dxhat = dy gamma`, rows split
-//! over the product helper threads. Equal to Burn's composite in value and gradient
+//! over the product helper threads, summed in blocks of rows so that the result does not
+//! depend on the thread count. Equal to Burn's composite in value and gradient
 //! (tests/product.rs).
 
 use burn::backend::{
@@ -23,8 +24,8 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use super::{attention::Real, threads};
 
-/// Rows below which one thread does the whole pass.
-const THREADED_ROWS: usize = 64;
+/// Items (rows, or blocks of rows) below which one thread does the whole pass.
+const THREADED: usize = 2;
 
 /// A buffer that parts of one pass write at disjoint ranges.
 #[derive(Clone, Copy)]
@@ -43,10 +44,10 @@ impl<E> Out<E> {
     }
 }
 
-/// Runs `f(part, rows)` over `0..count` rows in parts, on the helper threads when there are
-/// many; returns how many parts there were.
+/// Runs `f(part, items)` over `0..count` items in parts, on the helper threads when there are
+/// several; returns how many parts there were.
 fn each_part(count: usize, f: &(dyn Fn(usize, std::ops::Range<usize>) + Sync)) -> usize {
-    let parts = if count >= THREADED_ROWS {
+    let parts = if count >= THREADED {
         threads::parts()
     } else {
         1
@@ -110,6 +111,11 @@ fn forward<E: Real>(
     (y, xhat, rstd)
 }
 
+/// Rows per block of the gamma and beta sums: each block is summed in row order and the blocks
+/// in block order, so the sums do not depend on how many threads share the rows (a run split
+/// over processes equals one run whole, bit for bit).
+const BLOCK: usize = 32;
+
 /// `(dx, dgamma, dbeta)` from the saved `xhat` and `rstd` and the output's gradient `dy`.
 fn backward<E: Real>(
     xhat: &[E],
@@ -119,37 +125,39 @@ fn backward<E: Real>(
     width: usize,
 ) -> (Vec<E>, Vec<E>, Vec<E>) {
     let rows = rstd.len();
+    let blocks = rows.div_ceil(BLOCK);
     let mut dx = vec![E::ZERO; xhat.len()];
-    let most = threads::parts().max(1);
-    // Each part's sums of dy xhat and dy over its rows, added up after.
-    let mut partial = vec![E::ZERO; most * 2 * width];
+    // Each block's sums of dy xhat and of dy.
+    let mut partial = vec![E::ZERO; blocks * 2 * width];
     let (dxo, po) = (Out(dx.as_mut_ptr()), Out(partial.as_mut_ptr()));
     let n = E::from_f64(width as f64);
-    let parts = each_part(rows, &|part, range| {
-        // SAFETY: part `part`'s sums and its rows of dx belong to it alone.
-        let sums = unsafe { po.slice(part * 2 * width, 2 * width) };
-        let (dgamma, dbeta) = sums.split_at_mut(width);
-        for r in range {
-            let (h, g) = (&xhat[r * width..][..width], &dy[r * width..][..width]);
-            let mut mean_dh = E::ZERO;
-            let mut mean_dh_h = E::ZERO;
-            for i in 0..width {
-                let dh = g[i] * gamma[i];
-                mean_dh += dh;
-                mean_dh_h += dh * h[i];
-                dgamma[i] += g[i] * h[i];
-                dbeta[i] += g[i];
-            }
-            let (mean_dh, mean_dh_h) = (mean_dh / n, mean_dh_h / n);
-            // SAFETY: row r of dx belongs to this part alone.
-            let dx = unsafe { dxo.slice(r * width, width) };
-            for i in 0..width {
-                dx[i] = rstd[r] * (g[i] * gamma[i] - mean_dh - h[i] * mean_dh_h);
+    each_part(blocks, &|_, range| {
+        for block in range {
+            // SAFETY: block `block`'s sums and its rows of dx belong to this part alone.
+            let sums = unsafe { po.slice(block * 2 * width, 2 * width) };
+            let (dgamma, dbeta) = sums.split_at_mut(width);
+            for r in block * BLOCK..((block + 1) * BLOCK).min(rows) {
+                let (h, g) = (&xhat[r * width..][..width], &dy[r * width..][..width]);
+                let mut mean_dh = E::ZERO;
+                let mut mean_dh_h = E::ZERO;
+                for i in 0..width {
+                    let dh = g[i] * gamma[i];
+                    mean_dh += dh;
+                    mean_dh_h += dh * h[i];
+                    dgamma[i] += g[i] * h[i];
+                    dbeta[i] += g[i];
+                }
+                let (mean_dh, mean_dh_h) = (mean_dh / n, mean_dh_h / n);
+                // SAFETY: as above.
+                let dx = unsafe { dxo.slice(r * width, width) };
+                for i in 0..width {
+                    dx[i] = rstd[r] * (g[i] * gamma[i] - mean_dh - h[i] * mean_dh_h);
+                }
             }
         }
     });
     let (mut dgamma, mut dbeta) = (vec![E::ZERO; width], vec![E::ZERO; width]);
-    for sums in partial.chunks_exact(2 * width).take(parts) {
+    for sums in partial.chunks_exact(2 * width) {
         for i in 0..width {
             dgamma[i] += sums[i];
             dbeta[i] += sums[width + i];
@@ -327,5 +335,32 @@ where
             has_beta,
             eps,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On one thread (inside a rayon pool the helpers stand aside) and on the helpers, the
+    /// gradients are the same bits: blocks are summed in one order whatever the thread count.
+    #[test]
+    fn gradients_do_not_depend_on_the_thread_count() {
+        let (rows, width) = (300, 24);
+        let values = |seed: f32| -> Vec<f32> {
+            (0..rows * width)
+                .map(|i| ((i as f32 + seed) * 0.731).sin() * 3.0)
+                .collect()
+        };
+        let (x, dy) = (values(1.0), values(2.0));
+        let gamma: Vec<f32> = (0..width).map(|i| 1.0 + i as f32 * 0.1).collect();
+        let (_, xhat, rstd) = forward(&x, &gamma, None, width, 1e-5);
+        let here = backward(&xhat, &rstd, &gamma, &dy, width);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let alone = pool.install(|| backward(&xhat, &rstd, &gamma, &dy, width));
+        let bits = |v: &Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&here.0), bits(&alone.0));
+        assert_eq!(bits(&here.1), bits(&alone.1));
+        assert_eq!(bits(&here.2), bits(&alone.2));
     }
 }
