@@ -8,6 +8,10 @@ run experiment *args:
 run-wgpu experiment *args:
     cargo run --release --quiet --features wgpu --bin actlab -- run {{experiment}} --backend wgpu {{args}}
 
+# Run an experiment on an NVIDIA GPU through Burn's CUDA backend (builds the cuda feature).
+run-cuda experiment *args:
+    cargo run --release --quiet --features cuda --bin actlab -- run {{experiment}} --backend cuda {{args}}
+
 # List the experiments and their questions.
 list:
     cargo run --release --quiet --bin actlab -- list

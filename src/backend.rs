@@ -1,5 +1,6 @@
 //! The compute backends, chosen by cargo feature and, when several are built, by `--backend`:
-//! ndarray (float64 by default, float32 on request), flex (float32) and wgpu (float32, GPUs).
+//! ndarray (float64 by default, float32 on request), flex (float32), wgpu (float32, GPUs) and
+//! cuda (float32, NVIDIA GPUs).
 
 use burn::{backend::Autodiff, tensor::backend::AutodiffBackend};
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,8 @@ pub enum BackendChoice {
     NdarrayF32,
     Flex,
     Wgpu,
+    /// Burn's CUDA backend, float32 (NVIDIA GPUs; builds without one).
+    Cuda,
 }
 
 impl BackendChoice {
@@ -58,6 +61,7 @@ impl BackendChoice {
             Self::NdarrayF32 => "ndarray-f32",
             Self::Flex => "flex",
             Self::Wgpu => "wgpu",
+            Self::Cuda => "cuda",
         }
     }
 
@@ -68,6 +72,7 @@ impl BackendChoice {
             Self::NdarrayF32 => ("ndarray", "f32"),
             Self::Flex => ("flex", "f32"),
             Self::Wgpu => ("wgpu", "f32"),
+            Self::Cuda => ("cuda", "f32"),
         };
         BackendInfo {
             backend: backend.into(),
@@ -88,6 +93,9 @@ impl BackendChoice {
         if cfg!(feature = "wgpu") {
             all.push(Self::Wgpu);
         }
+        if cfg!(feature = "cuda") {
+            all.push(Self::Cuda);
+        }
         all
     }
 }
@@ -96,9 +104,15 @@ impl std::str::FromStr for BackendChoice {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let all = [Self::Ndarray, Self::NdarrayF32, Self::Flex, Self::Wgpu];
+        let all = [
+            Self::Ndarray,
+            Self::NdarrayF32,
+            Self::Flex,
+            Self::Wgpu,
+            Self::Cuda,
+        ];
         let choice = all.into_iter().find(|c| c.name() == s).ok_or_else(|| {
-            format!("unknown backend `{s}`; allowed: ndarray, ndarray-f32, flex, wgpu")
+            format!("unknown backend `{s}`; allowed: ndarray, ndarray-f32, flex, wgpu, cuda")
         })?;
         if !Self::available().contains(&choice) {
             let feature = if choice == Self::NdarrayF32 {
@@ -130,6 +144,31 @@ pub enum BackendError {
          or run on the CPU with `--backend ndarray`"
     )]
     NoAdapter(String),
+    #[error(
+        "no usable CUDA device: {0}. Install NVIDIA's driver on a machine with an NVIDIA GPU, or \
+         run on the CPU with `--backend ndarray`"
+    )]
+    NoCuda(String),
+}
+
+/// Whether `device` computes: a tiny sum, with a panic (how Burn's GPU backends report a
+/// missing driver or adapter) caught and its message kept instead of printed.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+fn started<B: burn::tensor::backend::Backend>(device: &B::Device) -> Result<(), String> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let probe = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        burn::tensor::Tensor::<B, 1>::from_floats([1.0, 2.0], device)
+            .sum()
+            .into_scalar()
+    }));
+    std::panic::set_hook(previous);
+    probe.map(|_| ()).map_err(|e| {
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the device could not start".into())
+    })
 }
 
 /// Runs `task` on `choice`.
@@ -157,6 +196,17 @@ pub fn dispatch<T: BackendTask>(choice: BackendChoice, task: T) -> Result<T::Out
         }
         #[cfg(feature = "wgpu")]
         BackendChoice::Wgpu => wgpu::run(task),
+        #[cfg(feature = "cuda")]
+        BackendChoice::Cuda => {
+            let device = burn::backend::cuda::CudaDevice::default();
+            started::<burn::backend::Cuda>(&device).map_err(BackendError::NoCuda)?;
+            let info = BackendInfo {
+                backend: "cuda".into(),
+                device: format!("{device:?}"),
+                precision: "f32".into(),
+            };
+            Ok(task.run::<Autodiff<burn::backend::Cuda>>(device, info))
+        }
         #[allow(unreachable_patterns)]
         other => unreachable!("{} is checked to be built in when parsed", other.name()),
     }
@@ -164,10 +214,7 @@ pub fn dispatch<T: BackendTask>(choice: BackendChoice, task: T) -> Result<T::Out
 
 #[cfg(feature = "wgpu")]
 mod wgpu {
-    use burn::{
-        backend::{Autodiff, Wgpu, wgpu::WgpuDevice},
-        tensor::Tensor,
-    };
+    use burn::backend::{Autodiff, Wgpu, wgpu::WgpuDevice};
 
     use super::{BackendError, BackendInfo, BackendTask};
 
@@ -183,28 +230,29 @@ mod wgpu {
 
     pub fn run<T: BackendTask>(task: T) -> Result<T::Output, BackendError> {
         let device = device();
-        // wgpu panics when no adapter exists; find out on a tiny tensor before any real work,
-        // with the panic message kept for the error instead of printed.
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let probe = std::panic::catch_unwind(|| {
-            Tensor::<Wgpu, 1>::from_floats([1.0, 2.0], &device)
-                .sum()
-                .into_scalar()
-        });
-        std::panic::set_hook(previous);
-        probe.map_err(|e| {
-            let message = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
-            BackendError::NoAdapter(message.unwrap_or_else(|| "wgpu could not start".into()))
-        })?;
+        // wgpu panics when no adapter exists; find out on a tiny tensor before any real work.
+        super::started::<Wgpu>(&device).map_err(BackendError::NoAdapter)?;
         let info = BackendInfo {
             backend: "wgpu".into(),
             device: format!("{device:?}"),
             precision: "f32".into(),
         };
         Ok(task.run::<Autodiff<Wgpu>>(device, info))
+    }
+}
+
+#[cfg(all(test, not(feature = "cuda")))]
+mod tests {
+    use super::BackendChoice;
+
+    #[test]
+    fn a_backend_not_built_in_names_the_feature_and_an_unknown_one_the_allowed() {
+        let error = "cuda".parse::<BackendChoice>().unwrap_err();
+        assert!(error.contains("Rebuild with `--features cuda`"), "{error}");
+        let error = "tpu".parse::<BackendChoice>().unwrap_err();
+        assert!(
+            error.contains("allowed: ndarray, ndarray-f32, flex, wgpu, cuda"),
+            "{error}"
+        );
     }
 }

@@ -356,7 +356,10 @@ mod tests {
         let gamma: Vec<f32> = (0..width).map(|i| 1.0 + i as f32 * 0.1).collect();
         let (_, xhat, rstd) = forward(&x, &gamma, None, width, 1e-5);
         let here = backward(&xhat, &rstd, &gamma, &dy, width);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let alone = pool.install(|| backward(&xhat, &rstd, &gamma, &dy, width));
         let bits = |v: &Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&here.0), bits(&alone.0));
