@@ -25,9 +25,13 @@ use burn::backend::{
 };
 use burn::tensor::{TensorMetadata, ops::FloatTensor};
 use burn_ndarray::{FloatNdArrayElement, NdArrayTensor, SharedArray};
-use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use ndarray::ArrayViewD;
 
-use super::{gemm::Scalar, threads};
+use super::{
+    buffers::{Disjoint, array, standard},
+    gemm::Scalar,
+    threads,
+};
 
 /// The float arithmetic the kernels need (float32 and float64), shared with norm.rs.
 pub trait Real:
@@ -189,28 +193,6 @@ impl Shape {
     }
 }
 
-/// A raw pointer to a buffer whose tasks write disjoint ranges.
-#[derive(Clone, Copy)]
-struct Shared<E>(*mut E);
-
-// SAFETY: each task writes only its own (batch, head) ranges (see the callers).
-unsafe impl<E: Send> Send for Shared<E> {}
-unsafe impl<E: Sync> Sync for Shared<E> {}
-
-impl<E> Shared<E> {
-    /// The element at `offset`.
-    fn at(&self, offset: usize) -> *mut E {
-        self.0.wrapping_add(offset)
-    }
-
-    /// # Safety
-    /// `start..start + len` is inside the buffer and no other task touches it meanwhile.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn slice(&self, start: usize, len: usize) -> &mut [E] {
-        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
-    }
-}
-
 impl Shape {
     /// The queries, keys and values of head `h` in batch `b` of a `[B, T, 3C]` projection,
     /// each a `[T, d]` matrix.
@@ -236,7 +218,10 @@ fn forward<E: Real>(qkv: &[E], shape: Shape) -> (Vec<E>, Vec<E>) {
     let scale: E = shape.scale();
     let mut y = vec![E::ZERO; batch * time * width];
     let mut probabilities = vec![E::ZERO; batch * heads * time * time];
-    let (out, p) = (Shared(y.as_mut_ptr()), Shared(probabilities.as_mut_ptr()));
+    let (out, p) = (
+        Disjoint(y.as_mut_ptr()),
+        Disjoint(probabilities.as_mut_ptr()),
+    );
     shape.each_pair(&|b, h| {
         let [q, k, v] = shape.parts(qkv, b, h);
         // SAFETY: pair (b, h)'s probabilities and head h's columns of batch b's output rows
@@ -295,7 +280,7 @@ fn backward<E: Real>(qkv: &[E], probabilities: &[E], dy: &[E], shape: Shape) -> 
     let d = shape.head();
     let scale: E = shape.scale();
     let mut grad = vec![E::ZERO; qkv.len()];
-    let g = Shared(grad.as_mut_ptr());
+    let g = Disjoint(grad.as_mut_ptr());
     shape.each_pair(&|b, h| {
         let [q, k, v] = shape.parts(qkv, b, h);
         let p = &probabilities[shape.probability(b, h, 0)..][..time * time];
@@ -348,20 +333,6 @@ fn backward<E: Real>(qkv: &[E], probabilities: &[E], dy: &[E], shape: Shape) -> 
         }
     });
     grad
-}
-
-/// `array` as a row-major slice (copied only if it is not one already).
-fn standard<'a, E: Clone>(array: ArrayViewD<'a, E>) -> std::borrow::Cow<'a, [E]> {
-    match array.to_slice() {
-        Some(slice) => slice.into(),
-        None => array.iter().cloned().collect::<Vec<E>>().into(),
-    }
-}
-
-fn array<E: Scalar>(values: Vec<E>, dims: &[usize]) -> SharedArray<E> {
-    ArrayD::from_shape_vec(IxDyn(dims), values)
-        .expect("a buffer of the shape's size")
-        .into_shared()
 }
 
 /// The attention of `qkv: [B, T, 3C]` on one float type: `y: [B, T, C]` and the probabilities.

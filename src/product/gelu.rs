@@ -22,7 +22,7 @@ use burn::tensor::{TensorMetadata, ops::FloatTensor};
 use burn_ndarray::{FloatNdArrayElement, NdArrayTensor, SharedArray};
 use ndarray::{ArrayD, ArrayViewD};
 
-use super::threads;
+use super::{buffers::Disjoint, threads};
 
 /// Elements below which one thread does the whole pass.
 const THREADED: usize = 1 << 15;
@@ -121,11 +121,11 @@ fn map<E: Gaussian + Default + Clone>(
     let y = b.as_ref().map(|b| b.as_slice().expect("row-major"));
     let len = x.len();
     let parts = if len >= THREADED { threads::parts() } else { 1 };
-    let out_ptr = Out(out_slice.as_mut_ptr());
+    let out_ptr = Disjoint(out_slice.as_mut_ptr());
     let run = |part: usize| {
         let range = len * part / parts..len * (part + 1) / parts;
         // SAFETY: each part writes its own range of `out`.
-        let out = unsafe { out_ptr.slice(range.clone()) };
+        let out = unsafe { out_ptr.slice(range.start, range.len()) };
         let x = &x[range.clone()];
         widest(out, x, y.map_or(x, |y| &y[range]), &f);
     };
@@ -166,23 +166,6 @@ fn widest<E: Copy>(out: &mut [E], x: &[E], y: &[E], f: &impl Fn(E, E) -> E) {
         }
     }
     kernel(out, x, y, f)
-}
-
-/// A buffer that parts of one pass write at disjoint ranges.
-#[derive(Clone, Copy)]
-struct Out<E>(*mut E);
-
-// SAFETY: see `map`: each part writes its own range.
-unsafe impl<E: Send> Send for Out<E> {}
-unsafe impl<E: Sync> Sync for Out<E> {}
-
-impl<E> Out<E> {
-    /// # Safety
-    /// `range` is inside the buffer and no other part writes it.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn slice(&self, range: std::ops::Range<usize>) -> &mut [E] {
-        unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start), range.len()) }
-    }
 }
 
 /// GELU of a float32 or float64 tensor.

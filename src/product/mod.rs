@@ -12,6 +12,8 @@
 #[cfg(feature = "ndarray")]
 mod attention;
 #[cfg(feature = "ndarray")]
+mod buffers;
+#[cfg(feature = "ndarray")]
 mod gelu;
 #[cfg(feature = "ndarray")]
 mod gemm;

@@ -20,29 +20,16 @@ use burn::backend::{
 };
 use burn::tensor::ops::FloatTensor;
 use burn_ndarray::{FloatNdArrayElement, NdArrayTensor, SharedArray};
-use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use ndarray::ArrayViewD;
 
-use super::{attention::Real, threads};
+use super::{
+    attention::Real,
+    buffers::{Disjoint, array, standard},
+    threads,
+};
 
 /// Items (rows, or blocks of rows) below which one thread does the whole pass.
 const THREADED: usize = 2;
-
-/// A buffer that parts of one pass write at disjoint ranges.
-#[derive(Clone, Copy)]
-struct Out<E>(*mut E);
-
-// SAFETY: each part writes its own rows (see the callers).
-unsafe impl<E: Send> Send for Out<E> {}
-unsafe impl<E: Sync> Sync for Out<E> {}
-
-impl<E> Out<E> {
-    /// # Safety
-    /// `start..start + len` is inside the buffer and no other part writes it.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn slice(&self, start: usize, len: usize) -> &mut [E] {
-        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
-    }
-}
 
 /// Runs `f(part, items)` over `0..count` items in parts, on the helper threads when there are
 /// several; returns how many parts there were.
@@ -73,9 +60,9 @@ fn forward<E: Real>(
         vec![E::ZERO; rows],
     );
     let (yo, ho, ro) = (
-        Out(y.as_mut_ptr()),
-        Out(xhat.as_mut_ptr()),
-        Out(rstd.as_mut_ptr()),
+        Disjoint(y.as_mut_ptr()),
+        Disjoint(xhat.as_mut_ptr()),
+        Disjoint(rstd.as_mut_ptr()),
     );
     let (n, eps) = (E::from_f64(width as f64), E::from_f64(eps));
     each_part(rows, &|_, range| {
@@ -129,7 +116,7 @@ fn backward<E: Real>(
     let mut dx = vec![E::ZERO; xhat.len()];
     // Each block's sums of dy xhat and of dy.
     let mut partial = vec![E::ZERO; blocks * 2 * width];
-    let (dxo, po) = (Out(dx.as_mut_ptr()), Out(partial.as_mut_ptr()));
+    let (dxo, po) = (Disjoint(dx.as_mut_ptr()), Disjoint(partial.as_mut_ptr()));
     let n = E::from_f64(width as f64);
     each_part(blocks, &|_, range| {
         for block in range {
@@ -164,20 +151,6 @@ fn backward<E: Real>(
         }
     }
     (dx, dgamma, dbeta)
-}
-
-/// `array` as a row-major slice (copied only if it is not one already).
-fn standard<'a, E: Clone>(array: ArrayViewD<'a, E>) -> std::borrow::Cow<'a, [E]> {
-    match array.to_slice() {
-        Some(slice) => slice.into(),
-        None => array.iter().cloned().collect::<Vec<E>>().into(),
-    }
-}
-
-fn array<E: Clone>(values: Vec<E>, dims: &[usize]) -> SharedArray<E> {
-    ArrayD::from_shape_vec(IxDyn(dims), values)
-        .expect("a buffer of the shape's size")
-        .into_shared()
 }
 
 /// The three tensors of one float type, or a panic naming the mismatch.
