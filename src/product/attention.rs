@@ -13,8 +13,6 @@
 //! saved probabilities and recomputes nothing. Pairs are spread over the product helper threads (threads.rs). The
 //! results equal the composite path to rounding in value and gradient (tests/product.rs).
 
-use std::ops::{Add, AddAssign, Div, Mul, Sub};
-
 use burn::backend::{
     Autodiff, NdArray,
     autodiff::{
@@ -28,52 +26,10 @@ use burn_ndarray::{FloatNdArrayElement, NdArrayTensor, SharedArray};
 use ndarray::ArrayViewD;
 
 use super::{
-    buffers::{Disjoint, array, standard},
+    buffers::{Disjoint, Real, array, standard},
     gemm::Scalar,
     threads,
 };
-
-/// The float arithmetic the kernels need (float32 and float64), shared with norm.rs.
-pub trait Real:
-    Scalar
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + AddAssign
-    + PartialOrd
-{
-    const NEG_INFINITY: Self;
-    fn exp(self) -> Self;
-    fn sqrt(self) -> Self;
-    fn from_f64(x: f64) -> Self;
-}
-
-impl Real for f32 {
-    const NEG_INFINITY: Self = f32::NEG_INFINITY;
-    fn exp(self) -> Self {
-        f32::exp(self)
-    }
-    fn sqrt(self) -> Self {
-        f32::sqrt(self)
-    }
-    fn from_f64(x: f64) -> Self {
-        x as f32
-    }
-}
-
-impl Real for f64 {
-    const NEG_INFINITY: Self = f64::NEG_INFINITY;
-    fn exp(self) -> Self {
-        f64::exp(self)
-    }
-    fn sqrt(self) -> Self {
-        f64::sqrt(self)
-    }
-    fn from_f64(x: f64) -> Self {
-        x
-    }
-}
 
 /// A strided matrix operand: its first element and its row and column strides.
 #[derive(Clone, Copy)]

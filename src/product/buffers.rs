@@ -1,10 +1,57 @@
-//! What the hand-written kernels share: a buffer that threads write at disjoint ranges, an
-//! ndarray view as a row-major slice, and an array from a filled vector.
+//! What the hand-written kernels share: their float arithmetic, a buffer that threads write at
+//! disjoint ranges, an ndarray view as a row-major slice, and an array from a filled vector.
 
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    ops::{Add, AddAssign, Div, Mul, Sub},
+};
 
 use burn_ndarray::SharedArray;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
+
+use super::gemm::Scalar;
+
+/// The float arithmetic the kernels need (float32 and float64).
+pub trait Real:
+    Scalar
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + AddAssign
+    + PartialOrd
+{
+    const NEG_INFINITY: Self;
+    fn exp(self) -> Self;
+    fn sqrt(self) -> Self;
+    fn from_f64(x: f64) -> Self;
+}
+
+impl Real for f32 {
+    const NEG_INFINITY: Self = f32::NEG_INFINITY;
+    fn exp(self) -> Self {
+        f32::exp(self)
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+}
+
+impl Real for f64 {
+    const NEG_INFINITY: Self = f64::NEG_INFINITY;
+    fn exp(self) -> Self {
+        f64::exp(self)
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+}
 
 /// A raw pointer to a buffer whose parts (threads) each write their own ranges.
 #[derive(Clone, Copy)]

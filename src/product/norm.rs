@@ -23,8 +23,7 @@ use burn_ndarray::{FloatNdArrayElement, NdArrayTensor, SharedArray};
 use ndarray::ArrayViewD;
 
 use super::{
-    attention::Real,
-    buffers::{Disjoint, array, standard},
+    buffers::{Disjoint, Real, array, standard},
     threads,
 };
 
