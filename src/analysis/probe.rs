@@ -45,7 +45,15 @@ pub struct StatRow {
     /// `z`, `a`, `dz` (gradient of the loss at z), `dw` (weight gradient) or `geometry`.
     pub tensor: String,
     pub statistic: String,
+    /// NaN where the network diverged (written as `null` in JSON).
+    #[serde(deserialize_with = "nan_if_null")]
     pub value: f64,
+}
+
+/// A number written as `null` (serde_json writes NaN and the infinities so) read back as NaN:
+/// a diverged run's records must read back.
+pub fn nan_if_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 /// One histogram of `histograms.json`.

@@ -48,6 +48,10 @@ pub enum TextError {
     EmptyPrompt,
     #[error("the built-in Tiny Shakespeare copy could not be unpacked: {0}")]
     Builtin(String),
+    #[error(
+        "the model's next-token scores are not finite: this job diverged in training, so there is nothing to sample"
+    )]
+    NotFinite,
 }
 
 /// A tokenized corpus and where it came from.

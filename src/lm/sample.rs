@@ -43,6 +43,9 @@ pub fn generate<B: Backend>(
         let logits = model.forward(x); // [1, T, V]
         let vocab = logits.dims()[2];
         let last = to_host(logits.slice([0..1, time - 1..time, 0..vocab]));
+        if last.iter().any(|l| !l.is_finite()) {
+            return Err(TextError::NotFinite);
+        }
         ids.push(draw(&last, sampling.temperature, sampling.top_k, &mut rng) as u32);
     }
     Ok(vocabulary.decode(&ids))

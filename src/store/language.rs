@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, read_json, read_rows};
-use crate::{backend::BackendInfo, data::text::Vocabulary};
+use crate::{analysis::probe::nan_if_null, backend::BackendInfo, data::text::Vocabulary};
 
 /// One evaluation of a job: losses are means over `eval_iters` batches, nats per token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -16,7 +16,10 @@ pub struct Evaluation {
     pub iteration: usize,
     /// The learning rate of the last step taken (0 before any).
     pub lr: f64,
+    /// NaN for a diverged evaluation (written as `null`: JSON has no NaN).
+    #[serde(deserialize_with = "nan_if_null")]
     pub train_loss: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub val_loss: f64,
     /// Mean loss of the steps since the previous evaluation, each before its update (none at 0).
     pub step_loss: Option<f64>,
@@ -271,3 +274,26 @@ pub const LM_SWEEP_COLUMNS: [&str; 8] = [
     "final_val_loss",
     "final_train_loss",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A diverged evaluation's losses are NaN, which JSON writes as `null`: they read back.
+    #[test]
+    fn a_diverged_evaluation_reads_back() {
+        let diverged = Evaluation {
+            iteration: 50,
+            lr: 495.0,
+            train_loss: f64::NAN,
+            val_loss: f64::INFINITY,
+            step_loss: None,
+            tokens_per_second: 1.0,
+        };
+        let text = serde_json::to_string(&diverged).unwrap();
+        assert!(text.contains("\"val_loss\":null"), "{text}");
+        let back: Evaluation = serde_json::from_str(&text).unwrap();
+        assert!(back.train_loss.is_nan() && back.val_loss.is_nan());
+        assert_eq!(back.iteration, 50);
+    }
+}
