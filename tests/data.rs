@@ -31,7 +31,7 @@ fn moons_scaler_and_split_match_scikit_learn() {
         let raw = make_moons(n, noise, &mut NumpyRng::new(seed));
         assert_eq!(raw.y, labels(&case["y"]), "labels, n={n}");
         assert_eq!(
-            max_ulps(&raw.x, &points(&case["X"])),
+            max_ulps(&raw.dense(), &points(&case["X"])),
             0,
             "make_moons points, n={n}"
         );
@@ -39,7 +39,7 @@ fn moons_scaler_and_split_match_scikit_learn() {
         let mut scaled = raw.clone();
         standardize(&mut scaled);
         assert!(
-            max_ulps(&scaled.x, &points(&case["X_scaled"])) == 0,
+            max_ulps(&scaled.dense(), &points(&case["X_scaled"])) == 0,
             "StandardScaler, n={n}"
         );
 
@@ -55,11 +55,11 @@ fn moons_scaler_and_split_match_scikit_learn() {
         );
         assert_eq!(split.test.y, labels(&case["y_test"]), "test labels, n={n}");
         assert!(
-            max_ulps(&split.train.x, &points(&case["X_train"])) == 0,
+            max_ulps(&split.train.dense(), &points(&case["X_train"])) == 0,
             "train points, n={n}"
         );
         assert!(
-            max_ulps(&split.test.x, &points(&case["X_test"])) == 0,
+            max_ulps(&split.test.dense(), &points(&case["X_test"])) == 0,
             "test points, n={n}"
         );
     }
@@ -85,7 +85,11 @@ fn circles_match_scikit_learn() {
             &mut NumpyRng::new(case["seed"].as_u64().unwrap() as u32),
         );
         assert_eq!(data.y, labels(&case["y"]), "labels, n={n}");
-        assert_eq!(max_ulps(&data.x, &points(&case["X"])), 0, "points, n={n}");
+        assert_eq!(
+            max_ulps(&data.dense(), &points(&case["X"])),
+            0,
+            "points, n={n}"
+        );
     }
 }
 
@@ -110,6 +114,6 @@ fn every_data_set_is_balanced_and_reproducible() {
             (80..=120).contains(&ones),
             "{kind}: {ones} of 200 in class 1"
         );
-        assert!(split.train.x.iter().all(|v| v.is_finite()));
+        assert!(split.train.dense().iter().all(|v| v.is_finite()));
     }
 }

@@ -213,7 +213,7 @@ fn loads_a_small_set_from_actlab_data() {
     let set = load_files(IdxSet::Mnist, &files).unwrap();
     assert_eq!((set.shape.clone(), set.classes), (vec![2, 3], 10));
     assert_eq!((set.train.len(), set.test.len()), (5, 3));
-    assert_eq!(set.train.row(1), &[6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+    assert_eq!(*set.train.row(1), [6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
     assert_eq!(set.test.y, vec![0, 1, 2]);
 }
 
@@ -417,5 +417,70 @@ fn debians_fashion_mnist_when_installed() {
         counts.into_iter().all(|n| n == 6000),
         "6000 training images per class"
     );
-    assert!(set.train.x.iter().all(|&v| (0.0..=255.0).contains(&v)));
+    assert!(
+        set.train
+            .dense()
+            .iter()
+            .all(|&v| (0.0..=255.0).contains(&v))
+    );
+}
+
+/// Pixels stay bytes until a batch reads them: a set built from bytes (subset, then unit
+/// scaling or standard scaling fitted on the training set) holds the same bits as the same
+/// steps taken on float copies of the pixels.
+#[test]
+fn pixels_kept_as_bytes_equal_pixels_as_floats() {
+    use actlab::data::{DataConfig, DataKind, Dataset, Scaling, Values, preprocess, stratified};
+    let dir = temp_dir("bytes-as-floats");
+    let pixels = |n: usize, salt: usize| -> Vec<u8> {
+        (0..n * 784)
+            .map(|v| ((v * 37 + salt * 11 + v / 5) % 256) as u8)
+            .collect()
+    };
+    let (train_px, test_px) = (pixels(40, 1), pixels(20, 2));
+    let labels = |n: usize| (0..n).map(|v| (v % 10) as u8).collect::<Vec<_>>();
+    for (stem, bytes) in FILE_STEMS.iter().zip([
+        idx_bytes(&[40, 28, 28], &train_px),
+        idx_bytes(&[40], &labels(40)),
+        idx_bytes(&[20, 28, 28], &test_px),
+        idx_bytes(&[20], &labels(20)),
+    ]) {
+        write(&dir, stem, &bytes);
+    }
+    let floats = |px: &[u8], n: usize| Dataset {
+        x: Values::Floats(px.iter().map(|&p| f64::from(p)).collect()),
+        y: labels(n),
+        features: 784,
+    };
+    for scaling in [Scaling::UnitInterval, Scaling::Standard, Scaling::None] {
+        let config = DataConfig {
+            scaling,
+            n_train: Some(30),
+            n_test: Some(10),
+            path: Some(dir.to_path_buf()),
+            ..DataConfig::real(DataKind::Mnist, 7)
+        };
+        let built = config.build().unwrap();
+        assert!(matches!(built.train.x, Values::Bytes(_)), "kept as bytes");
+        let mut train = stratified(&floats(&train_px, 40), 30, 7).unwrap();
+        let mut test = stratified(&floats(&test_px, 20), 10, 7).unwrap();
+        if scaling == Scaling::UnitInterval {
+            for set in [&mut train, &mut test] {
+                set.x.floats_mut().iter_mut().for_each(|v| *v /= 255.0);
+            }
+        }
+        if scaling == Scaling::Standard {
+            preprocess::standardize_with_train(&mut train, &mut test);
+        }
+        let bits = |d: &Dataset| d.dense().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&built.train), bits(&train), "{scaling:?} train");
+        assert_eq!(bits(&built.test), bits(&test), "{scaling:?} test");
+        assert_eq!(
+            (built.train.y.clone(), built.test.y.clone()),
+            (train.y, test.y)
+        );
+        let mut gathered = Vec::new();
+        built.train.extend_row(3, &mut gathered);
+        assert_eq!(gathered, &built.train.dense()[3 * 784..4 * 784]);
+    }
 }

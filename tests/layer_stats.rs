@@ -101,7 +101,10 @@ fn tiny(activation: Activation) -> Architecture {
 fn loss(arch: &Architecture, activation: Activation, weights: &[Drawn], data: &Dataset) -> f64 {
     let device = backend::device();
     let model = Network::<Eval>::init(arch, &[(activation.into(), weights)], &device);
-    let x = Tensor::from_data(TensorData::new(data.x.clone(), [1, data.len(), 2]), &device);
+    let x = Tensor::from_data(
+        TensorData::new(data.dense().into_owned(), [1, data.len(), 2]),
+        &device,
+    );
     let y: Vec<f64> = data.y.iter().map(|&y| f64::from(y)).collect();
     let y = Tensor::from_data(TensorData::new(y, [1, data.len(), 1]), &device);
     to_host(Objective::Binary.loss(model.forward(x, Mode::Eval), y))[0]

@@ -161,9 +161,9 @@ fn check_case(name: &str) -> f64 {
         ("test", &data.test, "x_test_rows"),
     ] {
         for (i, row) in rows(&case[key]).iter().enumerate() {
-            worst = worst.max(max_abs_diff(samples.row(i), row));
+            worst = worst.max(max_abs_diff(&samples.row(i), row));
         }
-        let sums: Vec<f64> = (0..samples.len()).map(|i| sum(samples.row(i))).collect();
+        let sums: Vec<f64> = (0..samples.len()).map(|i| sum(&samples.row(i))).collect();
         let expected = floats(&case[format!("x_{split}_row_sums")]);
         worst = worst.max(max_abs_diff(&sums, &expected));
     }
@@ -192,12 +192,12 @@ fn every_value_is_bit_identical() {
         let case = &g[name];
         let set = args_of(case).generate().unwrap();
         assert_eq!(
-            sha256_f64(&set.data.train.x),
+            sha256_f64(&set.data.train.dense()),
             case["x_train_sha256"].as_str().unwrap(),
             "{name}: train bytes"
         );
         assert_eq!(
-            sha256_f64(&set.data.test.x),
+            sha256_f64(&set.data.test.dense()),
             case["x_test_sha256"].as_str().unwrap(),
             "{name}: test bytes"
         );

@@ -179,10 +179,7 @@ pub fn analyze<B: Backend, M: Family<B>>(
 ) -> ArticleAnalysis {
     let features = split.features();
     let shown = split.test.len().min(MAX_TRACED_POINTS);
-    let test = ForwardTrace::record(
-        member,
-        tensor(&split.test.x[..shown * features], features, device),
-    );
+    let test = ForwardTrace::record(member, tensor(&split.test.rows(0..shown), features, device));
     let planar = split.is_planar();
     let samples: Vec<TraceSample> = if planar {
         config
@@ -250,12 +247,14 @@ pub fn analyze<B: Backend, M: Family<B>>(
             DecisionGrid { xs, ys, prob }
         });
     let objective = Objective::for_outputs(outputs);
-    let probabilities: Vec<f64> = split
-        .test
-        .x
-        .chunks(super::probe::CHUNK_ROWS * features)
-        .flat_map(|chunk| {
-            let logits = member.forward(tensor(chunk, features, device), Mode::Eval);
+    let test_rows = split.test.len();
+    let probabilities: Vec<f64> = (0..test_rows)
+        .step_by(super::probe::CHUNK_ROWS)
+        .flat_map(|start| {
+            let chunk = split
+                .test
+                .rows(start..(start + super::probe::CHUNK_ROWS).min(test_rows));
+            let logits = member.forward(tensor(&chunk, features, device), Mode::Eval);
             to_host(objective.probabilities(logits))
         })
         .collect();

@@ -86,7 +86,7 @@ impl ProbeSet {
     pub fn new(data: &Dataset, max_points: usize, outputs: usize) -> Self {
         let data = data.select(&(0..data.len().min(max_points)).collect::<Vec<_>>());
         Self {
-            input_distances: pairwise_distances(&data.x, data.features),
+            input_distances: pairwise_distances(&data.dense(), data.features),
             planar: data.features == 2 && outputs == 1,
             data,
         }
@@ -214,7 +214,7 @@ impl Probe<'_> {
             if boundary && self.set.planar {
                 let data = &self.set.data;
                 let inner = member.valid();
-                let logits = member_logits(&inner, &data.x, data.features, device);
+                let logits = member_logits(&inner, &data.dense(), data.features, device);
                 if let Some((corr, slope)) = logit_geometry(&inner, &self.set.data, &logits, device)
                 {
                     let output = names.len() + 1;

@@ -333,12 +333,7 @@ impl DataConfig {
             }
             _ => {
                 let set = self.load_split()?;
-                let features = set.train.features();
-                let (train, test) = (set.train.clone(), set.test.clone());
-                (
-                    Dataset::from_samples(train, features),
-                    Dataset::from_samples(test, features),
-                )
+                (set.train.clone(), set.test.clone())
             }
         };
         for (key, count, data, name) in [
@@ -399,7 +394,7 @@ impl DataConfig {
     /// Pixels to [0, 1] under [`Scaling::UnitInterval`].
     fn scale_pixels(&self, data: &mut Dataset) {
         if let (Scaling::UnitInterval, Some(range)) = (self.scaling, self.kind.pixel_range()) {
-            data.x.iter_mut().for_each(|v| *v /= range);
+            data.x.map(|v| v / range);
         }
     }
 }

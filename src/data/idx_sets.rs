@@ -1,12 +1,13 @@
 //! MNIST and Fashion-MNIST from their four IDX files: the file names, the canonical files'
 //! SHA-256 digests (checked whenever a file has the canonical dimensions), and loading them as
-//! a [`Loaded`] set with pixel values 0..=255 as floats, unscaled.
+//! a [`Loaded`] set of pixels kept as bytes (read as the floats 0..=255, unscaled).
 
 use std::path::Path;
 
+use super::Dataset;
 use super::idx::{IdxArray, IdxError, read_idx};
 use super::locate::{Env, LocateError, SetFiles, locate};
-use super::samples::{Loaded, Samples};
+use super::samples::Loaded;
 
 /// The files of a set, without `.gz`: train images, train labels, test images, test labels.
 pub const FILE_STEMS: [&str; 4] = [
@@ -193,7 +194,7 @@ fn samples(
     images: IdxArray,
     labels: IdxArray,
     k: usize,
-) -> Result<Samples, LoadError> {
+) -> Result<Dataset, LoadError> {
     let name = |i: usize| files.files[i].display().to_string();
     if images.dims[0] != labels.dims[0] {
         return Err(LoadError::CountMismatch {
@@ -212,10 +213,8 @@ fn samples(
             value,
         });
     }
-    Ok(Samples {
-        x: images.data.iter().map(|&p| f64::from(p)).collect(),
-        y: labels.data,
-    })
+    let features = images.dims[1..].iter().product();
+    Ok(Dataset::from_bytes(images.data, labels.data, features))
 }
 
 /// Loads the four files found by [`locate`].

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Dataset;
 use super::ndimage::gaussian_filter_sigma2;
 use super::numpy_ops::{interp, linspace, mean, std};
 use super::samples::{Loaded, Samples};
@@ -275,14 +276,20 @@ impl Mnist1dArgs {
         let test_x = xs.split_off(split * len);
         let test_y = ys[split..].to_vec();
         let data = Loaded {
-            train: Samples {
-                x: xs,
-                y: ys[..split].to_vec(),
-            },
-            test: Samples {
-                x: test_x,
-                y: test_y,
-            },
+            train: Dataset::from_samples(
+                Samples {
+                    x: xs,
+                    y: ys[..split].to_vec(),
+                },
+                len,
+            ),
+            test: Dataset::from_samples(
+                Samples {
+                    x: test_x,
+                    y: test_y,
+                },
+                len,
+            ),
             shape: vec![len],
             classes: templates.len(),
         };

@@ -16,15 +16,19 @@ pub mod samples;
 pub mod shapes;
 mod subset;
 pub mod text;
+pub mod values;
 
 pub use config::{DataConfig, DataError, DataKind, Scaling};
 pub use subset::stratified;
+pub use values::{Bytes, Values};
+
+use std::{borrow::Cow, ops::Range};
 
 /// Labelled samples of `features` values each.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dataset {
-    /// Row-major `[n, features]`: sample `i` is `x[i * features..(i + 1) * features]`.
-    pub x: Vec<f64>,
+    /// Row-major `[n, features]`: sample `i` is values `i * features..(i + 1) * features`.
+    pub x: Values,
     /// Class index of each sample.
     pub y: Vec<u8>,
     pub features: usize,
@@ -56,7 +60,7 @@ impl Split {
         [("train", &self.train), ("test", &self.test)]
             .into_iter()
             .find_map(|(name, set)| {
-                let i = set.x.iter().position(|v| !v.is_finite())?;
+                let i = set.x.first_non_finite(set.features)?;
                 Some((name, i / set.features, i % set.features))
             })
     }
@@ -66,7 +70,7 @@ impl Dataset {
     /// Points in the plane.
     pub fn planar(points: Vec<[f64; 2]>, y: Vec<u8>) -> Self {
         Self {
-            x: points.into_iter().flatten().collect(),
+            x: Values::Floats(points.into_iter().flatten().collect()),
             y,
             features: 2,
         }
@@ -75,8 +79,17 @@ impl Dataset {
     /// A loader's samples, `features` values each.
     pub fn from_samples(samples: samples::Samples, features: usize) -> Self {
         Self {
-            x: samples.x,
+            x: Values::Floats(samples.x),
             y: samples.y,
+            features,
+        }
+    }
+
+    /// Images of `features` pixels each, one byte per pixel.
+    pub fn from_bytes(bytes: Vec<u8>, y: Vec<u8>, features: usize) -> Self {
+        Self {
+            x: Values::Bytes(Bytes::new(bytes, features)),
+            y,
             features,
         }
     }
@@ -90,8 +103,28 @@ impl Dataset {
     }
 
     /// Sample `i`'s values.
-    pub fn row(&self, i: usize) -> &[f64] {
-        &self.x[i * self.features..(i + 1) * self.features]
+    pub fn row(&self, i: usize) -> Cow<'_, [f64]> {
+        self.rows(i..i + 1)
+    }
+
+    /// Samples `rows`' values, row-major.
+    pub fn rows(&self, rows: Range<usize>) -> Cow<'_, [f64]> {
+        self.x.rows(rows, self.features)
+    }
+
+    /// Sample `i`'s values one by one, without allocating.
+    pub fn row_values(&self, i: usize) -> impl Iterator<Item = f64> + '_ {
+        self.x.row(i, self.features)
+    }
+
+    /// Sample `i`'s values appended to `out` (no allocation of its own).
+    pub fn extend_row(&self, i: usize, out: &mut Vec<f64>) {
+        self.x.extend_row(i, self.features, out);
+    }
+
+    /// Every value, row-major.
+    pub fn dense(&self) -> Cow<'_, [f64]> {
+        self.x.dense(self.features)
     }
 
     /// Sample `i` of a planar set as a point.
@@ -108,10 +141,7 @@ impl Dataset {
     /// The samples at `indices`, in that order.
     pub fn select(&self, indices: &[usize]) -> Dataset {
         Dataset {
-            x: indices
-                .iter()
-                .flat_map(|&i| self.row(i).iter().copied())
-                .collect(),
+            x: self.x.select(indices, self.features),
             y: indices.iter().map(|&i| self.y[i]).collect(),
             features: self.features,
         }

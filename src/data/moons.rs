@@ -36,7 +36,7 @@ pub fn make_moons(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
 
     let order = rng.permutation(n_samples);
     let mut data = ordered.select(&order);
-    for coordinate in &mut data.x {
+    for coordinate in data.x.floats_mut() {
         *coordinate += rng.normal(0.0, noise);
     }
     data

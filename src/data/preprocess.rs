@@ -8,7 +8,7 @@ use crate::numpy_rng::NumpyRng;
 /// std gives a scale of 1, leaving the column unscaled.
 fn fit_column(data: &Dataset, column: usize) -> (f64, f64) {
     let (n, features) = (data.len() as f64, data.features);
-    let values = || data.x.iter().skip(column).step_by(features);
+    let values = || data.x.column(column, features);
     let mean = values().sum::<f64>() / n;
     let correction: f64 = values().map(|v| v - mean).sum();
     let squares: f64 = values().map(|v| (v - mean).powi(2)).sum();
@@ -26,9 +26,7 @@ fn fit_column(data: &Dataset, column: usize) -> (f64, f64) {
 
 fn transform_column(data: &mut Dataset, column: usize, (mean, scale): (f64, f64)) {
     let features = data.features;
-    for v in data.x.iter_mut().skip(column).step_by(features) {
-        *v = (*v - mean) / scale;
-    }
+    data.x.map_column(column, features, |v| (v - mean) / scale);
 }
 
 /// `StandardScaler().fit_transform(x)`: per column, subtract the mean and divide by the

@@ -1,6 +1,8 @@
 //! The common shape of a real data set: labelled samples stored row-major, with their
 //! per-sample shape and class count.
 
+use super::Dataset;
+
 /// A data set's samples, row-major: sample `i` is `x[i * features..(i + 1) * features]`, where
 /// `features` is the product of the per-sample shape.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -12,8 +14,8 @@ pub struct Samples {
 /// A data set split into train and test samples, as its source defines the split.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded {
-    pub train: Samples,
-    pub test: Samples,
+    pub train: Dataset,
+    pub test: Dataset,
     /// Per-sample dimensions as the source stores them: `[40]` for MNIST-1D, `[28, 28]` for
     /// IDX images (a convolutional model prepends its channel axis itself).
     pub shape: Vec<usize>,

@@ -19,7 +19,7 @@ fn linspace_open(start: f64, stop: f64, num: usize) -> Vec<f64> {
 fn shuffle_and_noise(ordered: Dataset, noise: f64, rng: &mut NumpyRng) -> Dataset {
     let order = rng.permutation(ordered.len());
     let mut data = ordered.select(&order);
-    for c in &mut data.x {
+    for c in data.x.floats_mut() {
         *c += rng.normal(0.0, noise);
     }
     data
@@ -43,16 +43,14 @@ pub fn make_circles(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset
 
 /// XOR: points uniform in `[-1, 1]^2`, class 1 where the coordinates' signs differ; then noise.
 pub fn make_xor(n_samples: usize, noise: f64, rng: &mut NumpyRng) -> Dataset {
-    let mut data = Dataset {
-        features: 2,
-        ..Dataset::default()
-    };
-    for _ in 0..n_samples {
-        let p = [rng.uniform() * 2.0 - 1.0, rng.uniform() * 2.0 - 1.0];
-        data.y.push(u8::from((p[0] > 0.0) != (p[1] > 0.0)));
-        data.x.extend(p);
-    }
-    for c in &mut data.x {
+    let (points, y): (Vec<[f64; 2]>, Vec<u8>) = (0..n_samples)
+        .map(|_| {
+            let p = [rng.uniform() * 2.0 - 1.0, rng.uniform() * 2.0 - 1.0];
+            (p, u8::from((p[0] > 0.0) != (p[1] > 0.0)))
+        })
+        .unzip();
+    let mut data = Dataset::planar(points, y);
+    for c in data.x.floats_mut() {
         *c += rng.normal(0.0, noise);
     }
     data

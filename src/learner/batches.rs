@@ -28,7 +28,7 @@ pub fn gather(data: &[&Dataset], rows: &[&[usize]], outputs: usize) -> (TensorDa
     let mut y = Vec::with_capacity(k * n * outputs);
     for (r, d) in rows.iter().zip(data) {
         for &i in r.iter() {
-            x.extend_from_slice(d.row(i));
+            d.extend_row(i, &mut x);
             y.extend(Objective::target(outputs, d.y[i]));
         }
     }

@@ -36,6 +36,7 @@ pub fn draw(
         let Some(row) = (p.index < test.len()).then(|| test.row(p.index)) else {
             continue;
         };
+        let row = &*row;
         let right = p.label == p.predicted;
         let color = if right {
             RGBColor(0, 140, 60)

@@ -40,7 +40,7 @@ fn write_set(path: &Path, data: &Dataset) -> Result<(), StoreError> {
         writer.write_record(&columns)?;
         for i in 0..data.len() {
             let row = std::iter::once(data.y[i].to_string())
-                .chain(data.row(i).iter().map(|v| format!("{v:?}")));
+                .chain(data.row_values(i).map(|v| format!("{v:?}")));
             writer.write_record(row)?;
         }
         Ok(())
