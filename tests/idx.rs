@@ -480,7 +480,7 @@ fn pixels_kept_as_bytes_equal_pixels_as_floats() {
             (train.y, test.y)
         );
         let mut gathered = Vec::new();
-        built.train.extend_row(3, &mut gathered);
+        built.train.extend_row(3, &mut gathered, |v| v);
         assert_eq!(gathered, &built.train.dense()[3 * 784..4 * 784]);
     }
 }

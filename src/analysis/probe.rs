@@ -132,7 +132,7 @@ fn tensors<B: Backend>(
     device: &B::Device,
 ) -> (Tensor<B, 3>, Tensor<B, 3>) {
     let all: Vec<usize> = (0..data.len()).collect();
-    let (x, y) = gather(&[data], &[all.as_slice()], outputs);
+    let (x, y) = gather::<B::FloatElem>(&[data], &[all.as_slice()], outputs);
     (Tensor::from_data(x, device), Tensor::from_data(y, device))
 }
 

@@ -175,9 +175,8 @@ activation = "relu"
 init = "standard-uniform"
 "#;
 
-/// Seconds for one epoch of the Fashion-MNIST MLP (training steps only: the data are loaded
-/// and scaled before the clock starts), median of `reps`; the final test accuracy as a check.
-fn fashion_epoch_seconds<B: AutodiffBackend>(reps: usize, device: &B::Device) -> (f64, f64) {
+/// The Fashion-MNIST benchmark's plan and data, loaded and scaled (outside any timing).
+fn fashion_plan() -> (Plan, Split) {
     let plan = parse_experiment(FASHION, "the Fashion-MNIST benchmark", &[])
         .and_then(|e| e.check())
         .unwrap_or_else(|e| usage(&e.to_string()));
@@ -186,32 +185,77 @@ fn fashion_epoch_seconds<B: AutodiffBackend>(reps: usize, device: &B::Device) ->
         .data
         .build()
         .unwrap_or_else(|e| usage(&e.to_string()));
+    (plan, split)
+}
+
+/// Trains `k` members of the Fashion-MNIST MLP for one epoch in one program, member `s`
+/// drawn from seed `s` and visiting the data in seed `s`'s order, on `engine`; returns the
+/// seconds in training steps and the members' mean test accuracy.
+fn fashion_members<B: AutodiffBackend>(
+    (plan, split): &(Plan, Split),
+    k: usize,
+    engine: Engine,
+    device: &B::Device,
+) -> (f64, f64) {
     let arch = &plan.architecture;
-    let mut accuracy = 0.0;
-    let times = (0..reps).map(|_| {
-        let drawn = arch.family.draw(
-            arch,
-            &Init::named(InitScheme::StandardUniform),
-            &mut NumpyRng::new(0),
-        );
-        let model = Network::<B>::init(arch, &[(Activation::Relu.into(), &drawn)], device);
-        let mut learner = Learner::new(
+    let drawn: Vec<_> = (0..k as u32)
+        .map(|s| {
+            arch.family.draw(
+                arch,
+                &Init::named(InitScheme::StandardUniform),
+                &mut NumpyRng::new(s),
+            )
+        })
+        .collect();
+    let members: Vec<(Nonlinearity, &[Drawn])> = drawn
+        .iter()
+        .map(|d| (Activation::Relu.into(), d.as_slice()))
+        .collect();
+    let model = Network::<B>::init(arch, &members, device);
+    let data = MemberData::shared(split, k);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut steps: Box<dyn Steps<Network<B>>> = match engine {
+        Engine::Fused => Box::new(
+            FusedSteps::new(
+                &model,
+                OptimizerSpec::sgd(),
+                (0.05, 128),
+                data,
+                threads,
+                device,
+            )
+            .expect("a plain MLP"),
+        ),
+        _ => Box::new(Learner::new(
             model,
             OptimizerSpec::sgd(),
             (0.05, 128),
-            MemberData::shared(&split, 1),
+            data,
             Objective::outputs(split.classes),
             device,
-        );
-        let order = NumpyRng::permutations(&mut [NumpyRng::new(0)], split.train.len());
-        let started = Instant::now();
-        learner.train_epoch(&order);
-        let seconds = started.elapsed().as_secs_f64();
-        accuracy = learner.evaluate().test_accuracy[0];
-        seconds
-    });
-    let seconds = median(times.collect());
-    (seconds, accuracy)
+        )),
+    };
+    let mut rngs: Vec<NumpyRng> = (0..k as u32).map(NumpyRng::new).collect();
+    let orders = NumpyRng::permutations(&mut rngs, split.train.len());
+    let started = Instant::now();
+    steps.train_epoch(&orders);
+    let seconds = started.elapsed().as_secs_f64();
+    let accuracy = steps.evaluate().test_accuracy;
+    (seconds, accuracy.iter().sum::<f64>() / k as f64)
+}
+
+/// Seconds for one epoch of the Fashion-MNIST MLP (training steps only: the data are loaded
+/// and scaled before the clock starts), median of `reps`; the final test accuracy as a check.
+fn fashion_epoch_seconds<B: AutodiffBackend>(
+    fashion: &(Plan, Split),
+    reps: usize,
+    device: &B::Device,
+) -> (f64, f64) {
+    let runs: Vec<(f64, f64)> = (0..reps)
+        .map(|_| fashion_members::<B>(fashion, 1, Engine::Burn, device))
+        .collect();
+    let seconds = median(runs.iter().map(|r| r.0).collect());
+    (seconds, runs[0].1)
 }
 
 /// Seconds per training step of the `tiny-shakespeare` recipe: `warmup` untimed steps, then
@@ -316,6 +360,63 @@ struct Bench {
     gpt: bool,
 }
 
+impl Bench {
+    /// The many-seeds row: 10 members trained together in one program on each engine that
+    /// can, beside PyTorch training the 10 one after another (how a PyTorch user runs seeds).
+    fn fashion_seeds<B: AutodiffBackend>(
+        &self,
+        fashion: &(Plan, Split),
+        (flops, peak): (f64, f64),
+        dtype: &str,
+        info: &BackendInfo,
+        device: &B::Device,
+    ) {
+        const SEEDS: usize = 10;
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        println!(
+            "\n| {SEEDS} seeds of the same MLP, one epoch each (training steps) | seconds | mean test accuracy | ratio to PyTorch | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|"
+        );
+        let torch = pytorch(
+            "pytorch_fashion.py",
+            &[
+                "--threads",
+                &threads.to_string(),
+                "--dtype",
+                dtype,
+                "--seeds",
+                &SEEDS.to_string(),
+            ],
+        );
+        let torch_seconds = torch.as_ref().and_then(|t| t["seconds_all_seeds"].as_f64());
+        let flops = flops * SEEDS as f64;
+        let mut engines = vec![Engine::Burn];
+        if self.default_backend {
+            engines.push(Engine::Fused);
+        }
+        for engine in engines {
+            let (seconds, accuracy) = fashion_members::<B>(fashion, SEEDS, engine, device);
+            let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
+            println!(
+                "| actlab, {engine:?} engine, {} {}, the {SEEDS} in one program ({threads} threads) | {seconds:.2} | {:.1}% | {ratio} | {} |",
+                info.backend,
+                info.precision,
+                100.0 * accuracy,
+                of_peak(flops, seconds, peak)
+            );
+        }
+        match (torch, torch_seconds) {
+            (Some(t), Some(p)) => println!(
+                "| PyTorch {} {dtype}, {} threads, the {SEEDS} one after another | {p:.2} | {:.1}% | 1.00x | {} |",
+                t["version"].as_str().unwrap_or("?"),
+                t["threads"],
+                100.0 * t["mean_test_accuracy"].as_f64().unwrap_or(f64::NAN),
+                of_peak(flops, p, peak)
+            ),
+            _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
+        }
+    }
+}
+
 impl BackendTask for Bench {
     type Output = ();
 
@@ -366,7 +467,8 @@ impl BackendTask for Bench {
         if self.fashion {
             let reps = 3;
             let peak = peak_gflops::<B::InnerBackend>(&device);
-            let (seconds, accuracy) = fashion_epoch_seconds::<B>(reps, &device);
+            let fashion = fashion_plan();
+            let (seconds, accuracy) = fashion_epoch_seconds::<B>(&fashion, reps, &device);
             // Multiply-adds x 2 of an epoch: the forward products, every weight gradient, and
             // the gradients of the two hidden layers' inputs.
             let forward = 784.0 * 256.0 + 256.0 * 256.0 + 256.0 * 10.0;
@@ -404,6 +506,7 @@ impl BackendTask for Bench {
                 ),
                 _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
             }
+            self.fashion_seeds::<B>(&fashion, (flops, peak), dtype, &info, &device);
             return;
         }
         // Other backends may be slow software devices (lavapipe): fewer repetitions there.

@@ -112,14 +112,16 @@ impl Dataset {
         self.x.rows(rows, self.features)
     }
 
-    /// Sample `i`'s values one by one, without allocating.
-    pub fn row_values(&self, i: usize) -> impl Iterator<Item = f64> + '_ {
-        self.x.row(i, self.features)
+    /// Sample `i`'s values, each converted by `convert`, appended to `out`.
+    #[inline]
+    pub fn extend_row<E>(&self, i: usize, out: &mut Vec<E>, convert: impl Fn(f64) -> E) {
+        self.x.extend_row(i, self.features, out, convert);
     }
 
-    /// Sample `i`'s values appended to `out` (no allocation of its own).
-    pub fn extend_row(&self, i: usize, out: &mut Vec<f64>) {
-        self.x.extend_row(i, self.features, out);
+    /// Calls `f(j, value)` for each value `j` of sample `i`, in order.
+    #[inline]
+    pub fn for_each_in_row(&self, i: usize, f: impl FnMut(usize, f64)) {
+        self.x.for_each_in_row(i, self.features, f);
     }
 
     /// Every value, row-major.

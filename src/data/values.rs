@@ -21,13 +21,16 @@ pub enum Values {
     Bytes(Bytes),
 }
 
-/// Bytes `[n, features]` and the table `[features, 256]` of the float each byte stands for at
-/// each feature: value `(i, j)` is `table[j * 256 + bytes[i * features + j]]`.
+/// Bytes `[n, features]` and the table of the float each byte stands for at each feature:
+/// value `(i, j)` is `table[j * stride + bytes[i * features + j]]`. The table is one row of
+/// 256 shared by every feature (`stride` 0: it stays in the first-level cache while a batch is
+/// gathered) until a feature is scaled on its own, then one row per feature (`stride` 256).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bytes {
     /// Shared: copies of a set (one per program, one per report) share its bytes.
     bytes: Arc<[u8]>,
     table: Vec<f64>,
+    stride: usize,
     features: usize,
 }
 
@@ -40,14 +43,26 @@ impl Default for Values {
 impl Bytes {
     /// `bytes` read as the floats `0.0..=255.0`.
     pub fn new(bytes: Vec<u8>, features: usize) -> Self {
-        let table = (0..features)
-            .flat_map(|_| (0..LEVELS).map(|b| b as f64))
-            .collect();
         Self {
             bytes: bytes.into(),
-            table,
+            table: (0..LEVELS).map(|b| b as f64).collect(),
+            stride: 0,
             features,
         }
+    }
+
+    /// Feature `column`'s row of the table, which becomes its own.
+    fn column_mut(&mut self, column: usize) -> &mut [f64] {
+        if self.stride == 0 {
+            self.table = self.table.repeat(self.features);
+            self.stride = LEVELS;
+        }
+        &mut self.table[column * LEVELS..(column + 1) * LEVELS]
+    }
+
+    #[inline]
+    fn at(&self, column: usize, byte: u8) -> f64 {
+        self.table[column * self.stride + usize::from(byte)]
     }
 
     fn row_major(&self) -> impl Iterator<Item = f64> + '_ {
@@ -59,7 +74,7 @@ impl Bytes {
         self.bytes[i * f..(i + 1) * f]
             .iter()
             .enumerate()
-            .map(|(j, &b)| self.table[j * LEVELS + usize::from(b)])
+            .map(|(j, &b)| self.at(j, b))
     }
 }
 
@@ -76,21 +91,46 @@ impl Values {
         self.len() == 0
     }
 
-    /// Row `i`'s values, without allocating.
-    pub fn row(&self, i: usize, features: usize) -> impl Iterator<Item = f64> + '_ {
-        let (floats, bytes) = match self {
-            Self::Floats(x) => (Some(&x[i * features..(i + 1) * features]), None),
-            Self::Bytes(b) => (None, Some(b.row(i))),
-        };
-        let floats = floats.into_iter().flatten().copied();
-        floats.chain(bytes.into_iter().flatten())
+    /// Row `i`'s values, each converted by `convert`, appended to `out`: the hot path of
+    /// gathering a batch, one pass over the row with no per-value branch.
+    #[inline]
+    pub fn extend_row<E>(
+        &self,
+        i: usize,
+        features: usize,
+        out: &mut Vec<E>,
+        convert: impl Fn(f64) -> E,
+    ) {
+        let span = i * features..(i + 1) * features;
+        match self {
+            Self::Floats(x) => out.extend(x[span].iter().map(|&v| convert(v))),
+            Self::Bytes(b) if b.stride == 0 => {
+                let table: &[f64; LEVELS] = b.table[..LEVELS].try_into().expect("one row");
+                out.extend(
+                    b.bytes[span]
+                        .iter()
+                        .map(|&v| convert(table[usize::from(v)])),
+                );
+            }
+            Self::Bytes(b) => out.extend(
+                b.bytes[span]
+                    .iter()
+                    .zip(b.table.chunks_exact(LEVELS))
+                    .map(|(&v, table)| convert(table[usize::from(v)])),
+            ),
+        }
     }
 
-    /// Row `i`'s values appended to `out`.
-    pub fn extend_row(&self, i: usize, features: usize, out: &mut Vec<f64>) {
+    /// Calls `f(j, value)` for each value `j` of row `i`, in order.
+    #[inline]
+    pub fn for_each_in_row(&self, i: usize, features: usize, mut f: impl FnMut(usize, f64)) {
+        let span = i * features..(i + 1) * features;
         match self {
-            Self::Floats(x) => out.extend_from_slice(&x[i * features..(i + 1) * features]),
-            Self::Bytes(b) => out.extend(b.row(i)),
+            Self::Floats(x) => x[span].iter().enumerate().for_each(|(j, &v)| f(j, v)),
+            Self::Bytes(b) => b.bytes[span]
+                .iter()
+                .enumerate()
+                .for_each(|(j, &v)| f(j, b.at(j, v))),
         }
     }
 
@@ -116,7 +156,7 @@ impl Values {
                     .iter()
                     .skip(column)
                     .step_by(features)
-                    .map(move |&v| b.table[column * LEVELS + usize::from(v)]),
+                    .map(move |&v| b.at(column, v)),
             ),
         }
     }
@@ -129,9 +169,7 @@ impl Values {
                 .skip(column)
                 .step_by(features)
                 .for_each(|v| *v = f(*v)),
-            Self::Bytes(b) => b.table[column * LEVELS..(column + 1) * LEVELS]
-                .iter_mut()
-                .for_each(|v| *v = f(*v)),
+            Self::Bytes(b) => b.column_mut(column).iter_mut().for_each(|v| *v = f(*v)),
         }
     }
 
@@ -171,6 +209,7 @@ impl Values {
                     .copied()
                     .collect(),
                 table: b.table.clone(),
+                stride: b.stride,
                 features,
             }),
         }
@@ -180,11 +219,11 @@ impl Values {
     pub fn first_non_finite(&self, features: usize) -> Option<usize> {
         match self {
             Self::Floats(x) => x.iter().position(|v| !v.is_finite()),
-            Self::Bytes(b) => {
-                b.bytes.iter().enumerate().position(|(p, &v)| {
-                    !b.table[(p % features) * LEVELS + usize::from(v)].is_finite()
-                })
-            }
+            Self::Bytes(b) => b
+                .bytes
+                .iter()
+                .enumerate()
+                .position(|(p, &v)| !b.at(p % features, v).is_finite()),
         }
     }
 
@@ -216,9 +255,17 @@ mod tests {
         assert_eq!(col, f.column(1, 2).collect::<Vec<_>>());
         assert_eq!(b.select(&[2, 0], 2).dense(2), f.select(&[2, 0], 2).dense(2));
         let (mut rb, mut rf) = (Vec::new(), Vec::new());
-        b.extend_row(2, 2, &mut rb);
-        f.extend_row(2, 2, &mut rf);
+        b.extend_row(2, 2, &mut rb, |v| v);
+        f.extend_row(2, 2, &mut rf, |v| v);
         assert_eq!(rb, rf);
+        let mut each = Vec::new();
+        b.for_each_in_row(2, 2, |j, v| each.push((j, v)));
+        assert_eq!(each, vec![(0, rf[0]), (1, rf[1])]);
+        let shared = Values::Bytes(Bytes::new(bytes.clone(), 2));
+        let (mut rs, mut fresh) = (Vec::new(), Vec::new());
+        shared.extend_row(1, 2, &mut rs, |v| v as f32);
+        Values::Floats(vec![10.0, 20.0]).extend_row(0, 2, &mut fresh, |v| v as f32);
+        assert_eq!(rs, fresh);
         assert_eq!((b.len(), b.first_non_finite(2)), (6, None));
         let mut c = b.clone();
         assert_eq!(c.floats_mut().as_slice(), &*f.dense(2));

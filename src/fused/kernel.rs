@@ -124,9 +124,7 @@ fn load<const L: usize>(
     for (r, (x, y)) in input.chunks_exact_mut(features).zip(y).enumerate() {
         for q in 0..L {
             let (data, i) = (data[q], rows[q][r]);
-            for (xf, v) in x.iter_mut().zip(data.row_values(i)) {
-                xf[q] = v;
-            }
+            data.for_each_in_row(i, |j, v| x[j][q] = v);
             y[q] = f64::from(data.y[i]);
         }
     }

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use burn::tensor::{
-    Tensor, TensorData,
+    Element, Tensor, TensorData,
     backend::{AutodiffBackend, Backend},
 };
 
@@ -19,17 +19,22 @@ pub struct Batch<B: AutodiffBackend> {
 }
 
 /// Member `k`'s rows `rows[k]` of its data set `data[k]`, stacked as `[K, n, features]` and
-/// `[K, n, outputs]`.
-pub fn gather(data: &[&Dataset], rows: &[&[usize]], outputs: usize) -> (TensorData, TensorData) {
+/// `[K, n, outputs]` in the element type `E` (the backend's: converted here, as
+/// `TensorData::convert` would, rather than in a second copy of the batch).
+pub fn gather<E: Element>(
+    data: &[&Dataset],
+    rows: &[&[usize]],
+    outputs: usize,
+) -> (TensorData, TensorData) {
     let (k, n, features) = (rows.len(), rows[0].len(), data[0].features);
     // Sized once: a batch of images is hundreds of thousands of values, and growing the vector
     // as it fills would copy it again and again.
-    let mut x = Vec::with_capacity(k * n * features);
-    let mut y = Vec::with_capacity(k * n * outputs);
+    let mut x: Vec<E> = Vec::with_capacity(k * n * features);
+    let mut y: Vec<E> = Vec::with_capacity(k * n * outputs);
     for (r, d) in rows.iter().zip(data) {
         for &i in r.iter() {
-            d.extend_row(i, &mut x);
-            y.extend(Objective::target(outputs, d.y[i]));
+            d.extend_row(i, &mut x, E::from_elem);
+            y.extend(Objective::target(outputs, d.y[i]).map(E::from_elem));
         }
     }
     (
@@ -55,7 +60,7 @@ pub fn batch<B: AutodiffBackend>(
     device: &B::Device,
 ) -> Batch<B> {
     let slices: Vec<&[usize]> = orders.iter().map(|o| &o[range.clone()]).collect();
-    let (x, y) = gather(data, &slices, outputs);
+    let (x, y) = gather::<B::FloatElem>(data, &slices, outputs);
     Batch {
         x: Tensor::from_data(x, device),
         y: Tensor::from_data(y, device),
@@ -108,7 +113,7 @@ impl<B: Backend> EvalSet<B> {
         Box::new(self.chunks.iter().map(move |range| {
             let rows: Vec<usize> = range.clone().collect();
             let slices = vec![rows.as_slice(); data.len()];
-            let (x, y) = gather(data, &slices, self.outputs);
+            let (x, y) = gather::<B::FloatElem>(data, &slices, self.outputs);
             (Tensor::from_data(x, device), Tensor::from_data(y, device))
         }))
     }

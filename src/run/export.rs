@@ -39,8 +39,12 @@ fn write_set(path: &Path, data: &Dataset) -> Result<(), StoreError> {
     store::write_rows_with(path, |writer| {
         writer.write_record(&columns)?;
         for i in 0..data.len() {
-            let row = std::iter::once(data.y[i].to_string())
-                .chain(data.row_values(i).map(|v| format!("{v:?}")));
+            let row = std::iter::once(data.y[i].to_string()).chain(
+                data.row(i)
+                    .iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>(),
+            );
             writer.write_record(row)?;
         }
         Ok(())
