@@ -305,3 +305,23 @@ fn every_instruction_set_computes_the_same_bits() {
         );
     }
 }
+
+/// The fused kernel's loss is one sigmoid unit's: a model with several outputs is refused
+/// rather than trained as if it had one.
+#[test]
+fn the_fused_engine_refuses_several_outputs() {
+    let device = backend::device();
+    let mut plan = seed_plan(&[]);
+    plan.architecture.outputs = 3;
+    let arch = &plan.architecture;
+    let split = plan.experiment.data.build().unwrap();
+    let drawn = arch.family.draw(
+        arch,
+        &Init::named(InitScheme::XavierNormal),
+        &mut NumpyRng::new(0),
+    );
+    let model = Network::<Train>::init(arch, &[(Activation::Relu.into(), &drawn)], &device);
+    let data = MemberData::shared(&split, 1);
+    let fused = FusedSteps::new(&model, OptimizerSpec::sgd(), (0.1, 32), data, 1, &device);
+    assert!(fused.is_none());
+}

@@ -188,13 +188,12 @@ fn fashion_plan() -> (Plan, Split) {
     (plan, split)
 }
 
-/// Trains `k` members of the Fashion-MNIST MLP for one epoch in one program, member `s`
-/// drawn from seed `s` and visiting the data in seed `s`'s order, on `engine`; returns the
-/// seconds in training steps and the members' mean test accuracy.
+/// Trains `k` members of the Fashion-MNIST MLP for one epoch in one program on the Burn
+/// engine, member `s` drawn from seed `s` and visiting the data in seed `s`'s order; returns
+/// the seconds in training steps and the members' mean test accuracy.
 fn fashion_members<B: AutodiffBackend>(
     (plan, split): &(Plan, Split),
     k: usize,
-    engine: Engine,
     device: &B::Device,
 ) -> (f64, f64) {
     let arch = &plan.architecture;
@@ -213,28 +212,14 @@ fn fashion_members<B: AutodiffBackend>(
         .collect();
     let model = Network::<B>::init(arch, &members, device);
     let data = MemberData::shared(split, k);
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let mut steps: Box<dyn Steps<Network<B>>> = match engine {
-        Engine::Fused => Box::new(
-            FusedSteps::new(
-                &model,
-                OptimizerSpec::sgd(),
-                (0.05, 128),
-                data,
-                threads,
-                device,
-            )
-            .expect("a plain MLP"),
-        ),
-        _ => Box::new(Learner::new(
-            model,
-            OptimizerSpec::sgd(),
-            (0.05, 128),
-            data,
-            Objective::outputs(split.classes),
-            device,
-        )),
-    };
+    let mut steps = Learner::new(
+        model,
+        OptimizerSpec::sgd(),
+        (0.05, 128),
+        data,
+        Objective::outputs(split.classes),
+        device,
+    );
     let mut rngs: Vec<NumpyRng> = (0..k as u32).map(NumpyRng::new).collect();
     let orders = NumpyRng::permutations(&mut rngs, split.train.len());
     let started = Instant::now();
@@ -252,7 +237,7 @@ fn fashion_epoch_seconds<B: AutodiffBackend>(
     device: &B::Device,
 ) -> (f64, f64) {
     let runs: Vec<(f64, f64)> = (0..reps)
-        .map(|_| fashion_members::<B>(fashion, 1, Engine::Burn, device))
+        .map(|_| fashion_members::<B>(fashion, 1, device))
         .collect();
     let seconds = median(runs.iter().map(|r| r.0).collect());
     (seconds, runs[0].1)
@@ -361,8 +346,9 @@ struct Bench {
 }
 
 impl Bench {
-    /// The many-seeds row: 10 members trained together in one program on each engine that
-    /// can, beside PyTorch training the 10 one after another (how a PyTorch user runs seeds).
+    /// The many-seeds row: 10 members trained together in one program on the Burn engine
+    /// (the fused one trains one sigmoid output only), beside PyTorch training the 10 one
+    /// after another (how a PyTorch user runs seeds).
     fn fashion_seeds<B: AutodiffBackend>(
         &self,
         fashion: &(Plan, Split),
@@ -389,21 +375,15 @@ impl Bench {
         );
         let torch_seconds = torch.as_ref().and_then(|t| t["seconds_all_seeds"].as_f64());
         let flops = flops * SEEDS as f64;
-        let mut engines = vec![Engine::Burn];
-        if self.default_backend {
-            engines.push(Engine::Fused);
-        }
-        for engine in engines {
-            let (seconds, accuracy) = fashion_members::<B>(fashion, SEEDS, engine, device);
-            let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
-            println!(
-                "| actlab, {engine:?} engine, {} {}, the {SEEDS} in one program ({threads} threads) | {seconds:.2} | {:.1}% | {ratio} | {} |",
-                info.backend,
-                info.precision,
-                100.0 * accuracy,
-                of_peak(flops, seconds, peak)
-            );
-        }
+        let (seconds, accuracy) = fashion_members::<B>(fashion, SEEDS, device);
+        let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
+        println!(
+            "| actlab, Burn {} {}, the {SEEDS} in one program ({threads} threads) | {seconds:.2} | {:.1}% | {ratio} | {} |",
+            info.backend,
+            info.precision,
+            100.0 * accuracy,
+            of_peak(flops, seconds, peak)
+        );
         match (torch, torch_seconds) {
             (Some(t), Some(p)) => println!(
                 "| PyTorch {} {dtype}, {} threads, the {SEEDS} one after another | {p:.2} | {:.1}% | 1.00x | {} |",

@@ -96,7 +96,8 @@ pub struct FusedSteps<B: Backend> {
 
 impl<B: Backend> FusedSteps<B> {
     /// Copies `model`'s parameters to the host, to train with `optimizer` on up to `threads`
-    /// threads; `None` unless the model is a plain MLP.
+    /// threads; `None` unless the model is a plain MLP with one output unit (the kernel's
+    /// loss is the sigmoid's binary cross-entropy).
     pub fn new(
         model: &Network<B>,
         optimizer: OptimizerSpec,
@@ -107,7 +108,8 @@ impl<B: Backend> FusedSteps<B> {
     ) -> Option<Self> {
         let mlp = model
             .as_mlp()
-            .filter(|m| m.norms.is_empty() && m.activations.iter().all(|n| n.is_plain()))?;
+            .filter(|m| m.norms.is_empty() && m.activations.iter().all(|n| n.is_plain()))
+            .filter(|m| m.dims().last() == Some(&1))?;
         Some(Self {
             ensemble: FusedEnsemble::from_mlp(mlp, optimizer, threads),
             data,
