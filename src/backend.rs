@@ -145,8 +145,8 @@ pub enum BackendError {
     )]
     NoAdapter(String),
     #[error(
-        "no usable CUDA device: {0}. Install NVIDIA's driver on a machine with an NVIDIA GPU, or \
-         run on the CPU with `--backend ndarray`"
+        "no usable CUDA device (Burn's CUDA runtime failed to start: {0}). Install NVIDIA's \
+         driver on a machine with an NVIDIA GPU, or run on the CPU with `--backend ndarray`"
     )]
     NoCuda(String),
 }
@@ -169,6 +169,23 @@ fn started<B: burn::tensor::backend::Backend>(device: &B::Device) -> Result<(), 
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "the device could not start".into())
     })
+}
+
+/// Whether `choice` computes on this machine, found on a tiny tensor: called before a run or
+/// sweep claims its folder, so that a missing driver leaves nothing behind. The CPU backends
+/// always do.
+pub fn check(choice: BackendChoice) -> Result<(), BackendError> {
+    match choice {
+        #[cfg(feature = "wgpu")]
+        BackendChoice::Wgpu => {
+            started::<burn::backend::Wgpu>(&wgpu::device()).map_err(BackendError::NoAdapter)
+        }
+        #[cfg(feature = "cuda")]
+        BackendChoice::Cuda => {
+            started::<burn::backend::Cuda>(&Default::default()).map_err(BackendError::NoCuda)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Runs `task` on `choice`.
@@ -219,7 +236,7 @@ mod wgpu {
     use super::{BackendError, BackendInfo, BackendTask};
 
     /// `ACTLAB_WGPU_DEVICE=cpu` picks a software adapter (lavapipe); otherwise wgpu's default.
-    fn device() -> WgpuDevice {
+    pub(super) fn device() -> WgpuDevice {
         match std::env::var("ACTLAB_WGPU_DEVICE").as_deref() {
             Ok("cpu") => WgpuDevice::Cpu,
             Ok("integrated") => WgpuDevice::IntegratedGpu(0),

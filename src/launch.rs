@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::{
-    backend::BackendChoice,
+    backend::{self, BackendChoice, BackendError},
     config::{ConfigError, ExperimentFile, Override, pinned_axes},
     lm::{self, LmError},
     run::{RunError, RunOptions, run_plan},
@@ -22,6 +22,8 @@ pub enum LaunchError {
     Run(#[from] RunError),
     #[error(transparent)]
     Sweep(#[from] SweepError),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
     #[error("--shard applies to sweeps; {origin} has no [sweep] section")]
     ShardWithoutSweep { origin: String },
 }
@@ -83,6 +85,7 @@ pub fn launch(launch: Launch) -> Result<PathBuf, LaunchError> {
         return Err(LaunchError::ShardWithoutSweep { origin });
     }
     options.backend = backend.unwrap_or(BackendChoice::available()[0]);
+    backend::check(options.backend)?;
     Ok(if plan.experiment.sweep.is_some() {
         run_sweep(&plan, shard.unwrap_or(Shard::WHOLE), &options)?
     } else {

@@ -219,6 +219,8 @@ impl Values {
     pub fn first_non_finite(&self, features: usize) -> Option<usize> {
         match self {
             Self::Floats(x) => x.iter().position(|v| !v.is_finite()),
+            // A table of finite values (the rule: scaling keeps them finite) settles it.
+            Self::Bytes(b) if b.table.iter().all(|v| v.is_finite()) => None,
             Self::Bytes(b) => b
                 .bytes
                 .iter()

@@ -130,6 +130,7 @@ pub fn run(
     backend: Option<BackendChoice>,
 ) -> Result<PathBuf, LmError> {
     let choice = backend_of(plan, backend)?;
+    backend::check(choice).map_err(|e| LmError::Backend(e.to_string()))?;
     let experiment = &plan.experiment;
     let dir =
         store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)

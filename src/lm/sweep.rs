@@ -97,6 +97,9 @@ pub fn run_sweep(
     backend: Option<BackendChoice>,
 ) -> Result<PathBuf, LmError> {
     let owned = owned_points(experiment, shard)?;
+    if let Some(choice) = backend {
+        crate::backend::check(choice).map_err(|e| LmError::Backend(e.to_string()))?;
+    }
     let sweep = experiment.sweep.as_ref().expect("checked by owned_points");
     let dir =
         store::create_run_folder(options.out.as_deref(), &options.artifacts, &experiment.name)
