@@ -28,7 +28,7 @@ verify *args:
 test:
     cargo test --release
 
-# Training-speed benchmarks, printed as a table (`just bench fused` or `just bench burn`: one engine; `just bench gpt`: the GPT recipe beside PyTorch).
+# Training-speed benchmarks, printed as a table (`just bench fused` or `just bench burn`: one engine; `just bench gpt`: the GPT recipe beside PyTorch; `just bench pytorch`: every row measured beside PyTorch).
 bench *args:
     cargo run --release --quiet --bin actlab-bench -- {{args}}
 

@@ -11,6 +11,8 @@
 //! `actlab-bench gpt [--backend NAME]`: seconds per training step of the `tiny-shakespeare`
 //! recipe (nanoGPT's CPU run), beside PyTorch eager's on the same machine in the same run
 //! (`benches/pytorch_gpt.py`, when python3 with torch is there); default backend ndarray-f32.
+//! `actlab-bench pytorch`: every row measured beside PyTorch, one after another (the
+//! Fashion-MNIST tables in float32 and float64, then the GPT step).
 
 use std::time::Instant;
 
@@ -553,8 +555,33 @@ impl BackendTask for Bench {
 }
 
 fn usage(message: &str) -> ! {
-    eprintln!("{message}\nusage: actlab-bench [fused|burn|fashion|gpt] [--backend NAME]");
+    eprintln!(
+        "{message}\nusage: actlab-bench [fused|burn|fashion|gpt|pytorch] [--backend NAME]"
+    );
     std::process::exit(2);
+}
+
+/// Every row measured beside PyTorch, one after another: the Fashion-MNIST tables in float32
+/// and float64 (one epoch, and 10 seeds), then the GPT step.
+fn every_row_beside_pytorch() {
+    let runs = [
+        (BackendChoice::NdarrayF32, true, false),
+        (BackendChoice::Ndarray, true, false),
+        (BackendChoice::NdarrayF32, false, true),
+    ];
+    for (choice, fashion, gpt) in runs {
+        let bench = Bench {
+            engines: vec![Engine::Burn],
+            default_backend: false,
+            fashion,
+            gpt,
+        };
+        if let Err(e) = backend::dispatch(choice, bench) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        println!();
+    }
 }
 
 fn main() {
@@ -565,6 +592,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "pytorch" => return every_row_beside_pytorch(),
             "fused" => engines = vec![Engine::Fused],
             "burn" => engines = vec![Engine::Burn],
             "fashion" => {
@@ -583,7 +611,7 @@ fn main() {
                 choice = name.parse().unwrap_or_else(|e: String| usage(&e));
             }
             other => usage(&format!(
-                "unknown argument `{other}`; allowed: fused, burn, fashion, gpt, --backend NAME"
+                "unknown argument `{other}`; allowed: fused, burn, fashion, gpt, pytorch, --backend NAME"
             )),
         }
     }
