@@ -22,7 +22,7 @@ use actlab::{
     data::Split,
     fused::{FusedSteps, InstructionSet},
     learner::{Engine, Learner, MemberData, Objective, OptimizerSpec, Steps},
-    model::{Activation, Drawn, Init, InitScheme, Network, Nonlinearity},
+    model::{Activation, Architecture, Drawn, Init, InitScheme, Network, Nonlinearity},
     numpy_rng::NumpyRng,
     run::train_plan,
 };
@@ -103,6 +103,26 @@ fn thirty_seeds_seconds<B: AutodiffBackend>(
     started.elapsed().as_secs_f64()
 }
 
+/// `k` ReLU members of `arch`, member `s` drawn with `init` from seed `s`.
+fn relu_members<B: AutodiffBackend>(
+    arch: &Architecture,
+    k: usize,
+    init: InitScheme,
+    device: &B::Device,
+) -> Network<B> {
+    let drawn: Vec<_> = (0..k as u32)
+        .map(|s| {
+            arch.family
+                .draw(arch, &Init::named(init), &mut NumpyRng::new(s))
+        })
+        .collect();
+    let members: Vec<(Nonlinearity, &[Drawn])> = drawn
+        .iter()
+        .map(|d| (Activation::Relu.into(), d.as_slice()))
+        .collect();
+    Network::<B>::init(arch, &members, device)
+}
+
 /// Model-steps per second training `k` ReLU members of the seed architecture for `epochs`,
 /// each with its own data order drawn every epoch.
 fn steps_per_second<B: AutodiffBackend>(
@@ -114,20 +134,7 @@ fn steps_per_second<B: AutodiffBackend>(
     device: &B::Device,
 ) -> f64 {
     let arch = seed_plan(engine).architecture;
-    let weights: Vec<_> = (0..k as u32)
-        .map(|s| {
-            arch.family.draw(
-                &arch,
-                &Init::named(InitScheme::HeNormal),
-                &mut NumpyRng::new(s),
-            )
-        })
-        .collect();
-    let members: Vec<(Nonlinearity, &[Drawn])> = weights
-        .iter()
-        .map(|w| (Activation::Relu.into(), w.as_slice()))
-        .collect();
-    let model = Network::<B>::init(&arch, &members, device);
+    let model = relu_members::<B>(&arch, k, InitScheme::HeNormal, device);
     let data = MemberData::shared(split, k);
     let rates = (0.05, 64);
     let mut steps: Box<dyn Steps<Network<B>>> = match engine {
@@ -198,21 +205,7 @@ fn fashion_members<B: AutodiffBackend>(
     k: usize,
     device: &B::Device,
 ) -> (f64, f64) {
-    let arch = &plan.architecture;
-    let drawn: Vec<_> = (0..k as u32)
-        .map(|s| {
-            arch.family.draw(
-                arch,
-                &Init::named(InitScheme::StandardUniform),
-                &mut NumpyRng::new(s),
-            )
-        })
-        .collect();
-    let members: Vec<(Nonlinearity, &[Drawn])> = drawn
-        .iter()
-        .map(|d| (Activation::Relu.into(), d.as_slice()))
-        .collect();
-    let model = Network::<B>::init(arch, &members, device);
+    let model = relu_members::<B>(&plan.architecture, k, InitScheme::StandardUniform, device);
     let data = MemberData::shared(split, k);
     let mut steps = Learner::new(
         model,
@@ -375,27 +368,54 @@ impl Bench {
                 &SEEDS.to_string(),
             ],
         );
-        let torch_seconds = torch.as_ref().and_then(|t| t["seconds_all_seeds"].as_f64());
         let flops = flops * SEEDS as f64;
-        let (seconds, accuracy) = fashion_members::<B>(fashion, SEEDS, device);
-        let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
-        println!(
-            "| actlab, Burn {} {}, the {SEEDS} in one program ({threads} threads) | {seconds:.2} | {:.1}% | {ratio} | {} |",
-            info.backend,
-            info.precision,
-            100.0 * accuracy,
-            of_peak(flops, seconds, peak)
-        );
-        match (torch, torch_seconds) {
-            (Some(t), Some(p)) => println!(
-                "| PyTorch {} {dtype}, {} threads, the {SEEDS} one after another | {p:.2} | {:.1}% | 1.00x | {} |",
-                t["version"].as_str().unwrap_or("?"),
-                t["threads"],
-                100.0 * t["mean_test_accuracy"].as_f64().unwrap_or(f64::NAN),
-                of_peak(flops, p, peak)
+        let measured = fashion_members::<B>(fashion, SEEDS, device);
+        beside_pytorch(
+            &format!(
+                "actlab, Burn {} {}, the {SEEDS} in one program ({threads} threads)",
+                info.backend, info.precision
             ),
-            _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
-        }
+            measured,
+            torch,
+            ["seconds_all_seeds", "mean_test_accuracy"],
+            |t| {
+                format!(
+                    "PyTorch {} {dtype}, {} threads, the {SEEDS} one after another",
+                    t["version"].as_str().unwrap_or("?"),
+                    t["threads"]
+                )
+            },
+            (flops, peak),
+        );
+    }
+}
+
+/// Prints actlab's row (`label`, its seconds and test accuracy) and then PyTorch's (`torch`,
+/// read at `keys`: seconds, accuracy; named by `torch_label`), each with the ratio to PyTorch
+/// and its share of `peak` GFLOP/s for `flops`.
+fn beside_pytorch(
+    label: &str,
+    (seconds, accuracy): (f64, f64),
+    torch: Option<serde_json::Value>,
+    keys: [&str; 2],
+    torch_label: impl Fn(&serde_json::Value) -> String,
+    (flops, peak): (f64, f64),
+) {
+    let torch_seconds = torch.as_ref().and_then(|t| t[keys[0]].as_f64());
+    let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
+    println!(
+        "| {label} | {seconds:.2} | {:.1}% | {ratio} | {} |",
+        100.0 * accuracy,
+        of_peak(flops, seconds, peak)
+    );
+    match (torch, torch_seconds) {
+        (Some(t), Some(p)) => println!(
+            "| {} | {p:.2} | {:.1}% | 1.00x | {} |",
+            torch_label(&t),
+            100.0 * t[keys[1]].as_f64().unwrap_or(f64::NAN),
+            of_peak(flops, p, peak)
+        ),
+        _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
     }
 }
 
@@ -467,27 +487,23 @@ impl BackendTask for Bench {
                 "pytorch_fashion.py",
                 &["--threads", &threads.to_string(), "--dtype", dtype],
             );
-            let torch_seconds = torch
-                .as_ref()
-                .and_then(|t| t["seconds_per_epoch_median"].as_f64());
-            let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
-            println!(
-                "| actlab, Burn {} {} ({threads} threads) | {seconds:.2} | {:.1}% | {ratio} | {} |",
-                info.backend,
-                info.precision,
-                100.0 * accuracy,
-                of_peak(flops, seconds, peak)
-            );
-            match (torch, torch_seconds) {
-                (Some(t), Some(p)) => println!(
-                    "| PyTorch {} {dtype}, {} threads | {p:.2} | {:.1}% | 1.00x | {} |",
-                    t["version"].as_str().unwrap_or("?"),
-                    t["threads"],
-                    100.0 * t["test_accuracy"].as_f64().unwrap_or(f64::NAN),
-                    of_peak(flops, p, peak)
+            beside_pytorch(
+                &format!(
+                    "actlab, Burn {} {} ({threads} threads)",
+                    info.backend, info.precision
                 ),
-                _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
-            }
+                (seconds, accuracy),
+                torch,
+                ["seconds_per_epoch_median", "test_accuracy"],
+                |t| {
+                    format!(
+                        "PyTorch {} {dtype}, {} threads",
+                        t["version"].as_str().unwrap_or("?"),
+                        t["threads"]
+                    )
+                },
+                (flops, peak),
+            );
             self.fashion_seeds::<B>(&fashion, (flops, peak), dtype, &info, &device);
             return;
         }
@@ -555,9 +571,7 @@ impl BackendTask for Bench {
 }
 
 fn usage(message: &str) -> ! {
-    eprintln!(
-        "{message}\nusage: actlab-bench [fused|burn|fashion|gpt|pytorch] [--backend NAME]"
-    );
+    eprintln!("{message}\nusage: actlab-bench [fused|burn|fashion|gpt|pytorch] [--backend NAME]");
     std::process::exit(2);
 }
 
