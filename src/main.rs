@@ -241,7 +241,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ..Default::default()
                 },
             })
-            .with_context(|| format!("running {}", file.origin.display()))?;
+            .map_err(|e| {
+                // Errors about the experiment itself already name it.
+                let origin = file.origin.display().to_string();
+                if e.to_string().starts_with(&origin) {
+                    anyhow::Error::new(e)
+                } else {
+                    anyhow::Error::new(e).context(format!("running {origin}"))
+                }
+            })?;
             println!("{}", dir.display());
             eprintln!("report: {}", dir.join("report.md").display());
         }
