@@ -155,6 +155,9 @@ pub enum BackendError {
 /// missing driver or adapter) caught and its message kept instead of printed.
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 fn started<B: burn::tensor::backend::Backend>(device: &B::Device) -> Result<(), String> {
+    // The panic hook is the process's: one probe at a time swaps it.
+    static PROBING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _probing = PROBING.lock().unwrap_or_else(|e| e.into_inner());
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let probe = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -175,6 +178,19 @@ fn started<B: burn::tensor::backend::Backend>(device: &B::Device) -> Result<(), 
 /// sweep claims its folder, so that a missing driver leaves nothing behind. The CPU backends
 /// always do.
 pub fn check(choice: BackendChoice) -> Result<(), BackendError> {
+    // Probed once per process and backend: the points of a sweep check in parallel.
+    static STARTED: std::sync::Mutex<Vec<BackendChoice>> = std::sync::Mutex::new(Vec::new());
+    let mut started = STARTED.lock().unwrap_or_else(|e| e.into_inner());
+    if started.contains(&choice) {
+        return Ok(());
+    }
+    probe(choice)?;
+    started.push(choice);
+    Ok(())
+}
+
+/// [`check`] without the memory of earlier probes.
+fn probe(choice: BackendChoice) -> Result<(), BackendError> {
     match choice {
         #[cfg(feature = "wgpu")]
         BackendChoice::Wgpu => {
@@ -215,8 +231,8 @@ pub fn dispatch<T: BackendTask>(choice: BackendChoice, task: T) -> Result<T::Out
         BackendChoice::Wgpu => wgpu::run(task),
         #[cfg(feature = "cuda")]
         BackendChoice::Cuda => {
+            check(choice)?;
             let device = burn::backend::cuda::CudaDevice::default();
-            started::<burn::backend::Cuda>(&device).map_err(BackendError::NoCuda)?;
             let info = BackendInfo {
                 backend: "cuda".into(),
                 device: format!("{device:?}"),
@@ -248,7 +264,7 @@ mod wgpu {
     pub fn run<T: BackendTask>(task: T) -> Result<T::Output, BackendError> {
         let device = device();
         // wgpu panics when no adapter exists; find out on a tiny tensor before any real work.
-        super::started::<Wgpu>(&device).map_err(BackendError::NoAdapter)?;
+        super::check(super::BackendChoice::Wgpu)?;
         let info = BackendInfo {
             backend: "wgpu".into(),
             device: format!("{device:?}"),

@@ -244,7 +244,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(|e| {
                 // Errors about the experiment itself already name it.
                 let origin = file.origin.display().to_string();
-                if e.to_string().starts_with(&origin) {
+                let text = e.to_string();
+                if text.starts_with(&format!("{origin}:"))
+                    || text.starts_with(&format!("{origin} ("))
+                {
                     anyhow::Error::new(e)
                 } else {
                     anyhow::Error::new(e).context(format!("running {origin}"))

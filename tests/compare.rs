@@ -210,3 +210,114 @@ fn what_cannot_be_compared_is_refused_with_nothing_written() {
     assert!(!out.status.success());
     assert_eq!(read(dir.join("kept/report.md")), before);
 }
+
+/// A tiny GPT on the bundled corpus, two seeds: quick enough to train three times here.
+const TINY_GPT: &str = r#"
+name = "tiny-gpt"
+question = "Do two language-model runs compare?"
+[data]
+kind = "tiny-shakespeare"
+[model]
+family = "gpt"
+n_layer = 1
+n_head = 2
+n_embd = 16
+block_size = 16
+activation = "relu"
+seed = 5
+[train]
+iterations = 30
+batch_size = 8
+lr = 1e-2
+eval_interval = 15
+eval_iters = 2
+seeds = 2
+[probes]
+every = 0
+[[variants]]
+name = "relu"
+"#;
+
+/// Each seed's final validation loss of variant `relu`, from a language-model run's summary.
+fn final_val_losses(path: &Path) -> Vec<f64> {
+    summary(path)["variants"][0]["final_val_loss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn language_model_runs_compare_paired_by_seed() {
+    let dir = temp_dir("compare-lm");
+    std::fs::write(dir.join("tiny.toml"), TINY_GPT).unwrap();
+    succeeds(&dir, &["run", "tiny.toml", "--out", "a"]);
+    succeeds(
+        &dir,
+        &["run", "tiny.toml", "--set", "train.lr=3e-3", "--out", "b"],
+    );
+    succeeds(&dir, &["compare", "a", "b", "--out", "ab"]);
+    let report = read(dir.join("ab/report.md"));
+    assert!(report.contains("| `train.lr` | 0.01 | 0.003 |"), "{report}");
+    assert_eq!(report.matches("| `").count(), 1 + 2, "{report}");
+
+    // B's final validation loss minus A's, seed by seed, paired over the two seeds.
+    let (a, b) = (
+        final_val_losses(&dir.join("a/summary.json")),
+        final_val_losses(&dir.join("b/summary.json")),
+    );
+    let difference = (b[0] - a[0] + b[1] - a[1]) / 2.0;
+    let line = row(&report, "| relu | B − A |");
+    assert!(
+        line.contains(&format!("| {difference:+.4} |")),
+        "{line}: {difference}"
+    );
+    assert!(line.contains("paired over 2 seeds"), "{line}");
+    let bytes = std::fs::read(dir.join("ab/loss.png")).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000);
+    succeeds(&dir, &["analyze", "ab"]);
+    assert_eq!(read(dir.join("ab/report.md")), report);
+
+    // Other seeds: unpaired.
+    succeeds(
+        &dir,
+        &["run", "tiny.toml", "--set", "model.seed=9", "--out", "c"],
+    );
+    succeeds(&dir, &["compare", "a", "c", "--out", "ac"]);
+    let unpaired = read(dir.join("ac/report.md"));
+    let line = row(&unpaired, "| relu | B − A |");
+    assert!(line.contains("Welch, unpaired"), "{line}");
+
+    // A language-model run against a classification run, or against another text: refused,
+    // nothing written.
+    run(&dir, "moons", &[]);
+    std::fs::write(
+        dir.join("other.txt"),
+        "to be, or not to be:\nthat is the question.\n".repeat(100),
+    )
+    .unwrap();
+    let other_text = TINY_GPT.replace(
+        "kind = \"tiny-shakespeare\"",
+        "kind = \"text\"\npath = \"other.txt\"",
+    );
+    std::fs::write(dir.join("other.toml"), other_text).unwrap();
+    succeeds(&dir, &["run", "other.toml", "--out", "other"]);
+    for (args, mention) in [
+        (
+            ["compare", "a", "moons"],
+            "a is a language-model run and moons is not",
+        ),
+        (["compare", "a", "other"], "their corpus (SHA-256) differs"),
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--out", "refused"]);
+        let out = actlab(&dir, &args);
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && message.contains(mention),
+            "{message}"
+        );
+        assert!(!dir.join("refused").exists());
+    }
+}

@@ -431,6 +431,7 @@ fn debians_fashion_mnist_when_installed() {
 #[test]
 fn pixels_kept_as_bytes_equal_pixels_as_floats() {
     use actlab::data::{DataConfig, DataKind, Dataset, Scaling, Values, preprocess, stratified};
+    use actlab::learner::gather;
     let dir = temp_dir("bytes-as-floats");
     let pixels = |n: usize, salt: usize| -> Vec<u8> {
         (0..n * 784)
@@ -477,10 +478,17 @@ fn pixels_kept_as_bytes_equal_pixels_as_floats() {
         assert_eq!(bits(&built.test), bits(&test), "{scaling:?} test");
         assert_eq!(
             (built.train.y.clone(), built.test.y.clone()),
-            (train.y, test.y)
+            (train.y.clone(), test.y)
         );
         let mut gathered = Vec::new();
         built.train.extend_row(3, &mut gathered, |v| v);
         assert_eq!(gathered, &built.train.dense()[3 * 784..4 * 784]);
+        // A float32 batch gathered from bytes holds what the float64 batch of the float
+        // path, converted as Burn converts, holds.
+        let rows: Vec<usize> = (0..train.len()).rev().collect();
+        let (direct, _) = gather::<f32>(&[&built.train], &[&rows], 10);
+        let (wide, _) = gather::<f64>(&[&train], &[&rows], 10);
+        let values = |d: burn::tensor::TensorData| d.to_vec::<f32>().unwrap();
+        assert_eq!(values(direct), values(wide.convert::<f32>()));
     }
 }

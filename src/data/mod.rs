@@ -102,12 +102,13 @@ impl Dataset {
         self.y.is_empty()
     }
 
-    /// Sample `i`'s values.
+    /// Sample `i`'s values: borrowed from floats, made (allocated) from bytes; a hot loop
+    /// takes [`Self::extend_row`] or [`Self::for_each_in_row`] instead.
     pub fn row(&self, i: usize) -> Cow<'_, [f64]> {
         self.rows(i..i + 1)
     }
 
-    /// Samples `rows`' values, row-major.
+    /// Samples `rows`' values, row-major: borrowed from floats, made from bytes.
     pub fn rows(&self, rows: Range<usize>) -> Cow<'_, [f64]> {
         self.x.rows(rows, self.features)
     }

@@ -79,6 +79,14 @@ impl Bytes {
 }
 
 impl Values {
+    /// Checks (in debug builds) that a caller's feature count is a byte set's own.
+    #[inline]
+    fn agrees(&self, features: usize) {
+        if let Self::Bytes(b) = self {
+            debug_assert_eq!(b.features, features, "a byte set read with another width");
+        }
+    }
+
     /// The number of values.
     pub fn len(&self) -> usize {
         match self {
@@ -101,6 +109,7 @@ impl Values {
         out: &mut Vec<E>,
         convert: impl Fn(f64) -> E,
     ) {
+        self.agrees(features);
         let span = i * features..(i + 1) * features;
         match self {
             Self::Floats(x) => out.extend(x[span].iter().map(|&v| convert(v))),
@@ -124,6 +133,7 @@ impl Values {
     /// Calls `f(j, value)` for each value `j` of row `i`, in order.
     #[inline]
     pub fn for_each_in_row(&self, i: usize, features: usize, mut f: impl FnMut(usize, f64)) {
+        self.agrees(features);
         let span = i * features..(i + 1) * features;
         match self {
             Self::Floats(x) => x[span].iter().enumerate().for_each(|(j, &v)| f(j, v)),
@@ -136,6 +146,7 @@ impl Values {
 
     /// Rows `rows`, row-major: borrowed from floats, made from bytes.
     pub fn rows(&self, rows: Range<usize>, features: usize) -> Cow<'_, [f64]> {
+        self.agrees(features);
         match self {
             Self::Floats(x) => Cow::Borrowed(&x[rows.start * features..rows.end * features]),
             Self::Bytes(b) => Cow::Owned(rows.flat_map(|i| b.row(i)).collect()),
@@ -149,6 +160,7 @@ impl Values {
 
     /// Column `column`'s values, in row order.
     pub fn column(&self, column: usize, features: usize) -> Box<dyn Iterator<Item = f64> + '_> {
+        self.agrees(features);
         match self {
             Self::Floats(x) => Box::new(x.iter().skip(column).step_by(features).copied()),
             Self::Bytes(b) => Box::new(
@@ -161,8 +173,11 @@ impl Values {
         }
     }
 
-    /// Replaces every value `v` of column `column` by `f(v)`.
+    /// Replaces every value `v` of column `column` by `f(v)`. On a byte set `f` is applied to
+    /// the column's table, once per byte level rather than once per value: it must be a pure
+    /// function of the value (scaling, not noise).
     pub fn map_column(&mut self, column: usize, features: usize, f: impl Fn(f64) -> f64) {
+        self.agrees(features);
         match self {
             Self::Floats(x) => x
                 .iter_mut()
@@ -184,7 +199,8 @@ impl Values {
         }
     }
 
-    /// Replaces every value `v` by `f(v)`.
+    /// Replaces every value `v` by `f(v)`; as for [`Self::map_column`], `f` must be a pure
+    /// function of the value.
     pub fn map(&mut self, f: impl Fn(f64) -> f64) {
         match self {
             Self::Floats(x) => x.iter_mut().for_each(|v| *v = f(*v)),
@@ -194,6 +210,7 @@ impl Values {
 
     /// The rows at `indices`, in that order, in the same form.
     pub fn select(&self, indices: &[usize], features: usize) -> Self {
+        self.agrees(features);
         match self {
             Self::Floats(x) => Self::Floats(
                 indices
@@ -217,6 +234,7 @@ impl Values {
 
     /// The position of the first value that is not finite.
     pub fn first_non_finite(&self, features: usize) -> Option<usize> {
+        self.agrees(features);
         match self {
             Self::Floats(x) => x.iter().position(|v| !v.is_finite()),
             // A table of finite values (the rule: scaling keeps them finite) settles it.
@@ -226,14 +244,6 @@ impl Values {
                 .iter()
                 .enumerate()
                 .position(|(p, &v)| !b.at(p % features, v).is_finite()),
-        }
-    }
-
-    /// Bytes of memory the values take (the table included).
-    pub fn memory(&self) -> usize {
-        match self {
-            Self::Floats(x) => x.len() * size_of::<f64>(),
-            Self::Bytes(b) => b.bytes.len() + b.table.len() * size_of::<f64>(),
         }
     }
 }
@@ -271,6 +281,10 @@ mod tests {
         assert_eq!((b.len(), b.first_non_finite(2)), (6, None));
         let mut c = b.clone();
         assert_eq!(c.floats_mut().as_slice(), &*f.dense(2));
+        // A level no pixel holds may be anything: only the values present count.
+        let mut unused = b.clone();
+        unused.map_column(1, 2, |x| if x == 7.0 / 255.0 { f64::NAN } else { x });
+        assert_eq!(unused.first_non_finite(2), None);
         b.map_column(0, 2, |x| if x == 10.0 / 255.0 { f64::NAN } else { x });
         assert_eq!(b.first_non_finite(2), Some(2));
     }

@@ -36,6 +36,8 @@ fn point_experiment(base: &LmExperiment, overrides: &[Override]) -> Result<LmExp
 struct OwnedPoint {
     id: usize,
     overrides: Vec<Override>,
+    /// The point's own `train.backend`, if it names one.
+    backend: Option<String>,
     /// Whether any variant uses dropout (which draws from the backend's one generator).
     dropout: bool,
 }
@@ -70,6 +72,7 @@ fn owned_points(experiment: &LmExperiment, shard: Shard) -> Result<Vec<OwnedPoin
                 id,
                 overrides,
                 dropout: plan.variants.iter().any(|(_, m)| m.dropout > 0.0),
+                backend: plan.experiment.train.backend.clone(),
             })
         })
         .collect()
@@ -97,8 +100,16 @@ pub fn run_sweep(
     backend: Option<BackendChoice>,
 ) -> Result<PathBuf, LmError> {
     let owned = owned_points(experiment, shard)?;
-    if let Some(choice) = backend {
-        crate::backend::check(choice).map_err(|e| LmError::Backend(e.to_string()))?;
+    // Every backend the points run on starts before the folder is made.
+    for point in &owned {
+        let choice = match (backend, &point.backend) {
+            (Some(choice), _) => Some(choice),
+            (None, Some(name)) => name.parse::<BackendChoice>().ok(),
+            (None, None) => Some(BackendChoice::NdarrayF32),
+        };
+        if let Some(choice) = choice {
+            crate::backend::check(choice).map_err(|e| LmError::Backend(e.to_string()))?;
+        }
     }
     let sweep = experiment.sweep.as_ref().expect("checked by owned_points");
     let dir =

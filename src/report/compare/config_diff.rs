@@ -21,7 +21,16 @@ pub struct Difference {
 
 /// The settings on which `experiments` do not all agree, in key order.
 pub fn differences(experiments: &[&Experiment]) -> Vec<Difference> {
-    let flat: Vec<BTreeMap<String, String>> = experiments.iter().map(|e| flatten(e)).collect();
+    let tables: Vec<toml::Table> = experiments
+        .iter()
+        .map(|e| toml::Table::try_from(e).expect("an experiment serialises to TOML"))
+        .collect();
+    differences_in(&tables)
+}
+
+/// The settings on which the experiments written as `tables` do not all agree, in key order.
+pub fn differences_in(tables: &[toml::Table]) -> Vec<Difference> {
+    let flat: Vec<BTreeMap<String, String>> = tables.iter().map(flatten).collect();
     let mut keys: Vec<&String> = flat.iter().flat_map(|f| f.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -36,13 +45,12 @@ pub fn differences(experiments: &[&Experiment]) -> Vec<Difference> {
         .collect()
 }
 
-/// Every leaf of `experiment` as `key -> value in TOML`.
-fn flatten(experiment: &Experiment) -> BTreeMap<String, String> {
-    let table = toml::Table::try_from(experiment).expect("an experiment serialises to TOML");
+/// Every leaf of `table` as `key -> value in TOML`.
+fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (key, value) in table {
         if !DESCRIPTIVE.contains(&key.as_str()) {
-            leaves(&key, &value, &mut out);
+            leaves(key, value, &mut out);
         }
     }
     out

@@ -1,13 +1,15 @@
 //! `actlab compare`: runs and sweep points side by side on one page: what differs in their
 //! configurations, loss and accuracy curves overlaid, each layer's statistics overlaid, and a
 //! results table with each later side's difference from the first (paired where seeds and data
-//! orders pair, Welch's test where they do not).
+//! orders pair, Welch's test where they do not). Language-model runs compare with each other
+//! (`language.rs`): their loss per evaluation and final validation loss.
 //!
 //! The folder keeps `compare.json` (the inputs), so `actlab analyze` rebuilds the page from
 //! the compared folders as they are on disk.
 
 mod config_diff;
 mod figures;
+mod language;
 mod results;
 mod sections;
 mod side;
@@ -20,7 +22,9 @@ pub use side::{Side, Source};
 
 use crate::{
     config::ConfigError,
-    store::{StoreError, create_run_folder, read_json, write_json, write_text},
+    store::{
+        StoreError, create_run_folder, language::is_language_run, read_json, write_json, write_text,
+    },
 };
 
 /// The file that makes a folder a comparison and lists what it compares.
@@ -43,9 +47,9 @@ pub enum CompareError {
         points: Vec<PathBuf>,
     },
     #[error(
-        "{0} is a language-model run: actlab compare reads classification runs and sweep points (a language-model sweep compares its points in its own report)"
+        "{language} is a language-model run and {other} is not: language-model runs compare with each other only"
     )]
-    Language(PathBuf),
+    Mixed { language: PathBuf, other: PathBuf },
     #[error(
         "{0} is neither a finished run folder (config.toml and summary.json) nor a sweep point (<sweep>/points/<id>.json)"
     )]
@@ -119,11 +123,45 @@ pub fn rebuild_compare(dir: &Path) -> Result<(), CompareError> {
     write(dir, &load(&inputs.absolute, &inputs.given)?)
 }
 
+/// The sides of a comparison: classification runs and sweep points, or language-model runs.
+enum Sides {
+    Network(Vec<Side>),
+    Language(Vec<language::LmSide>),
+}
+
 /// Every side, loaded from `inputs` and shown as `shown`, checked against the first.
-fn load(inputs: &[PathBuf], shown: &[PathBuf]) -> Result<Vec<Side>, CompareError> {
+fn load(inputs: &[PathBuf], shown: &[PathBuf]) -> Result<Sides, CompareError> {
     if !(2..=MAX_SIDES).contains(&inputs.len()) || shown.len() != inputs.len() {
         return Err(CompareError::Count(inputs.len()));
     }
+    let is_language = |p: &PathBuf| p.is_dir() && is_language_run(p);
+    if let Some(language) = inputs.iter().find(|p| is_language(p)) {
+        if let Some(other) = inputs.iter().find(|p| !is_language(p)) {
+            if !other.exists() {
+                return Err(CompareError::Missing(other.clone()));
+            }
+            return Err(CompareError::Mixed {
+                language: language.clone(),
+                other: other.clone(),
+            });
+        }
+        repeated(inputs)?;
+        let sides = inputs
+            .iter()
+            .zip(shown)
+            .zip('A'..)
+            .map(|((path, shown), label)| language::LmSide::load(path, shown, label.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for side in &sides[1..] {
+            language::comparable(&sides[0], side)?;
+        }
+        return Ok(Sides::Language(sides));
+    }
+    load_networks(inputs, shown).map(Sides::Network)
+}
+
+/// An error naming the first input given twice.
+fn repeated(inputs: &[PathBuf]) -> Result<(), CompareError> {
     let canonical: Vec<Option<PathBuf>> = inputs
         .iter()
         .map(|p| std::fs::canonicalize(p).ok())
@@ -133,6 +171,12 @@ fn load(inputs: &[PathBuf], shown: &[PathBuf]) -> Result<Vec<Side>, CompareError
             return Err(CompareError::Repeated(inputs[i].clone()));
         }
     }
+    Ok(())
+}
+
+/// Classification runs and sweep points, checked against the first.
+fn load_networks(inputs: &[PathBuf], shown: &[PathBuf]) -> Result<Vec<Side>, CompareError> {
+    repeated(inputs)?;
     let sides = inputs
         .iter()
         .zip(shown)
@@ -176,8 +220,13 @@ fn comparable(a: &Side, a_path: &Path, b: &Side, b_path: &Path) -> Result<(), Co
 }
 
 /// `report.md` and the figures of `sides` in `dir`.
-fn write(dir: &Path, sides: &[Side]) -> Result<(), CompareError> {
-    let drawn = figures::draw_all(dir, sides)?;
-    write_text(&dir.join("report.md"), &sections::render(sides, &drawn))?;
+fn write(dir: &Path, sides: &Sides) -> Result<(), CompareError> {
+    match sides {
+        Sides::Network(sides) => {
+            let drawn = figures::draw_all(dir, sides)?;
+            write_text(&dir.join("report.md"), &sections::render(sides, &drawn))?;
+        }
+        Sides::Language(sides) => language::write(dir, sides)?,
+    }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! per side and variant, each later side against the first, and the figures.
 
 use super::{
-    config_diff::differences,
+    config_diff::{Difference, differences},
     figures::Figure,
     results::{Contrast, Metric, Test, contrasts},
     side::{Side, Source},
@@ -55,15 +55,20 @@ fn inputs(page: &mut Page, sides: &[Side]) {
 }
 
 fn configuration(page: &mut Page, sides: &[Side]) {
-    page.heading(2, "What differs in configuration");
     let experiments: Vec<_> = sides.iter().map(|s| &s.experiment).collect();
-    let found = differences(&experiments);
+    let labels: Vec<&str> = sides.iter().map(|s| s.label.as_str()).collect();
+    configuration_table(page, &labels, &differences(&experiments));
+}
+
+/// The section listing the settings `found` to differ between the sides `labels`.
+pub(super) fn configuration_table(page: &mut Page, labels: &[&str], found: &[Difference]) {
+    page.heading(2, "What differs in configuration");
     if found.is_empty() {
         page.paragraph("Nothing: the experiments are the same, setting for setting.");
         return;
     }
     let header: Vec<&str> = std::iter::once("setting")
-        .chain(sides.iter().map(|s| s.label.as_str()))
+        .chain(labels.iter().copied())
         .collect();
     let rows: Vec<Vec<String>> = found
         .iter()
@@ -152,23 +157,7 @@ fn contrast_row(c: &Contrast) -> Vec<String> {
         Metric::TestAccuracy => format!("{:+.2} pp", 100.0 * x),
         Metric::FinalTrainLoss => format!("{x:+.4}"),
     };
-    let interval = |ci: [f64; 2]| format!("[{}, {}]", show(ci[0]), show(ci[1]));
-    let (interval, test, p) = match c.test {
-        Test::Paired(t) => (
-            interval(t.ci95),
-            format!("paired over {} seeds", t.n),
-            match t.wilcoxon_p_value {
-                Some(w) => format!("t {}, Wilcoxon {}", p_value(t.t_p_value), p_value(w)),
-                None => format!("t {}", p_value(t.t_p_value)),
-            },
-        ),
-        Test::Unpaired(w) => (
-            interval(w.ci95),
-            format!("Welch, unpaired (df {:.1})", w.df),
-            p_value(w.p_value),
-        ),
-        Test::Untested { reason } => ("n/a".into(), format!("untested: {reason}"), "n/a".into()),
-    };
+    let [interval, test, p] = test_cells(&c.test, &show);
     vec![
         c.variant.clone(),
         format!("{} − {}", c.other, c.base),
@@ -178,6 +167,27 @@ fn contrast_row(c: &Contrast) -> Vec<String> {
         test,
         p,
     ]
+}
+
+/// A tested difference's 95% interval (values shown by `show`), how it was tested, and its p.
+pub(super) fn test_cells(test: &Test, show: &dyn Fn(f64) -> String) -> [String; 3] {
+    let interval = |ci: [f64; 2]| format!("[{}, {}]", show(ci[0]), show(ci[1]));
+    match *test {
+        Test::Paired(t) => [
+            interval(t.ci95),
+            format!("paired over {} seeds", t.n),
+            match t.wilcoxon_p_value {
+                Some(w) => format!("t {}, Wilcoxon {}", p_value(t.t_p_value), p_value(w)),
+                None => format!("t {}", p_value(t.t_p_value)),
+            },
+        ],
+        Test::Unpaired(w) => [
+            interval(w.ci95),
+            format!("Welch, unpaired (df {:.1})", w.df),
+            p_value(w.p_value),
+        ],
+        Test::Untested { reason } => ["n/a".into(), format!("untested: {reason}"), "n/a".into()],
+    }
 }
 
 fn percent(x: f64) -> String {

@@ -13,7 +13,7 @@ use crate::{
     config::{Experiment, Override, point_experiment},
     store::{
         MetricRow, PointResult, RunRecord, SweepRecord, VariantSummary, is_run_folder,
-        is_sweep_folder, language::is_language_run, read_json,
+        is_sweep_folder, read_json,
     },
 };
 
@@ -68,9 +68,6 @@ impl Side {
             return Err(CompareError::Missing(path.into()));
         }
         if path.is_dir() {
-            if is_language_run(path) {
-                return Err(CompareError::Language(path.into()));
-            }
             if is_sweep_folder(path) {
                 return Err(CompareError::WholeSweep {
                     sweep: path.into(),
