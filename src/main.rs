@@ -160,10 +160,12 @@ enum Command {
     List,
     /// Put runs or sweep points side by side: what differs in their configurations, curves and
     /// layer statistics overlaid, and each later one's difference from the first (paired where
-    /// seeds and data orders pair). Writes report.md and figures to a new folder.
+    /// seeds and data orders pair). Language-model runs compare with each other. Writes
+    /// report.md and figures to a new folder.
     Compare {
-        /// Two or more run folders or sweep points (`<sweep>/points/<id>.json`); the first is
-        /// the one the others are set against.
+        /// Two or more run folders or sweep points (`<sweep>/points/<id>.json`, or a
+        /// language-model sweep's `points/<id>/`); the first is the one the others are set
+        /// against.
         #[arg(required = true, num_args = 2..)]
         inputs: Vec<PathBuf>,
         /// Write here instead of `artifacts/compare/<run-id>`; must be absent or empty.
