@@ -355,28 +355,24 @@ impl Bench {
         const SEEDS: usize = 10;
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         println!(
-            "\n| {SEEDS} seeds of the same MLP, one epoch each (training steps) | seconds | mean test accuracy | ratio to PyTorch | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|"
+            "\n| {SEEDS} seeds of the same MLP, one epoch each (training steps; medians of {ROUNDS} rounds, each actlab then PyTorch) | seconds | mean test accuracy | ratio to PyTorch (median, range) | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|"
         );
-        let torch = pytorch(
-            "pytorch_fashion.py",
-            &[
-                "--threads",
-                &threads.to_string(),
-                "--dtype",
-                dtype,
-                "--seeds",
-                &SEEDS.to_string(),
-            ],
-        );
-        let flops = flops * SEEDS as f64;
-        let measured = fashion_members::<B>(fashion, SEEDS, device);
-        beside_pytorch(
+        let args = [
+            "--threads".to_string(),
+            threads.to_string(),
+            "--dtype".into(),
+            dtype.into(),
+            "--seeds".into(),
+            SEEDS.to_string(),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        in_rounds(
             &format!(
                 "actlab, Burn {} {}, the {SEEDS} in one program ({threads} threads)",
                 info.backend, info.precision
             ),
-            measured,
-            torch,
+            || fashion_members::<B>(fashion, SEEDS, device),
+            || pytorch("pytorch_fashion.py", &args),
             ["seconds_all_seeds", "mean_test_accuracy"],
             |t| {
                 format!(
@@ -385,37 +381,68 @@ impl Bench {
                     t["threads"]
                 )
             },
-            (flops, peak),
+            (flops * SEEDS as f64, peak),
         );
     }
 }
 
-/// Prints actlab's row (`label`, its seconds and test accuracy) and then PyTorch's (`torch`,
-/// read at `keys`: seconds, accuracy; named by `torch_label`), each with the ratio to PyTorch
-/// and its share of `peak` GFLOP/s for `flops`.
-fn beside_pytorch(
+/// Rounds of a side-by-side measurement: each round measures actlab, then PyTorch, so that a
+/// drift in the machine's speed (this shared machine's drifts up to 2x within minutes) falls
+/// on both sides of a round's ratio.
+const ROUNDS: usize = 3;
+
+/// What one side of a row measured per round: seconds and test accuracy.
+type Measured = Vec<(f64, f64)>;
+
+/// Measures [`ROUNDS`] rounds of `actlab` then `torch` (PyTorch's JSON, read at `keys`:
+/// seconds, accuracy), and prints actlab's row (`label`) and PyTorch's (named by
+/// `torch_label`): each side's median seconds, the median of the rounds' ratios with their
+/// range, and each side's share of `peak` GFLOP/s for `flops`.
+fn in_rounds(
     label: &str,
-    (seconds, accuracy): (f64, f64),
-    torch: Option<serde_json::Value>,
+    mut actlab: impl FnMut() -> (f64, f64),
+    mut torch: impl FnMut() -> Option<serde_json::Value>,
     keys: [&str; 2],
     torch_label: impl Fn(&serde_json::Value) -> String,
     (flops, peak): (f64, f64),
 ) {
-    let torch_seconds = torch.as_ref().and_then(|t| t[keys[0]].as_f64());
-    let ratio = torch_seconds.map_or("n/a".into(), |p| format!("{:.2}x", seconds / p));
+    let (mut ours, mut theirs): (Measured, Measured) = (Vec::new(), Vec::new());
+    let mut described = None;
+    for _ in 0..ROUNDS {
+        ours.push(actlab());
+        let Some(t) = torch() else { break };
+        let (Some(seconds), accuracy) = (t[keys[0]].as_f64(), t[keys[1]].as_f64()) else {
+            break;
+        };
+        theirs.push((seconds, accuracy.unwrap_or(f64::NAN)));
+        described = Some(torch_label(&t));
+    }
+    let seconds = |m: &Measured| median(m.iter().map(|r| r.0).collect());
+    let ours_seconds = seconds(&ours);
+    let ratio = if theirs.len() == ROUNDS {
+        let ratios: Vec<f64> = ours.iter().zip(&theirs).map(|(o, t)| o.0 / t.0).collect();
+        let (lo, hi) = ratios.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| {
+            (lo.min(r), hi.max(r))
+        });
+        format!("{:.2}x ({lo:.2} to {hi:.2})", median(ratios))
+    } else {
+        "n/a".into()
+    };
     println!(
-        "| {label} | {seconds:.2} | {:.1}% | {ratio} | {} |",
-        100.0 * accuracy,
-        of_peak(flops, seconds, peak)
+        "| {label} | {ours_seconds:.2} | {:.1}% | {ratio} | {} |",
+        100.0 * ours[0].1,
+        of_peak(flops, ours_seconds, peak)
     );
-    match (torch, torch_seconds) {
-        (Some(t), Some(p)) => println!(
-            "| {} | {p:.2} | {:.1}% | 1.00x | {} |",
-            torch_label(&t),
-            100.0 * t[keys[1]].as_f64().unwrap_or(f64::NAN),
-            of_peak(flops, p, peak)
-        ),
-        _ => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
+    match described.filter(|_| theirs.len() == ROUNDS) {
+        Some(name) => {
+            let p = seconds(&theirs);
+            println!(
+                "| {name} | {p:.2} | {:.1}% | 1.00x | {} |",
+                100.0 * theirs[0].1,
+                of_peak(flops, p, peak)
+            );
+        }
+        None => println!("| PyTorch | not run (python3 with torch not found) | | | |"),
     }
 }
 
@@ -470,30 +497,31 @@ impl BackendTask for Bench {
             let reps = 3;
             let peak = peak_gflops::<B::InnerBackend>(&device);
             let fashion = fashion_plan();
-            let (seconds, accuracy) = fashion_epoch_seconds::<B>(&fashion, reps, &device);
             // Multiply-adds x 2 of an epoch: the forward products, every weight gradient, and
             // the gradients of the two hidden layers' inputs.
             let forward = 784.0 * 256.0 + 256.0 * 256.0 + 256.0 * 10.0;
             let flops = 2.0 * 60_000.0 * (2.0 * forward + 256.0 * 256.0 + 256.0 * 10.0);
             println!(
-                "| Fashion-MNIST MLP 784-256-256-10, SGD, batch 128, one epoch of 60,000 (training steps, median of {reps}) | seconds | test accuracy after | ratio to PyTorch | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|"
+                "| Fashion-MNIST MLP 784-256-256-10, SGD, batch 128, one epoch of 60,000 (training steps, median of {reps}; medians of {ROUNDS} rounds, each actlab then PyTorch) | seconds | test accuracy after | ratio to PyTorch (median, range) | of peak ({peak:.0} GFLOP/s) |\n|---|---|---|---|---|"
             );
             let dtype = if info.precision == "f64" {
                 "float64"
             } else {
                 "float32"
             };
-            let torch = pytorch(
-                "pytorch_fashion.py",
-                &["--threads", &threads.to_string(), "--dtype", dtype],
-            );
-            beside_pytorch(
+            let threads_arg = threads.to_string();
+            in_rounds(
                 &format!(
                     "actlab, Burn {} {} ({threads} threads)",
                     info.backend, info.precision
                 ),
-                (seconds, accuracy),
-                torch,
+                || fashion_epoch_seconds::<B>(&fashion, reps, &device),
+                || {
+                    pytorch(
+                        "pytorch_fashion.py",
+                        &["--threads", &threads_arg, "--dtype", dtype],
+                    )
+                },
                 ["seconds_per_epoch_median", "test_accuracy"],
                 |t| {
                     format!(
