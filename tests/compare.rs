@@ -303,12 +303,20 @@ fn language_model_runs_compare_paired_by_seed() {
     );
     std::fs::write(dir.join("other.toml"), other_text).unwrap();
     succeeds(&dir, &["run", "other.toml", "--out", "other"]);
+    // A language-model run that has not finished: named by what it lacks.
+    std::fs::create_dir(dir.join("unfinished")).unwrap();
+    std::fs::copy(
+        dir.join("a/config.toml"),
+        dir.join("unfinished/config.toml"),
+    )
+    .unwrap();
     for (args, mention) in [
         (
             ["compare", "a", "moons"],
             "a is a language-model run and moons is not",
         ),
         (["compare", "a", "other"], "their corpus (SHA-256) differs"),
+        (["compare", "a", "unfinished"], "unfinished/summary.json"),
     ] {
         let mut args = args.to_vec();
         args.extend(["--out", "refused"]);

@@ -621,3 +621,13 @@ fn check_published(p: &LmPublished) -> Result<(), LmConfigError> {
 pub fn memory_bytes(config: &GptConfig, batch: usize) -> usize {
     8 * (4 * config.parameters()).saturating_add(config.activation_floats(batch))
 }
+
+/// Whether the experiment TOML `text` describes a language model (`[model] family = "gpt"`).
+pub fn is_language_model(text: &str) -> bool {
+    text.parse::<toml::Table>().ok().is_some_and(|t| {
+        t.get("model")
+            .and_then(|m| m.get("family"))
+            .and_then(|f| f.as_str())
+            == Some("gpt")
+    })
+}

@@ -15,6 +15,6 @@ pub mod schedule;
 pub mod sweep;
 pub mod train;
 
-pub use crate::config::language::{LmConfigError, LmExperiment, LmPlan};
-pub use run::{LmError, is_language_model, parse, prepare, resume, run};
+pub use crate::config::language::{LmConfigError, LmExperiment, LmPlan, is_language_model};
+pub use run::{LmError, parse, prepare, resume, run};
 pub use saved::{eval, is_language_path, sample};

@@ -56,16 +56,6 @@ pub enum LmError {
     NotFound { path: PathBuf, message: String },
 }
 
-/// Whether the experiment TOML `text` describes a language model (`[model] family = "gpt"`).
-pub fn is_language_model(text: &str) -> bool {
-    text.parse::<toml::Table>().ok().is_some_and(|t| {
-        t.get("model")
-            .and_then(|m| m.get("family"))
-            .and_then(|f| f.as_str())
-            == Some("gpt")
-    })
-}
-
 /// Parses experiment `text` with `overrides` (unknown keys are errors).
 pub fn parse(text: &str, origin: &str, overrides: &[Override]) -> Result<LmExperiment, LmError> {
     let mut table: toml::Table =

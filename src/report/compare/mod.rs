@@ -134,7 +134,13 @@ fn load(inputs: &[PathBuf], shown: &[PathBuf]) -> Result<Sides, CompareError> {
     if !(2..=MAX_SIDES).contains(&inputs.len()) || shown.len() != inputs.len() {
         return Err(CompareError::Count(inputs.len()));
     }
-    let is_language = |p: &PathBuf| p.is_dir() && is_language_run(p);
+    // A language-model run, finished or not (an unfinished one is refused by its record).
+    let is_language = |p: &PathBuf| {
+        p.is_dir()
+            && (is_language_run(p)
+                || std::fs::read_to_string(p.join("config.toml"))
+                    .is_ok_and(|text| crate::config::language::is_language_model(&text)))
+    };
     if let Some(language) = inputs.iter().find(|p| is_language(p)) {
         if let Some(other) = inputs.iter().find(|p| !is_language(p)) {
             if !other.exists() {
