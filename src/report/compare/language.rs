@@ -9,14 +9,11 @@ use std::path::{Path, PathBuf};
 use super::{
     CompareError,
     config_diff::{Difference, differences_in},
-    results::Test,
+    results::{Test, tested},
     sections::{configuration_table, test_cells},
 };
 use crate::{
-    analysis::{
-        paired::{self, welch},
-        stats::Stat,
-    },
+    analysis::stats::Stat,
     plot::{
         self,
         panels::{Panel, Series},
@@ -245,33 +242,18 @@ pub fn contrast(b: &LmVariantSummary, o: &LmVariantSummary) -> (Option<f64>, Tes
     let mean = |xs: &[f64]| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
     let (bs, os) = (final_losses(b), final_losses(o));
     let difference = mean(&bs).zip(mean(&os)).map(|(b, o)| o - b);
-    if b.seeds == o.seeds {
-        let (x, y): (Vec<f64>, Vec<f64>) = o
-            .final_val_loss
-            .iter()
-            .zip(&b.final_val_loss)
-            .filter_map(|(o, b)| Some(((*o)?, (*b)?)))
-            .filter(|(o, b)| o.is_finite() && b.is_finite())
-            .unzip();
-        return match paired::compare(&x, &y) {
-            Some(c) => (Some(c.mean_difference), Test::Paired(c)),
-            None => (
-                difference,
-                Test::Untested {
-                    reason: "fewer than two seeds that did not diverge",
-                },
-            ),
-        };
-    }
-    match welch(&os, &bs) {
-        Ok(w) => (difference, Test::Unpaired(w)),
-        Err(_) => (
-            difference,
-            Test::Untested {
-                reason: "fewer than two seeds on a side",
-            },
-        ),
-    }
+    let pairs: (Vec<f64>, Vec<f64>) = o
+        .final_val_loss
+        .iter()
+        .zip(&b.final_val_loss)
+        .filter_map(|(o, b)| Some(((*o)?, (*b)?)))
+        .filter(|(o, b)| o.is_finite() && b.is_finite())
+        .unzip();
+    tested(
+        difference,
+        (b.seeds == o.seeds).then_some((&pairs.0, &pairs.1)),
+        (&os, &bs),
+    )
 }
 
 fn against_first(page: &mut Page, sides: &[LmSide]) {

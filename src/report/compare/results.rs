@@ -122,14 +122,31 @@ fn contrast(b: &VariantSummary, o: &VariantSummary, metric: Metric) -> (Option<f
     let key = |s: &SeedResult| (s.seed, s.data_seed);
     let paired =
         b.seeds.len() == o.seeds.len() && b.seeds.iter().map(key).eq(o.seeds.iter().map(key));
-    if paired {
-        let (x, y): (Vec<f64>, Vec<f64>) = o
-            .seeds
-            .iter()
-            .zip(&b.seeds)
-            .filter_map(|(os, bs)| Some((metric.of(os)?, metric.of(bs)?)))
-            .unzip();
-        return match paired::compare(&x, &y) {
+    let pairs: (Vec<f64>, Vec<f64>) = o
+        .seeds
+        .iter()
+        .zip(&b.seeds)
+        .filter_map(|(os, bs)| Some((metric.of(os)?, metric.of(bs)?)))
+        .unzip();
+    let values =
+        |v: &VariantSummary| -> Vec<f64> { v.seeds.iter().filter_map(|s| metric.of(s)).collect() };
+    tested(
+        difference,
+        paired.then_some((&pairs.0, &pairs.1)),
+        (&values(o), &values(b)),
+    )
+}
+
+/// A difference `other - base` and its test: paired over `pairs` (`other`'s values, `base`'s,
+/// seed by seed) where the sides pair, else Welch's test over `unpaired` (`other`'s values,
+/// `base`'s). A paired test gives the mean of the seeds' differences in place of `difference`.
+pub fn tested(
+    difference: Option<f64>,
+    pairs: Option<(&[f64], &[f64])>,
+    (other, base): (&[f64], &[f64]),
+) -> (Option<f64>, Test) {
+    if let Some((x, y)) = pairs {
+        return match paired::compare(x, y) {
             Some(c) => (Some(c.mean_difference), Test::Paired(c)),
             None => (
                 difference,
@@ -139,9 +156,7 @@ fn contrast(b: &VariantSummary, o: &VariantSummary, metric: Metric) -> (Option<f
             ),
         };
     }
-    let values =
-        |v: &VariantSummary| -> Vec<f64> { v.seeds.iter().filter_map(|s| metric.of(s)).collect() };
-    match welch(&values(o), &values(b)) {
+    match welch(other, base) {
         Ok(w) => (difference, Test::Unpaired(w)),
         Err(_) => (
             difference,
