@@ -501,3 +501,32 @@ fn training_is_bit_identical_with_probes_on_or_off() {
     assert!(read(dir.join("probed/report.md")).contains("Probing took"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A run whose weights blow up is recorded as diverged, with its report, and is not a crash:
+/// training, the end-of-run sample and the report all go through, and `sample` refuses it.
+#[test]
+fn a_diverging_run_is_recorded_not_a_crash() {
+    let dir = temp_dir("lm-diverged");
+    let tiny = TINY_WITH_DROPOUT
+        .replace("lr = 3e-3", "lr = 1e30")
+        .replace("dropout = 0.1\n", "")
+        .replace("seeds = 2", "seeds = 1")
+        .replace(
+            "[[variants]]\nname = \"swiglu\"\nactivation = \"swiglu\"\n",
+            "",
+        );
+    assert!(!tiny.contains("swiglu"));
+    write(&dir, "tiny.toml", &tiny);
+    succeeds(&dir, &["run", "tiny.toml", "--out", "blown"]);
+    let summary = read(dir.join("blown/summary.json"));
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    for v in summary["variants"].as_array().unwrap() {
+        assert_eq!(v["diverged"], 1, "{v}");
+        assert!(v["mean_val_loss"].is_null(), "{v}");
+    }
+    let report = read(dir.join("blown/report.md"));
+    assert!(report.contains("No sample: this job diverged."), "{report}");
+    let out = actlab(&dir, &["sample", "blown", "--tokens", "5"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("diverged"));
+}

@@ -259,7 +259,14 @@ impl BackendTask for Execute<'_> {
                 top_k: s.top_k,
                 seed: s.seed,
             };
-            let sample = generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)?;
+            let sample = match generate(&trained.model, &self.corpus.vocabulary, &sampling, &device)
+            {
+                Ok(text) => text,
+                // A diverged job's weights give no scores to sample from: it is recorded as
+                // diverged, without a sample, and the run goes on.
+                Err(TextError::NotFinite) if trained.history.diverged => String::new(),
+                Err(e) => return Err(e.into()),
+            };
             let result = JobResult {
                 variant: variant.clone(),
                 activation: model.unit.name(),

@@ -217,9 +217,13 @@ pub fn render(record: &LmRecord, experiment: Option<&LmExperiment>) -> String {
         {
             lines.push(format!("### {} (seed {})", v.name, first.seed));
             lines.push(String::new());
-            lines.push("```text".into());
-            lines.push(first.sample.replace("```", "'''"));
-            lines.push("```".into());
+            if first.history.diverged && first.sample.is_empty() {
+                lines.push("No sample: this job diverged.".into());
+            } else {
+                lines.push("```text".into());
+                lines.push(first.sample.replace("```", "'''"));
+                lines.push("```".into());
+            }
             lines.push(String::new());
         }
     }
