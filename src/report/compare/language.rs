@@ -135,7 +135,11 @@ fn draw(dir: &Path, sides: &[LmSide]) -> Result<(), StoreError> {
             .flat_map(|s| s.variants().iter().map(move |v| (s, v)))
             .enumerate()
             .map(|(color, (s, v))| Series {
-                label: format!("{} {}", s.label, v.name),
+                label: if v.diverged == v.seeds.len() {
+                    format!("{} {} (diverged)", s.label, v.name)
+                } else {
+                    format!("{} {}", s.label, v.name)
+                },
                 color,
                 points: s.curve(&v.name, validation),
             })
