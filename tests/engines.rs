@@ -5,7 +5,7 @@ mod common;
 use actlab::{
     backend::{self, BackendInfo, Train},
     fused::{FusedSteps, InstructionSet},
-    learner::{Engine, Learner, MemberData, OptimizerKind, OptimizerSpec, Steps},
+    learner::{Engine, Epochs, MemberData, OptimizerKind, OptimizerSpec, Steps},
     model::{Activation, Drawn, Init, InitScheme, Network, Nonlinearity},
     numpy_rng::NumpyRng,
     run::{Progress, Schedule, programs, train, train_plan, train_programs},
@@ -92,7 +92,7 @@ fn train_with(
         Engine::Fused => Box::new(
             FusedSteps::new(&model, optimizer, (lr, 32), data, 2, &device).expect("a plain MLP"),
         ),
-        _ => Box::new(Learner::new(model, optimizer, (lr, 32), data, 1, &device)),
+        _ => Box::new(Epochs::new(model, optimizer, (lr, 32), data, 1, &device)),
     };
     let mut orders: Vec<NumpyRng> = members
         .iter()

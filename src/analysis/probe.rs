@@ -197,7 +197,7 @@ impl Probe<'_> {
         device: &B::Device,
     ) where
         B: AutodiffBackend,
-        M: Family<B> + AutodiffModule<B>,
+        M: Family<B, Unit = Nonlinearity> + AutodiffModule<B>,
         M::InnerModule: Family<B::InnerBackend>,
     {
         for (k, variant) in members {

@@ -241,6 +241,8 @@ impl TrainConfig {
             weight_decay: self.weight_decay,
             betas: self.betas,
             epsilon: self.epsilon,
+            decay_matrices_only: false,
+            grad_clip: None,
         }
     }
 }

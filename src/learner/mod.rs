@@ -1,13 +1,18 @@
-//! One learner for every model: mini-batch training with recorded per-epoch metrics.
+//! One learner for every model: mini-batch training with recorded metrics.
 //!
-//! [`Learner`] is the reference: Burn tensors, Burn's autodiff and Burn's optimizers, over any
-//! model [`Family`] on any backend. Whatever computes the steps implements [`Steps`], which is
-//! all the epoch loop sees; the fused CPU engine (the `fused` module) is the other implementation,
-//! an accelerator for the configurations it supports. A step records each member's batch loss
+//! [`Learner`] is the reference step: Burn tensors, Burn's autodiff and Burn's optimizers, over
+//! any model [`Family`] on any backend: the classifiers' ensembles and the GPT alike. What feeds
+//! it differs by task: [`Epochs`] visits data sets in per-member permutations (the
+//! classification runs), the language-model job draws windows of text (`lm::train`).
+//!
+//! Whatever computes a classification run's epochs implements [`Steps`], which is all the
+//! epoch loop sees; the fused CPU engine (the `fused` module) is the other implementation, an
+//! accelerator for the configurations it supports. A step records each member's batch loss
 //! *before* its update, as the article does; the loss values stay on the device until the
-//! epoch ends, so a step never waits on the host.
+//! caller needs them, so a step never waits on the host.
 
 mod batches;
+pub mod gradients;
 mod history;
 mod objective;
 pub mod optim;
@@ -139,8 +144,92 @@ impl<B: Backend> LayerObserver<B> for RunningStatistics<B> {
 pub struct Learner<B: AutodiffBackend, M: AutodiffModule<B>> {
     model: M,
     optimizer: BurnOptimizer<B, M>,
-    data: MemberData,
     objective: Objective,
+    grad_clip: Option<f64>,
+}
+
+impl<B, M> Learner<B, M>
+where
+    B: AutodiffBackend,
+    M: Family<B> + AutodiffModule<B>,
+{
+    /// A learner for `model` with `optimizer`, minimising `objective`.
+    ///
+    /// # Panics
+    /// When `optimizer` clips or groups parameters and `model` has several members: both
+    /// look at every parameter at once, which would mix members.
+    pub fn new(model: M, optimizer: &OptimizerSpec, objective: Objective) -> Self {
+        assert!(
+            !optimizer.needs_one_member() || model.members() == 1,
+            "gradient clipping and decay groups apply to a model of one member"
+        );
+        Self {
+            model,
+            optimizer: BurnOptimizer::new(optimizer),
+            objective,
+            grad_clip: optimizer.grad_clip,
+        }
+    }
+
+    /// One update at learning rate `lr` on inputs `x` (`[K, n, features]`) against `targets`
+    /// (`[K, rows, outputs]`, one row per row of logits); returns each member's mean loss
+    /// before the update, `[K]`, left on the device.
+    ///
+    /// The output gradient `(p - y) / rows` is injected as the exact gradient of
+    /// `sum(logits * g)` with `g` held constant, so backpropagation starts from the same
+    /// numbers as the numpy original.
+    pub fn step(
+        &mut self,
+        x: Tensor<B, 3>,
+        targets: Tensor<B::InnerBackend, 3>,
+        lr: f64,
+    ) -> Tensor<B::InnerBackend, 1> {
+        let rows = x.dims()[1];
+        let mut running = RunningStatistics::default();
+        let logits = self.model.forward_observed(x, Mode::Train, &mut running); // [K, rows, C]
+        let inner = logits.clone().inner();
+        let loss = self.objective.loss(inner.clone(), targets.clone()); // [K]
+        let gradient = Tensor::from_inner(self.objective.logit_gradient(inner, targets));
+        let mut grads =
+            GradientsParams::from_grads((logits * gradient).sum().backward(), &self.model);
+        if let Some(max_norm) = self.grad_clip {
+            grads = gradients::clip_global_norm(&self.model, grads, max_norm);
+        }
+        let stepped = self.optimizer.step(lr, self.model.clone(), grads);
+        self.model = stepped.update_running(running.0, rows);
+        loss
+    }
+
+    /// The model as it stands.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// Replaces the model (restored from a checkpoint).
+    pub fn set_model(&mut self, model: M) {
+        self.model = model;
+    }
+
+    /// Writes the optimizer state into `dir` (`optimizer.mpk`, or one file per parameter
+    /// group); returns the files written.
+    pub fn save_optimizer(&self, dir: &Path) -> Result<Vec<String>, String> {
+        self.optimizer.save(dir, OPTIMIZER_STEM)
+    }
+
+    /// Restores the state [`Self::save_optimizer`] wrote.
+    pub fn load_optimizer(&mut self, dir: &Path, device: &B::Device) -> Result<(), String> {
+        self.optimizer.load(dir, OPTIMIZER_STEM, device)
+    }
+}
+
+/// The optimizer's files in a checkpoint folder: `optimizer.mpk`, `optimizer-decay.mpk`, ...
+const OPTIMIZER_STEM: &str = "optimizer";
+
+/// The classification runs' feed: every member visits its data set in its own permutation
+/// each epoch, in mini-batches, through one [`Learner`]; evaluation on the whole sets.
+pub struct Epochs<B: AutodiffBackend, M: AutodiffModule<B>> {
+    learner: Learner<B, M>,
+    data: MemberData,
     outputs: usize,
     train_set: EvalSet<B::InnerBackend>,
     test_set: EvalSet<B::InnerBackend>,
@@ -149,13 +238,13 @@ pub struct Learner<B: AutodiffBackend, M: AutodiffModule<B>> {
     device: B::Device,
 }
 
-impl<B, M> Learner<B, M>
+impl<B, M> Epochs<B, M>
 where
     B: AutodiffBackend,
     M: Family<B> + AutodiffModule<B>,
     M::InnerModule: Family<B::InnerBackend>,
 {
-    /// A learner for `model` (member `k` on `data.splits[data.split_of[k]]`) with `optimizer`,
+    /// Epochs of `model` (member `k` on `data.splits[data.split_of[k]]`) with `optimizer`,
     /// learning rate `lr` and mini-batches of `batch_size`.
     pub fn new(
         model: M,
@@ -170,9 +259,7 @@ where
         let set = |test| EvalSet::new(&data.sets(test), outputs, width, device);
         let (train_set, test_set) = (set(false), set(true));
         Self {
-            model,
-            optimizer: BurnOptimizer::new(&optimizer),
-            objective: Objective::for_outputs(outputs),
+            learner: Learner::new(model, &optimizer, Objective::for_outputs(outputs)),
             outputs,
             train_set,
             test_set,
@@ -182,28 +269,9 @@ where
             device: device.clone(),
         }
     }
-
-    /// One update on `batch`; returns each member's loss before the update, `[K]`.
-    ///
-    /// The output gradient `(p - y) / batch_size` is injected as the exact gradient of
-    /// `sum(logits * g)` with `g` held constant, so backpropagation starts from the same
-    /// numbers as the numpy original.
-    fn step(&mut self, batch: &Batch<B>) -> Tensor<B::InnerBackend, 1> {
-        let mut running = RunningStatistics::default();
-        let logits = self
-            .model
-            .forward_observed(batch.x.clone(), Mode::Train, &mut running); // [K, n, C]
-        let inner = logits.clone().inner();
-        let loss = self.objective.loss(inner.clone(), batch.y.clone()); // [K]
-        let gradient = Tensor::from_inner(self.objective.logit_gradient(inner, batch.y.clone()));
-        let grads = GradientsParams::from_grads((logits * gradient).sum().backward(), &self.model);
-        let stepped = self.optimizer.step(self.lr, self.model.clone(), grads);
-        self.model = stepped.update_running(running.0, batch.x.dims()[1]);
-        loss
-    }
 }
 
-impl<B, M> Steps<M> for Learner<B, M>
+impl<B, M> Steps<M> for Epochs<B, M>
 where
     B: AutodiffBackend,
     M: Family<B> + AutodiffModule<B>,
@@ -220,9 +288,9 @@ where
         let mut losses = Vec::new();
         for range in batch_ranges(rows, self.batch_size) {
             let batch = batch::<B>(&train, orders, range, self.outputs, &self.device);
-            losses.push(self.step(&batch));
+            losses.push(self.learner.step(batch.x, batch.y, self.lr));
         }
-        let (k, steps) = (self.model.members(), losses.len());
+        let (k, steps) = (self.learner.model.members(), losses.len());
         let flat = to_host(Tensor::cat(losses, 0)); // [steps * K], step-major
         (0..k)
             .map(|m| flat.iter().skip(m).step_by(k).sum::<f64>() / steps as f64)
@@ -230,10 +298,10 @@ where
     }
 
     fn evaluate(&mut self) -> Evaluation {
-        let model = self.model.valid();
+        let model = self.learner.model.valid();
         let on = |set: &EvalSet<B::InnerBackend>, test: bool| {
             let data = self.data.sets(test);
-            evaluate(&model, set, &data, self.objective, &self.device)
+            evaluate(&model, set, &data, self.learner.objective, &self.device)
         };
         let (train_loss, train_accuracy) = on(&self.train_set, false);
         let (test_loss, test_accuracy) = on(&self.test_set, true);
@@ -246,22 +314,21 @@ where
     }
 
     fn model(&self) -> M {
-        self.model.clone()
+        self.learner.model.clone()
     }
 
     /// `optimizer.mpk` (Burn's recorder, float64), for all members only: Burn's optimizer
     /// state is keyed by parameter, not by member.
     fn save_optimizer(&self, dir: &Path, members: Range<usize>) -> Result<Vec<String>, String> {
-        if members != (0..self.model.members()) {
+        if members != (0..self.learner.model.members()) {
             return Err("the Burn engine saves its optimizer for all members only".into());
         }
-        self.optimizer.save(&dir.join("optimizer"))?;
-        Ok(vec!["optimizer.mpk".into()])
+        self.learner.save_optimizer(dir)
     }
 
     fn load_optimizer(&mut self, dirs: &[&Path]) -> Result<(), String> {
         match dirs {
-            [dir] => self.optimizer.load(&dir.join("optimizer"), &self.device),
+            [dir] => self.learner.load_optimizer(dir, &self.device),
             _ => Err("the Burn engine loads its optimizer from one folder".into()),
         }
     }

@@ -1,19 +1,26 @@
-//! Optimizers: SGD (plain, momentum, Nesterov; optional weight decay), Adam and AdamW, as
-//! Burn's own optimizers over any model module. (The fused engine applies the same update rules
-//! to host buffers, in the `fused` module's `update`.)
+//! Optimizers: SGD (plain, momentum, Nesterov; optional weight decay), Adam and AdamW (weight
+//! decay on every parameter, or on matrices only as nanoGPT's two groups), as Burn's own
+//! optimizers over any model module, with optional gradient-norm clipping. (The fused engine
+//! applies the same update rules to host buffers, in the `fused` module's `update`.)
 
-use std::{fmt, str::FromStr};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
 
 use burn::{
     module::AutodiffModule,
     optim::{
         Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig,
-        adaptor::OptimizerAdaptor, decay::WeightDecayConfig, momentum::MomentumConfig,
+        SimpleOptimizer, adaptor::OptimizerAdaptor, decay::WeightDecayConfig, momentum::MomentumConfig,
     },
-    record::{DoublePrecisionSettings, NamedMpkFileRecorder, Recorder},
-    tensor::backend::AutodiffBackend,
+    record::{DoublePrecisionSettings, NamedMpkFileRecorder, Record, Recorder},
+    tensor::backend::{AutodiffBackend, Backend},
 };
 use serde::{Deserialize, Serialize};
+
+use super::gradients::split_matrices;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -90,6 +97,12 @@ pub struct OptimizerSpec {
     pub weight_decay: f64,
     pub betas: [f64; 2],
     pub epsilon: f64,
+    /// AdamW's decay on parameters of rank 2 and more only (matrices, embeddings), as
+    /// nanoGPT's `configure_optimizers`; for a model of one member, whose biases are rank 1.
+    pub decay_matrices_only: bool,
+    /// Clip the global gradient norm to this before the update (one member only: the norm is
+    /// taken over every parameter).
+    pub grad_clip: Option<f64>,
 }
 
 impl OptimizerSpec {
@@ -100,7 +113,14 @@ impl OptimizerSpec {
             weight_decay: 0.0,
             betas: [0.9, 0.999],
             epsilon: 1e-8,
+            decay_matrices_only: false,
+            grad_clip: None,
         }
+    }
+
+    /// Whether this spec needs the model to be a single member (see the fields).
+    pub fn needs_one_member(&self) -> bool {
+        self.decay_matrices_only || self.grad_clip.is_some()
     }
 
     fn decay(&self) -> Option<WeightDecayConfig> {
@@ -116,7 +136,16 @@ pub enum BurnOptimizer<B: AutodiffBackend, M: AutodiffModule<B>> {
     Sgd(Adaptor<Sgd<B::InnerBackend>, M, B>),
     Adam(Adaptor<Adam, M, B>),
     AdamW(Adaptor<AdamW, M, B>),
+    /// AdamW with decay on matrices only: one optimizer per group, each handed its group's
+    /// gradients.
+    AdamWGroups {
+        matrices: Adaptor<AdamW, M, B>,
+        rest: Adaptor<AdamW, M, B>,
+    },
 }
+
+/// The file suffixes of [`BurnOptimizer::AdamWGroups`]' two states.
+const GROUP_SUFFIXES: [&str; 2] = ["-decay", "-no-decay"];
 
 impl<B: AutodiffBackend, M: AutodiffModule<B>> BurnOptimizer<B, M> {
     pub fn new(spec: &OptimizerSpec) -> Self {
@@ -143,57 +172,93 @@ impl<B: AutodiffBackend, M: AutodiffModule<B>> BurnOptimizer<B, M> {
                     .with_weight_decay(spec.decay())
                     .init(),
             ),
-            OptimizerKind::AdamW => Self::AdamW(
-                AdamWConfig::new()
-                    .with_beta_1(beta_1)
-                    .with_beta_2(beta_2)
-                    .with_epsilon(spec.epsilon as f32)
-                    .with_weight_decay(spec.weight_decay as f32)
-                    .init(),
-            ),
+            OptimizerKind::AdamW => {
+                let adamw = |decay: f64| {
+                    AdamWConfig::new()
+                        .with_beta_1(beta_1)
+                        .with_beta_2(beta_2)
+                        .with_epsilon(spec.epsilon as f32)
+                        .with_weight_decay(decay as f32)
+                        .init()
+                };
+                if spec.decay_matrices_only {
+                    Self::AdamWGroups {
+                        matrices: adamw(spec.weight_decay),
+                        rest: adamw(0.0),
+                    }
+                } else {
+                    Self::AdamW(adamw(spec.weight_decay))
+                }
+            }
         }
     }
 
-    /// Saves the optimizer state with Burn's named MessagePack recorder in float64.
-    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
-        let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
-        let result = match self {
-            Self::Sgd(o) => Recorder::<B>::record(&recorder, o.to_record(), path.into()),
-            Self::Adam(o) => Recorder::<B>::record(&recorder, o.to_record(), path.into()),
-            Self::AdamW(o) => Recorder::<B>::record(&recorder, o.to_record(), path.into()),
-        };
-        result.map_err(|e| format!("{}: {e}", path.display()))
+    /// Saves the optimizer state into `dir` as `<stem>.mpk` (two groups: `<stem>-decay.mpk`
+    /// and `<stem>-no-decay.mpk`), with Burn's named MessagePack recorder in float64; returns
+    /// the files written.
+    pub fn save(&self, dir: &Path, stem: &str) -> Result<Vec<String>, String> {
+        fn write<B: Backend, R: Record<B>>(
+            dir: &Path,
+            file: &str,
+            record: R,
+        ) -> Result<String, String> {
+            let path = dir.join(file);
+            NamedMpkFileRecorder::<DoublePrecisionSettings>::new()
+                .record(record, path.clone())
+                .map_err(|e| format!("{}.mpk: {e}", path.display()))
+                .map(|()| format!("{file}.mpk"))
+        }
+        match self {
+            Self::Sgd(o) => Ok(vec![write::<B, _>(dir, stem, o.to_record())?]),
+            Self::Adam(o) => Ok(vec![write::<B, _>(dir, stem, o.to_record())?]),
+            Self::AdamW(o) => Ok(vec![write::<B, _>(dir, stem, o.to_record())?]),
+            Self::AdamWGroups { matrices, rest } => [matrices, rest]
+                .into_iter()
+                .zip(GROUP_SUFFIXES)
+                .map(|(o, suffix)| write::<B, _>(dir, &format!("{stem}{suffix}"), o.to_record()))
+                .collect(),
+        }
     }
 
     /// Restores the state written by [`Self::save`].
-    pub fn load(&mut self, path: &std::path::Path, device: &B::Device) -> Result<(), String> {
-        let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
-        let fail = |e: burn::record::RecorderError| format!("{}: {e}", path.display());
+    pub fn load(&mut self, dir: &Path, stem: &str, device: &B::Device) -> Result<(), String> {
+        fn read<B: AutodiffBackend, O, M>(
+            optimizer: &mut Adaptor<O, M, B>,
+            path: PathBuf,
+            device: &B::Device,
+        ) -> Result<(), String>
+        where
+            O: SimpleOptimizer<B::InnerBackend>,
+            M: AutodiffModule<B>,
+        {
+            let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
+            let record = Recorder::<B>::load(&recorder, path.clone(), device)
+                .map_err(|e| format!("{}.mpk: {e}", path.display()))?;
+            *optimizer = optimizer.clone().load_record(record);
+            Ok(())
+        }
         match self {
-            Self::Sgd(o) => {
-                *o = o
-                    .clone()
-                    .load_record(Recorder::<B>::load(&recorder, path.into(), device).map_err(fail)?)
-            }
-            Self::Adam(o) => {
-                *o = o
-                    .clone()
-                    .load_record(Recorder::<B>::load(&recorder, path.into(), device).map_err(fail)?)
-            }
-            Self::AdamW(o) => {
-                *o = o
-                    .clone()
-                    .load_record(Recorder::<B>::load(&recorder, path.into(), device).map_err(fail)?)
+            Self::Sgd(o) => read(o, dir.join(stem), device),
+            Self::Adam(o) => read(o, dir.join(stem), device),
+            Self::AdamW(o) => read(o, dir.join(stem), device),
+            Self::AdamWGroups { matrices, rest } => {
+                read(matrices, dir.join(format!("{stem}{}", GROUP_SUFFIXES[0])), device)?;
+                read(rest, dir.join(format!("{stem}{}", GROUP_SUFFIXES[1])), device)
             }
         }
-        Ok(())
     }
 
+    /// One update of `model` at learning rate `lr`.
     pub fn step(&mut self, lr: f64, model: M, grads: GradientsParams) -> M {
         match self {
             Self::Sgd(o) => o.step(lr, model, grads),
             Self::Adam(o) => o.step(lr, model, grads),
             Self::AdamW(o) => o.step(lr, model, grads),
+            Self::AdamWGroups { matrices, rest } => {
+                let (decayed, plain) = split_matrices(&model, grads);
+                let model = matrices.step(lr, model, decayed);
+                rest.step(lr, model, plain)
+            }
         }
     }
 }

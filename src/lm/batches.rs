@@ -2,7 +2,10 @@
 //! seeded numpy stream (nanoGPT's `get_batch`, `randint(len(data) - block_size)`), inputs the
 //! first `block_size` tokens and targets the same shifted by one.
 
-use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+use burn::tensor::{
+    Int, Tensor, TensorData,
+    backend::{AutodiffBackend, Backend},
+};
 
 use crate::numpy_rng::NumpyRng;
 
@@ -10,6 +13,23 @@ use crate::numpy_rng::NumpyRng;
 pub struct TokenBatch<B: Backend> {
     pub x: Tensor<B, 2, Int>,
     pub y: Tensor<B, 2, Int>,
+}
+
+impl<B: AutodiffBackend> TokenBatch<B> {
+    /// The batch as the learner takes it: the windows as samples of token ids, `[1, B, T]`
+    /// floats (exact: ids stay below 2^24), and the next tokens one-hot over `vocab`,
+    /// `[1, B*T, vocab]`, one row per predicted position. Built on the device.
+    pub fn samples(&self, vocab: usize) -> (Tensor<B, 3>, Tensor<B::InnerBackend, 3>) {
+        let [batch, time] = self.x.dims();
+        let rows = batch * time;
+        let x = self.x.clone().float().reshape([1, batch, time]); // [1, B, T]
+        let y = self.y.clone().inner().reshape([rows, 1]).expand([rows, vocab]); // [B*T, V]
+        let classes = Tensor::<B::InnerBackend, 1, Int>::arange(0..vocab as i64, &y.device())
+            .reshape([1, vocab])
+            .expand([rows, vocab]); // [B*T, V]
+        let targets = y.equal(classes).float().reshape([1, rows, vocab]); // [1, B*T, V]
+        (x, targets)
+    }
 }
 
 /// `batch` window starts in `tokens`, each leaving room for `block + 1` tokens.

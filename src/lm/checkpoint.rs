@@ -65,7 +65,7 @@ pub fn save<B: AutodiffBackend>(
     let target = dir(&job.checkpoints, iteration, &job.name());
     store::save_folder(
         &target,
-        &learner.model,
+        learner.model(),
         |tmp| learner.save_optimizer(tmp),
         |checksums| LmCheckpointMeta {
             format_version: LM_FORMAT_VERSION,

@@ -17,7 +17,7 @@ use std::{
 use super::{
     batches::{TokenBatch, draw_starts, windows},
     checkpoint,
-    learner::{AdamWSpec, LmLearner, cross_entropy, frozen},
+    learner::{self as lm_learner, cross_entropy, frozen},
     probe::probe,
     schedule::LrSchedule,
 };
@@ -72,20 +72,17 @@ impl Job<'_> {
         mut tick: impl FnMut(usize),
     ) -> Result<Trained<B::InnerBackend>, CheckpointError> {
         let t = &self.experiment.train;
-        let spec = AdamWSpec {
-            betas: t.betas,
-            weight_decay: t.weight_decay,
-            grad_clip: t.grad_clip,
-        };
-        let mut learner = LmLearner::new(Gpt::<B>::init(self.model, self.seed, device), &spec);
+        let mut learner = lm_learner::learner(Gpt::<B>::init(self.model, self.seed, device), t);
         let mut batches = NumpyRng::new(self.seed ^ BATCH_STREAM);
         let mut history = JobHistory::default();
         let mut first = 0;
         if let Some(dir) = resume {
             let meta = checkpoint::load(dir, self)?;
-            learner.model =
-                crate::checkpoint::load_weights(dir, &meta.checksums, learner.model, device)?
-                    .with_config(self.model);
+            let model = learner.model().clone();
+            learner.set_model(
+                crate::checkpoint::load_weights(dir, &meta.checksums, model, device)?
+                    .with_config(self.model),
+            );
             learner
                 .load_optimizer(dir, device)
                 .map_err(|message| CheckpointError::Corrupted {
@@ -104,7 +101,7 @@ impl Job<'_> {
             decay_iters: t.decay_iters(),
         };
         if first == 0 {
-            let e = self.evaluate::<B>(&learner.model, (train, val), device);
+            let e = self.evaluate::<B>(learner.model(), (train, val), device);
             history.evaluations.push(Evaluation {
                 iteration: 0,
                 lr: 0.0,
@@ -125,7 +122,7 @@ impl Job<'_> {
         };
         if let (Some(batch), 0) = (&probes, first) {
             history.probe_seconds +=
-                record_probe(&mut history, &learner.model, batch, 0).as_secs_f64();
+                record_probe(&mut history, learner.model(), batch, 0).as_secs_f64();
         }
         let (mut losses, mut started, mut since) = (Vec::new(), Instant::now(), 0usize);
         for it in first..t.iterations {
@@ -138,7 +135,7 @@ impl Job<'_> {
             let lr = schedule.at(it);
             let starts = draw_starts(&mut batches, train.len(), block, t.batch_size);
             let batch = windows::<B>(train, &starts, block, device);
-            losses.push(learner.step(&batch, lr));
+            losses.push(lm_learner::step(&mut learner, &batch, lr));
             since += 1;
             tick(1);
             let done = it + 1;
@@ -148,7 +145,7 @@ impl Job<'_> {
                 history.train_seconds += seconds;
                 let steps = to_host(burn::tensor::Tensor::cat(std::mem::take(&mut losses), 0));
                 let step_loss = steps.iter().sum::<f64>() / steps.len() as f64;
-                let e = self.evaluate::<B>(&learner.model, (train, val), device);
+                let e = self.evaluate::<B>(learner.model(), (train, val), device);
                 let evaluation = Evaluation {
                     iteration: done,
                     lr,
@@ -171,7 +168,7 @@ impl Job<'_> {
                 history.evaluations.push(evaluation);
             }
             if let Some(batch) = probes.as_ref().filter(|_| self.probe_due(done)) {
-                let spent = record_probe(&mut history, &learner.model, batch, done);
+                let spent = record_probe(&mut history, learner.model(), batch, done);
                 history.probe_seconds += spent.as_secs_f64();
                 // A probe between evaluations stays out of the interval's speed too.
                 started += spent;
@@ -188,7 +185,7 @@ impl Job<'_> {
         let last = history.evaluations.last().map_or(0, |e| e.iteration);
         checkpoint::save(self, last, &learner, &batches, &history)?;
         Ok(Trained {
-            model: frozen(&learner.model),
+            model: frozen(learner.model()),
             history,
         })
     }

@@ -260,6 +260,8 @@ impl<B: Backend> Conv<B> {
 }
 
 impl<B: Backend> Family<B> for Cnn<B> {
+    type Unit = Nonlinearity;
+
     fn forward_observed(
         &self,
         x: Tensor<B, 3>,

@@ -11,8 +11,6 @@ use burn::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::Nonlinearity;
-
 /// Which statistics a normalization layer uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -72,8 +70,16 @@ impl<B: Backend> LayerObserver<B> for () {
 /// A model family: `K` members of one layer layout, every parameter stacked on a leading
 /// member dimension (`[K, ...]`), so that members train as one tensor program and each
 /// member computes exactly what it would alone.
+///
+/// Rows: a classifier predicts one row of logits per sample (`R = N`); a sequence model
+/// predicts at every position of every sample (`R = N x T`), and its observed layers have one
+/// row per position too.
 pub trait Family<B: Backend>: Module<B> + Clone + core::fmt::Debug {
-    /// Output logits `[K, N, outputs]` for inputs `[K, N, features]`, each observed layer shown
+    /// What a member applies at its observed layers: a [`Nonlinearity`](super::Nonlinearity) for the MLP families,
+    /// a feed-forward unit for the GPT.
+    type Unit: Clone + core::fmt::Debug + PartialEq;
+
+    /// Output logits `[K, R, outputs]` for inputs `[K, N, features]`, each observed layer shown
     /// to `observer` on the way.
     fn forward_observed(
         &self,
@@ -85,11 +91,11 @@ pub trait Family<B: Backend>: Module<B> + Clone + core::fmt::Debug {
     /// The observed layers, in forward order.
     fn layers(&self) -> Vec<LayerInfo>;
 
-    /// Each member's nonlinearity.
-    fn activations(&self) -> &[Nonlinearity];
+    /// Each member's unit.
+    fn activations(&self) -> &[Self::Unit];
 
-    /// The same parameters with each member's nonlinearity replaced (after re-stacking members).
-    fn with_activations(self, activations: Vec<Nonlinearity>) -> Self;
+    /// The same parameters with each member's unit replaced (after re-stacking members).
+    fn with_activations(self, activations: Vec<Self::Unit>) -> Self;
 
     /// The weight gradient of each observed layer, then of the output layer, flattened.
     fn weight_gradients(&self, grads: &B::Gradients) -> Vec<Option<Tensor<B::InnerBackend, 1>>>

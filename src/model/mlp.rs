@@ -84,6 +84,8 @@ impl Blueprint for MlpBlueprint {
 }
 
 impl<B: Backend> Family<B> for Mlp<B> {
+    type Unit = Nonlinearity;
+
     fn forward_observed(
         &self,
         x: Tensor<B, 3>,

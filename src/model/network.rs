@@ -25,7 +25,7 @@ use crate::numpy_rng::NumpyRng;
 pub trait Blueprint {
     /// The name in `[model] family = "..."`.
     const NAME: &'static str;
-    type Model<B: Backend>: Family<B>;
+    type Model<B: Backend>: Family<B, Unit = Nonlinearity>;
 
     /// Checks the family-specific parts of `arch`; an error names the key and what is allowed.
     fn check(arch: &Architecture) -> Result<(), ArchitectureError>;
@@ -98,6 +98,8 @@ macro_rules! families {
         }
 
         impl<B: Backend> Family<B> for Network<B> {
+            type Unit = Nonlinearity;
+
             fn forward_observed(
                 &self,
                 x: Tensor<B, 3>,

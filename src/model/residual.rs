@@ -105,6 +105,8 @@ impl Blueprint for ResidualBlueprint {
 }
 
 impl<B: Backend> Family<B> for ResidualMlp<B> {
+    type Unit = Nonlinearity;
+
     fn forward_observed(
         &self,
         x: Tensor<B, 3>,

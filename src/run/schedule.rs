@@ -16,7 +16,7 @@ use crate::{
     checkpoint::{self, CheckpointError, CheckpointMeta},
     config::Plan,
     fused::{self, FusedSteps, Unsupported},
-    learner::{Engine, EpochMetrics, Evaluation, History, Learner, MemberData, Steps},
+    learner::{Engine, EpochMetrics, Epochs, Evaluation, History, MemberData, Steps},
     model::{Network, concat, select},
     numpy_rng::NumpyRng,
 };
@@ -128,7 +128,7 @@ pub fn train<B: AutodiffBackend>(
     {
         return run.epochs(steps, device, progress);
     }
-    let steps = Learner::new(model, spec, rates, data, arch.outputs, device);
+    let steps = Epochs::new(model, spec, rates, data, arch.outputs, device);
     run.epochs(steps, device, progress)
 }
 

@@ -5,7 +5,7 @@ use actlab::{
     backend::BackendInfo,
     config::{Plan, parse_experiment},
     data::Split,
-    learner::{Learner, MemberData, Objective, OptimizerSpec, Steps},
+    learner::{Epochs, MemberData, Objective, OptimizerSpec, Steps},
     model::InitScheme,
     numpy_rng::NumpyRng,
 };
@@ -65,7 +65,7 @@ fn fashion_members<B: AutodiffBackend>(
 ) -> (f64, f64) {
     let model = relu_members::<B>(&plan.architecture, k, InitScheme::StandardUniform, device);
     let data = MemberData::shared(split, k);
-    let mut steps = Learner::new(
+    let mut steps = Epochs::new(
         model,
         OptimizerSpec::sgd(),
         (0.05, 128),

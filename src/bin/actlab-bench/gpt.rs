@@ -18,7 +18,7 @@ use crate::{
 fn gpt_step_seconds<B: AutodiffBackend>(device: &B::Device) -> (f64, f64, usize) {
     use actlab::lm::{
         batches::{draw_starts, windows},
-        learner::{AdamWSpec, LmLearner},
+        learner::{self, LmLearner},
     };
     let (warmup, steps, reps) = (10, 200, 3);
     let file = find_experiment("tiny-shakespeare").unwrap_or_else(|e| usage(&e.to_string()));
@@ -26,21 +26,16 @@ fn gpt_step_seconds<B: AutodiffBackend>(device: &B::Device) -> (f64, f64, usize)
         .and_then(|e| actlab::lm::prepare(e, "tiny-shakespeare"))
         .unwrap_or_else(|e| usage(&e.to_string()));
     let (model, t) = (&plan.variants[0].1, &plan.experiment.train);
-    let spec = AdamWSpec {
-        betas: t.betas,
-        weight_decay: t.weight_decay,
-        grad_clip: t.grad_clip,
-    };
     let (train, _) = corpus.split();
     let mut loss = 0.0;
     let times = (0..reps).map(|_| {
         let gpt = actlab::model::gpt::Gpt::<B>::init(model, 1337, device);
-        let mut learner = LmLearner::new(gpt, &spec);
+        let mut learner = learner::learner(gpt, t);
         let mut rng = NumpyRng::new(1337);
         let mut step = |learner: &mut LmLearner<B>| {
             let starts = draw_starts(&mut rng, train.len(), model.block_size, t.batch_size);
             let batch = windows::<B>(train, &starts, model.block_size, device);
-            learner.step(&batch, t.lr)
+            learner::step(learner, &batch, t.lr)
         };
         for _ in 0..warmup {
             step(&mut learner);

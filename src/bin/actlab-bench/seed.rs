@@ -9,7 +9,7 @@ use actlab::{
     config::{Plan, find_experiment},
     data::Split,
     fused::FusedSteps,
-    learner::{Engine, Learner, MemberData, OptimizerSpec, Steps},
+    learner::{Engine, Epochs, MemberData, OptimizerSpec, Steps},
     model::{Activation, Architecture, Drawn, Init, InitScheme, Network, Nonlinearity},
     numpy_rng::NumpyRng,
     run::train_plan,
@@ -122,7 +122,7 @@ fn steps_per_second<B: AutodiffBackend>(
             FusedSteps::new(&model, OptimizerSpec::sgd(), rates, data, threads, device)
                 .expect("a plain MLP"),
         ),
-        _ => Box::new(Learner::new(
+        _ => Box::new(Epochs::new(
             model,
             OptimizerSpec::sgd(),
             rates,

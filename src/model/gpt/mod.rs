@@ -13,6 +13,7 @@
 //! `PositionWiseFeedForward` has no observable pre-activation and its SwiGLU parameters are
 //! skipped by its record (neither saved nor trained).
 
+mod family;
 mod layers;
 mod unit;
 
