@@ -4,14 +4,17 @@
 //! in float64 and 1e-4 in float32 (absolute, or relative to a tensor's largest value where that
 //! exceeds 1), for GELU, ReLU,
 //! sigmoid and SwiGLU (the last with RMS norm, rotary positions and an untied head). Also:
-//! changing token t never changes the logits before t.
+//! changing token t never changes the logits before t; and the one learner, stepping the GPT
+//! as a `Family`, moves every parameter by exactly what PyTorch's gradients and the update rule
+//! say: plain SGD, SGD with the global norm clipped, AdamW with decay on matrices only.
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use actlab::{
-    lm::learner::cross_entropy,
+    learner::{Learner, Objective, OptimizerKind, OptimizerSpec},
+    lm::{batches::TokenBatch, learner::cross_entropy},
     model::gpt::{BlockNorm, Gpt, GptConfig},
 };
 use burn::{
@@ -216,7 +219,108 @@ fn check_against_pytorch<B: AutodiffBackend>(tolerance: f64) {
 fn matches_pytorch_in_float64_then_float32_and_is_causal() {
     changing_token_t_never_changes_earlier_logits();
     check_against_pytorch::<Autodiff<NdArray<f64>>>(1e-10);
+    the_learner_steps_as_pytorch_gradients_say::<Autodiff<NdArray<f64>>>(1e-10);
     check_against_pytorch::<Autodiff<NdArray<f32>>>(1e-4);
+    the_learner_steps_as_pytorch_gradients_say::<Autodiff<NdArray<f32>>>(1e-4);
+}
+
+/// Every parameter's value by name (the gradients are discarded).
+fn parameters<B: AutodiffBackend>(
+    model: &Gpt<B>,
+    batch: &TokenBatch<B>,
+) -> BTreeMap<String, Vec<f64>> {
+    let grads = cross_entropy(model.forward(batch.x.clone()), batch.y.clone()).backward();
+    named(model, &grads)
+        .into_iter()
+        .map(|(k, (v, _))| (k, v))
+        .collect()
+}
+
+/// One step of the one learner from the fixture's weights, for each optimizer, against the
+/// update its rule makes of PyTorch's gradients `g`:
+/// - SGD at lr 1: `-g`;
+/// - SGD at lr 1 with the global norm clipped to half of `|g|`: `-g c / (|g| + 1e-6)`;
+/// - AdamW (lr 1e-3, decay 0.5) on matrices only, first step: `-lr g / (|g| + 1e-8)`, and
+///   `-lr 0.5 w` more for parameters of rank 2 (matrices, embeddings), compared in units of lr.
+fn the_learner_steps_as_pytorch_gradients_say<B: AutodiffBackend>(tolerance: f64) {
+    let fixture = golden("gpt.json");
+    let device = Default::default();
+    for c in fixture["configs"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let shape = config(&fixture, c);
+        let batch = TokenBatch::<B> {
+            x: tokens::<B>(&fixture["data"], 0, &device),
+            y: tokens::<B>(&fixture["data"], 1, &device),
+        };
+        let g: BTreeMap<&String, Vec<f64>> = c["grads"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k, floats(v)))
+            .collect();
+        let norm = g.values().flatten().map(|v| v * v).sum::<f64>().sqrt();
+        let clip = norm / 2.0;
+        let adamw = OptimizerSpec {
+            kind: OptimizerKind::AdamW,
+            weight_decay: 0.5,
+            decay_matrices_only: true,
+            ..OptimizerSpec::sgd()
+        };
+        let cases = [
+            ("sgd", OptimizerSpec::sgd(), 1.0),
+            (
+                "clipped sgd",
+                OptimizerSpec {
+                    grad_clip: Some(clip),
+                    ..OptimizerSpec::sgd()
+                },
+                1.0,
+            ),
+            ("adamw, decay on matrices", adamw, 1e-3),
+        ];
+        for (optimizer, spec, lr) in cases {
+            let model = Gpt::<B>::init(&shape, 42, &device);
+            let before = parameters(&model, &batch);
+            let mut learner = Learner::new(model, &spec, Objective::Multiclass);
+            let loss = actlab::lm::learner::step(&mut learner, &batch, lr);
+            let loss = values(loss)[0];
+            let expected_loss = c["loss"].as_f64().unwrap();
+            assert!(
+                (loss - expected_loss).abs() <= tolerance * expected_loss,
+                "{name} {optimizer}: loss {loss} vs {expected_loss}"
+            );
+            let after = parameters(learner.model(), &batch);
+            for (param, grad) in &g {
+                let rank_two = !param.ends_with("bias") && !param.contains("norm");
+                let (found, expected): (Vec<f64>, Vec<f64>) = before[*param]
+                    .iter()
+                    .zip(&after[*param])
+                    .zip(grad)
+                    .map(|((w, w2), g)| match optimizer {
+                        "sgd" => (w2 - w, -g),
+                        "clipped sgd" => (w2 - w, -g * clip / (norm + 1e-6)),
+                        _ => {
+                            let decay = if rank_two { 0.5 * w } else { 0.0 };
+                            ((w2 - w) / lr, -g / (g.abs() + 1e-8) - decay)
+                        }
+                    })
+                    .unzip();
+                // Burn keeps AdamW's betas in float32, so its bias corrections cancel to about
+                // 1e-9, not to the last bit.
+                let tolerance = if lr < 1.0 {
+                    tolerance.max(1e-8)
+                } else {
+                    tolerance
+                };
+                assert_close(
+                    &format!("{name} {optimizer} {param}"),
+                    &found,
+                    &expected,
+                    tolerance,
+                );
+            }
+        }
+    }
 }
 
 fn changing_token_t_never_changes_earlier_logits() {

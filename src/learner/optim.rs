@@ -13,7 +13,8 @@ use burn::{
     module::AutodiffModule,
     optim::{
         Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig,
-        SimpleOptimizer, adaptor::OptimizerAdaptor, decay::WeightDecayConfig, momentum::MomentumConfig,
+        SimpleOptimizer, adaptor::OptimizerAdaptor, decay::WeightDecayConfig,
+        momentum::MomentumConfig,
     },
     record::{DoublePrecisionSettings, NamedMpkFileRecorder, Record, Recorder},
     tensor::backend::{AutodiffBackend, Backend},
@@ -242,8 +243,16 @@ impl<B: AutodiffBackend, M: AutodiffModule<B>> BurnOptimizer<B, M> {
             Self::Adam(o) => read(o, dir.join(stem), device),
             Self::AdamW(o) => read(o, dir.join(stem), device),
             Self::AdamWGroups { matrices, rest } => {
-                read(matrices, dir.join(format!("{stem}{}", GROUP_SUFFIXES[0])), device)?;
-                read(rest, dir.join(format!("{stem}{}", GROUP_SUFFIXES[1])), device)
+                read(
+                    matrices,
+                    dir.join(format!("{stem}{}", GROUP_SUFFIXES[0])),
+                    device,
+                )?;
+                read(
+                    rest,
+                    dir.join(format!("{stem}{}", GROUP_SUFFIXES[1])),
+                    device,
+                )
             }
         }
     }

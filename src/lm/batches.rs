@@ -23,7 +23,12 @@ impl<B: AutodiffBackend> TokenBatch<B> {
         let [batch, time] = self.x.dims();
         let rows = batch * time;
         let x = self.x.clone().float().reshape([1, batch, time]); // [1, B, T]
-        let y = self.y.clone().inner().reshape([rows, 1]).expand([rows, vocab]); // [B*T, V]
+        let y = self
+            .y
+            .clone()
+            .inner()
+            .reshape([rows, 1])
+            .expand([rows, vocab]); // [B*T, V]
         let classes = Tensor::<B::InnerBackend, 1, Int>::arange(0..vocab as i64, &y.device())
             .reshape([1, vocab])
             .expand([rows, vocab]); // [B*T, V]

@@ -51,7 +51,10 @@ impl<B: Backend> Family<B> for Gpt<B> {
     /// unit has a value matrix a plain one lacks.
     fn with_activations(mut self, activations: Vec<FeedForwardUnit>) -> Self {
         let [unit] = activations[..] else {
-            panic!("a GPT is a family of one member, given {}", activations.len());
+            panic!(
+                "a GPT is a family of one member, given {}",
+                activations.len()
+            );
         };
         assert_eq!(
             unit.is_gated(),
