@@ -34,8 +34,9 @@ pub struct LayerInfo {
 /// Layers are numbered from 0 in forward order, as [`Family::layers`] lists them. Every
 /// method has a default that does nothing, so an observer implements only what it needs.
 pub trait LayerObserver<B: Backend> {
-    /// Whether this observer looks at anything: a model may skip preparing what it would show
-    /// to one that does not (reshapes for the plain forward pass).
+    /// Whether this observer looks at any layer: a model may skip preparing what it would
+    /// show to one that does not (reshapes for the plain forward pass). Batch statistics are
+    /// reported whatever this says.
     fn observes(&self) -> bool {
         true
     }
