@@ -5,7 +5,12 @@
 //! [`config`] (experiment files, validated into a plan); [`analysis`] (probes on the forward
 //! pass); [`store`] (the run-folder format every record is written to and read from);
 //! [`checkpoint`], [`plot`] and [`report`] on top of it; and the commands: [`run`],
-//! [`sweep`], [`lm`], [`slurm`], [`launch`] (any experiment file) and [`verify`]. A lower layer never imports a higher one.
+//! [`sweep`], [`lm`], [`slurm`], [`launch`] (any experiment file) and [`verify`]. A lower layer
+//! never imports a higher one.
+
+// Errors carry the paths, keys and values they name; they are built on cold paths only, so
+// their size is not worth boxing them for.
+#![allow(clippy::result_large_err)]
 
 pub mod analysis;
 pub mod backend;

@@ -441,7 +441,7 @@ impl LmExperiment {
             ));
         }
         let every = self.checkpoint.every;
-        if every > 0 && every % t.eval_interval != 0 {
+        if every > 0 && !every.is_multiple_of(t.eval_interval) {
             return Err(bad(
                 "checkpoint.every",
                 every,

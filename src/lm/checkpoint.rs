@@ -127,7 +127,7 @@ pub fn load(dir: &Path, job: &Job) -> Result<LmCheckpointMeta, CheckpointError> 
             meta.variant, meta.seed, job.variant, job.seed
         ));
     }
-    if &meta.backend.precision != &job.backend.precision
+    if meta.backend.precision != job.backend.precision
         || meta.backend.backend != job.backend.backend
     {
         return mismatch(format!(

@@ -211,7 +211,7 @@ impl Job<'_> {
     fn probe_due(&self, done: usize) -> bool {
         let t = &self.experiment.train;
         let every = self.experiment.probes.every.unwrap_or(t.eval_interval);
-        every > 0 && (done % every == 0 || done == t.iterations)
+        every > 0 && (done.is_multiple_of(every) || done == t.iterations)
     }
 
     /// Mean loss over `eval_iters` batches of the training and the validation tokens.

@@ -99,7 +99,10 @@ struct Shape {
 impl Shape {
     fn of(qkv: &[usize], heads: usize) -> Self {
         assert!(
-            qkv.len() == 3 && qkv[2] % 3 == 0 && heads > 0 && (qkv[2] / 3) % heads == 0,
+            qkv.len() == 3
+                && qkv[2].is_multiple_of(3)
+                && heads > 0
+                && (qkv[2] / 3).is_multiple_of(heads),
             "causal attention of a {qkv:?} projection with {heads} heads"
         );
         Self {

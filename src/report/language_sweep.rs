@@ -197,19 +197,18 @@ pub fn findings(dir: &Path) -> Result<LmSweepFindings, StoreError> {
         .and_then(|e| e.published.as_ref());
     let ordering = published.map(|p| ordering(p, &entries(&loaded.points)));
     let mut nonzero = Vec::new();
-    if let Some(record) = combined(&loaded.points) {
-        if let Some(&last) = record
+    if let Some(record) = combined(&loaded.points)
+        && let Some(&last) = record
             .layer_stats
             .iter()
             .map(|r| r.epoch)
             .collect::<Vec<_>>()
             .iter()
             .max()
-        {
-            for v in &record.summary.variants {
-                if let Some(z) = block_mean(&record, &v.name, last, "a", "zero_fraction") {
-                    nonzero.push((v.activation.clone(), 1.0 - z));
-                }
+    {
+        for v in &record.summary.variants {
+            if let Some(z) = block_mean(&record, &v.name, last, "a", "zero_fraction") {
+                nonzero.push((v.activation.clone(), 1.0 - z));
             }
         }
     }

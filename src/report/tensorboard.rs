@@ -36,7 +36,7 @@ const LAYER_SCALARS: [(&str, &str, &str); 5] = [
 /// TensorBoard runs by path under `tensorboard/`.
 type Runs = BTreeMap<PathBuf, EventFile>;
 
-fn run<'a>(runs: &'a mut Runs, path: PathBuf, wall_time: f64) -> &'a mut EventFile {
+fn run(runs: &mut Runs, path: PathBuf, wall_time: f64) -> &mut EventFile {
     runs.entry(path)
         .or_insert_with(|| EventFile::new(wall_time))
 }

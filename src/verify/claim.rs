@@ -130,7 +130,7 @@ impl Claim {
                 ));
             }
         }
-        self.rule.check(self.published).or_else(|m| fail(m))
+        self.rule.check(self.published).or_else(fail)
     }
 
     /// The recipe for `full` or quick mode, if the claim has one.
