@@ -325,3 +325,31 @@ fn the_fused_engine_refuses_several_outputs() {
     let fused = FusedSteps::new(&model, OptimizerSpec::sgd(), (0.1, 32), data, 1, &device);
     assert!(fused.is_none());
 }
+
+/// Decay on matrices only groups parameters by rank, which a stacked family's biases (rank 3)
+/// would defeat: the learner refuses it rather than decay them silently.
+#[test]
+#[should_panic(
+    expected = "decay on matrices only applies to a model whose parameters are not stacked"
+)]
+fn decay_groups_are_refused_for_a_stacked_family() {
+    use actlab::learner::{Learner, Objective};
+    let spec = OptimizerSpec {
+        kind: OptimizerKind::AdamW,
+        decay_matrices_only: true,
+        ..OptimizerSpec::sgd()
+    };
+    let plan = seed_plan(&[]);
+    let arch = &plan.architecture;
+    let drawn = arch.family.draw(
+        arch,
+        &Init::named(InitScheme::XavierNormal),
+        &mut NumpyRng::new(1),
+    );
+    let model = Network::<Train>::init(
+        arch,
+        &[(Activation::Relu.into(), &drawn)],
+        &backend::device(),
+    );
+    let _ = Learner::new(model, &spec, Objective::Binary);
+}

@@ -4,9 +4,11 @@
 //! in float64 and 1e-4 in float32 (absolute, or relative to a tensor's largest value where that
 //! exceeds 1), for GELU, ReLU,
 //! sigmoid and SwiGLU (the last with RMS norm, rotary positions and an untied head). Also:
-//! changing token t never changes the logits before t; and the one learner, stepping the GPT
-//! as a `Family`, moves every parameter by exactly what PyTorch's gradients and the update rule
-//! say: plain SGD, SGD with the global norm clipped, AdamW with decay on matrices only.
+//! changing token t never changes the logits before t; the GPT seen as a `Family` (float token
+//! ids in, a row of logits per position out, `weight_gradients`, a swapped unit) agrees with
+//! its token forward and with PyTorch; and the one learner, stepping the GPT as a `Family`,
+//! moves every parameter by exactly what PyTorch's gradients and the update rule say: plain
+//! SGD, SGD with the global norm clipped, AdamW with decay on matrices only.
 
 mod common;
 
@@ -16,6 +18,7 @@ use actlab::{
     learner::{Learner, Objective, OptimizerKind, OptimizerSpec},
     lm::{batches::TokenBatch, learner::cross_entropy},
     model::gpt::{BlockNorm, Gpt, GptConfig},
+    model::{Family, Mode},
 };
 use burn::{
     backend::{Autodiff, NdArray},
@@ -219,6 +222,7 @@ fn check_against_pytorch<B: AutodiffBackend>(tolerance: f64) {
 fn matches_pytorch_in_float64_then_float32_and_is_causal() {
     changing_token_t_never_changes_earlier_logits();
     check_against_pytorch::<Autodiff<NdArray<f64>>>(1e-10);
+    the_family_view_is_the_token_view::<Autodiff<NdArray<f64>>>();
     the_learner_steps_as_pytorch_gradients_say::<Autodiff<NdArray<f64>>>(1e-10);
     check_against_pytorch::<Autodiff<NdArray<f32>>>(1e-4);
     the_learner_steps_as_pytorch_gradients_say::<Autodiff<NdArray<f32>>>(1e-4);
@@ -356,5 +360,83 @@ fn changing_token_t_never_changes_earlier_logits() {
                 "token {t} must change its own logits"
             );
         }
+    }
+}
+
+/// The GPT as a `Family`: one unstacked member; windows as float token ids give the token
+/// forward's logits, one row per position; its observed layers are the blocks' feed-forward
+/// units; `weight_gradients` are PyTorch's gradients of each block's first matrix and of the
+/// head (the token embedding when tied); and swapping the unit gives the model initialised
+/// with the other unit (the same draws).
+fn the_family_view_is_the_token_view<B: AutodiffBackend>() {
+    let fixture = golden("gpt.json");
+    let device = Default::default();
+    for c in fixture["configs"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let shape = config(&fixture, c);
+        let model = Gpt::<B>::init(&shape, 42, &device);
+        assert_eq!((model.members(), model.stacked()), (1, false), "{name}");
+        assert_eq!(model.activations(), [shape.unit]);
+        let layers = model.layers();
+        assert_eq!(layers.len(), shape.n_layer);
+        for (l, layer) in layers.iter().enumerate() {
+            assert_eq!(
+                (layer.name.as_str(), layer.width),
+                (format!("block{}", l + 1).as_str(), shape.hidden)
+            );
+        }
+        let x = tokens::<B>(&fixture["data"], 0, &device);
+        let y = tokens::<B>(&fixture["data"], 1, &device);
+        let [batch, time] = x.dims();
+        let samples = x.clone().float().reshape([1, batch, time]);
+        let rows = Family::forward(&model, samples.clone(), Mode::Train); // [1, B*T, V]
+        assert_eq!(rows.dims(), [1, batch * time, shape.vocab]);
+        assert_eq!(values(rows.clone()), values(model.forward(x.clone())));
+        let grads = cross_entropy(rows.reshape([batch, time, shape.vocab]), y).backward();
+        let found = model.weight_gradients(&grads);
+        let first = if shape.unit.is_gated() { "gate" } else { "fc" };
+        let mut expected: Vec<String> = (0..shape.n_layer)
+            .map(|l| format!("blocks.{l}.ffn.{first}.weight"))
+            .collect();
+        expected.push(
+            if shape.tie_embeddings {
+                "wte"
+            } else {
+                "head.weight"
+            }
+            .into(),
+        );
+        assert_eq!(found.len(), expected.len());
+        for (g, key) in found.into_iter().zip(expected) {
+            let g = g.unwrap_or_else(|| panic!("{name}: no gradient for {key}"));
+            let g: Vec<f64> = g.into_data().convert::<f64>().to_vec().unwrap();
+            assert_close(
+                &format!("{name} weight_gradients {key}"),
+                &g,
+                &floats(&c["grads"][&key]),
+                1e-10,
+            );
+        }
+        let other = if shape.unit.is_gated() {
+            "geglu"
+        } else {
+            "tanh"
+        };
+        let other: actlab::model::gpt::FeedForwardUnit = other.parse().unwrap();
+        let swapped = model.clone().with_activations(vec![other]);
+        let fresh = Gpt::<B>::init(
+            &GptConfig {
+                unit: other,
+                ..shape.clone()
+            },
+            42,
+            &device,
+        );
+        assert_eq!(swapped.activations(), [other]);
+        assert_eq!(
+            values(Family::forward(&swapped, samples.clone(), Mode::Train)),
+            values(Family::forward(&fresh, samples, Mode::Train)),
+            "{name}: unit swapped to {other}"
+        );
     }
 }

@@ -97,7 +97,7 @@ pub struct FusedSteps<B: Backend> {
 impl<B: Backend> FusedSteps<B> {
     /// Copies `model`'s parameters to the host, to train with `optimizer` on up to `threads`
     /// threads; `None` unless the model is a plain MLP with one output unit (the kernel's
-    /// loss is the sigmoid's binary cross-entropy).
+    /// loss is the sigmoid's binary cross-entropy) and the optimizer neither groups nor clips.
     pub fn new(
         model: &Network<B>,
         optimizer: OptimizerSpec,
@@ -106,6 +106,9 @@ impl<B: Backend> FusedSteps<B> {
         threads: usize,
         device: &B::Device,
     ) -> Option<Self> {
+        if optimizer.groups_or_clips() {
+            return None;
+        }
         let mlp = model
             .as_mlp()
             .filter(|m| m.norms.is_empty() && m.activations.iter().all(|n| n.is_plain()))

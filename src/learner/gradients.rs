@@ -48,7 +48,8 @@ pub fn split_matrices<B: AutodiffBackend, M: Module<B>>(
             2 => take!(2),
             3 => take!(3),
             4 => take!(4),
-            _ => take!(5),
+            5 => take!(5),
+            d => panic!("a parameter of rank {d}: ranks 1 to 5 are handled"),
         }
     }
     (matrices, grads)
@@ -99,7 +100,8 @@ fn scaled<B: AutodiffBackend, M: Module<B>>(
             2 => scale!(2),
             3 => scale!(3),
             4 => scale!(4),
-            _ => scale!(5),
+            5 => scale!(5),
+            d => panic!("a parameter of rank {d}: ranks 1 to 5 are handled"),
         }
     }
     grads

@@ -160,12 +160,17 @@ where
     /// A learner for `model` with `optimizer`, minimising `objective`.
     ///
     /// # Panics
-    /// When `optimizer` clips or groups parameters and `model` has several members: both
-    /// look at every parameter at once, which would mix members.
+    /// When `optimizer` clips the gradient norm of a model of several members (the norm would
+    /// mix them), or groups the parameters of a stacked model by rank (its biases are
+    /// matrices too).
     pub fn new(model: M, optimizer: &OptimizerSpec, objective: Objective) -> Self {
         assert!(
-            !optimizer.needs_one_member() || model.members() == 1,
-            "gradient clipping and decay groups apply to a model of one member"
+            optimizer.grad_clip.is_none() || model.members() == 1,
+            "gradient-norm clipping applies to a model of one member"
+        );
+        assert!(
+            !optimizer.decay_matrices_only || !model.stacked(),
+            "decay on matrices only applies to a model whose parameters are not stacked"
         );
         Self {
             model,
@@ -188,7 +193,7 @@ where
         targets: Tensor<B::InnerBackend, 3>,
         lr: f64,
     ) -> Tensor<B::InnerBackend, 1> {
-        let rows = x.dims()[1];
+        let samples = x.dims()[1];
         let mut running = RunningStatistics::default();
         let logits = self.model.forward_observed(x, Mode::Train, &mut running); // [K, rows, C]
         let inner = logits.clone().inner();
@@ -200,7 +205,7 @@ where
             grads = gradients::clip_global_norm(&self.model, grads, max_norm);
         }
         let stepped = self.optimizer.step(lr, self.model.clone(), grads);
-        self.model = stepped.update_running(running.0, rows);
+        self.model = stepped.update_running(running.0, samples);
         loss
     }
 
@@ -259,6 +264,10 @@ where
         device: &B::Device,
     ) -> Self {
         assert_eq!(data.split_of.len(), model.members(), "one split per member");
+        assert!(
+            model.stacked(),
+            "epochs feed the stacked classifier families"
+        );
         let width = model.layers().iter().map(|l| l.width).max().unwrap_or(1);
         let set = |test| EvalSet::new(&data.sets(test), outputs, width, device);
         let (train_set, test_set) = (set(false), set(true));

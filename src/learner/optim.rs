@@ -99,10 +99,11 @@ pub struct OptimizerSpec {
     pub betas: [f64; 2],
     pub epsilon: f64,
     /// AdamW's decay on parameters of rank 2 and more only (matrices, embeddings), as
-    /// nanoGPT's `configure_optimizers`; for a model of one member, whose biases are rank 1.
+    /// nanoGPT's `configure_optimizers`: for a model whose parameters are not stacked on a
+    /// member dimension ([`crate::model::Family::stacked`]), where biases and gains are rank 1.
     pub decay_matrices_only: bool,
-    /// Clip the global gradient norm to this before the update (one member only: the norm is
-    /// taken over every parameter).
+    /// Clip the global gradient norm to this before the update: for a model of one member,
+    /// since the norm is taken over every parameter together.
     pub grad_clip: Option<f64>,
 }
 
@@ -119,8 +120,9 @@ impl OptimizerSpec {
         }
     }
 
-    /// Whether this spec needs the model to be a single member (see the fields).
-    pub fn needs_one_member(&self) -> bool {
+    /// Whether this spec groups or clips parameters, which only the learner's Burn path
+    /// does, and only for models that allow it (see the fields).
+    pub fn groups_or_clips(&self) -> bool {
         self.decay_matrices_only || self.grad_clip.is_some()
     }
 
@@ -149,7 +151,14 @@ pub enum BurnOptimizer<B: AutodiffBackend, M: AutodiffModule<B>> {
 const GROUP_SUFFIXES: [&str; 2] = ["-decay", "-no-decay"];
 
 impl<B: AutodiffBackend, M: AutodiffModule<B>> BurnOptimizer<B, M> {
+    /// # Panics
+    /// When `spec` asks for decay on matrices only of an optimizer other than AdamW.
     pub fn new(spec: &OptimizerSpec) -> Self {
+        assert!(
+            !spec.decay_matrices_only || spec.kind == OptimizerKind::AdamW,
+            "decay on matrices only is an AdamW option, not {}'s",
+            spec.kind
+        );
         let [beta_1, beta_2] = spec.betas.map(|b| b as f32);
         match spec.kind {
             OptimizerKind::Sgd | OptimizerKind::Momentum | OptimizerKind::Nesterov => {

@@ -35,10 +35,17 @@ impl<B: Backend> ModuleMapper<B> for Narrow {
 /// Members `range` as an ensemble of their own, with new parameters outside any autodiff
 /// graph. The whole range returns the model as it is, parameter ids included (Burn's
 /// optimizer state refers to them).
+///
+/// # Panics
+/// When part of a model whose parameters are not stacked is asked for.
 pub fn select<B: Backend, M: Family<B>>(model: &M, range: Range<usize>) -> M {
     if range == (0..model.members()) {
         return model.clone();
     }
+    assert!(
+        model.stacked(),
+        "members of an unstacked model cannot be selected"
+    );
     let activations = model.activations()[range.clone()].to_vec();
     model
         .clone()
@@ -82,10 +89,17 @@ impl<B: Backend> ModuleMapper<B> for Join<B> {
 
 /// The ensembles' members one after another, as one ensemble (new parameters, outside any
 /// autodiff graph). All must share one layer layout. One ensemble comes back as it is.
+///
+/// # Panics
+/// When several models whose parameters are not stacked are given.
 pub fn concat<B: Backend, M: Family<B>>(mut parts: Vec<M>) -> M {
     if parts.len() == 1 {
         return parts.remove(0);
     }
+    assert!(
+        parts.iter().all(Family::stacked),
+        "unstacked models cannot be joined into one ensemble"
+    );
     let activations: Vec<_> = parts
         .iter()
         .flat_map(|p| p.activations().to_vec())

@@ -25,7 +25,8 @@ pub enum Mode {
 pub struct LayerInfo {
     /// A name unique within the model, e.g. `hidden2`, `block3`, `conv1`.
     pub name: String,
-    /// Values per sample at this layer (units, or channels x positions).
+    /// Values per row at this layer: per sample (units, or channels x positions), or for a
+    /// sequence model per position.
     pub width: usize,
 }
 
@@ -68,16 +69,17 @@ impl<B: Backend> LayerObserver<B> for () {
     }
 }
 
-/// A model family: `K` members of one layer layout, every parameter stacked on a leading
-/// member dimension (`[K, ...]`), so that members train as one tensor program and each
-/// member computes exactly what it would alone.
+/// A model family: `K` members of one layer layout. The classifier families stack every
+/// parameter on a leading member dimension (`[K, ...]`), so that members train as one tensor
+/// program and each member computes exactly what it would alone; the GPT is one member whose
+/// parameters are not stacked ([`Family::stacked`]).
 ///
 /// Rows: a classifier predicts one row of logits per sample (`R = N`); a sequence model
 /// predicts at every position of every sample (`R = N x T`), and its observed layers have one
-/// row per position too.
+/// row per position too (the `N` of [`LayerObserver`]'s shapes is then `N x T`).
 pub trait Family<B: Backend>: Module<B> + Clone + core::fmt::Debug {
-    /// What a member applies at its observed layers: a [`Nonlinearity`](super::Nonlinearity) for the MLP families,
-    /// a feed-forward unit for the GPT.
+    /// What a member applies at its observed layers: a [`Nonlinearity`](super::Nonlinearity)
+    /// for the classifier families, a feed-forward unit for the GPT.
     type Unit: Clone + core::fmt::Debug + PartialEq;
 
     /// Output logits `[K, R, outputs]` for inputs `[K, N, features]`, each observed layer shown
@@ -117,6 +119,12 @@ pub trait Family<B: Backend>: Module<B> + Clone + core::fmt::Debug {
     /// Number of members `K`.
     fn members(&self) -> usize {
         self.activations().len()
+    }
+
+    /// Whether every parameter carries the leading member dimension `[K, ...]` (so that a
+    /// bias is a matrix too). The GPT's do not: its parameters have their own ranks.
+    fn stacked(&self) -> bool {
+        true
     }
 
     /// A plain forward pass.

@@ -42,6 +42,10 @@ impl<B: Backend> Family<B> for Gpt<B> {
             .collect()
     }
 
+    fn stacked(&self) -> bool {
+        false
+    }
+
     fn activations(&self) -> &[FeedForwardUnit] {
         std::slice::from_ref(&self.config.unit)
     }
