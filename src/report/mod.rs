@@ -10,6 +10,7 @@ mod language_sweep;
 mod layers;
 mod markdown;
 pub(crate) mod page;
+mod published;
 mod saturation;
 mod sweep;
 mod tensorboard;
@@ -22,7 +23,7 @@ pub use language_sweep::{
     LmSweepFindings, findings as language_sweep_findings, rebuild_sweep as rebuild_language_sweep,
 };
 pub use layers::stat as layer_stat;
-pub use markdown::{Comparison, compare, comparisons};
+pub use published::{Comparison, compare, comparisons};
 pub use saturation::{Saturation, top_layer_saturation};
 pub use sweep::rebuild_sweep;
 pub use tensorboard::write_tensorboard;
