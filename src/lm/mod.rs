@@ -12,6 +12,7 @@ mod run;
 pub mod sample;
 pub mod saved;
 pub mod schedule;
+mod summary;
 pub mod sweep;
 pub mod train;
 
