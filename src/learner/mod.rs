@@ -104,8 +104,8 @@ where
         let mut running = RunningStatistics::default();
         let logits = self.model.forward_observed(x, Mode::Train, &mut running); // [K, rows, C]
         let inner = logits.clone().inner();
-        let loss = self.objective.loss(inner.clone(), targets.clone()); // [K]
-        let gradient = Tensor::from_inner(self.objective.logit_gradient(inner, targets));
+        let (loss, gradient) = self.objective.loss_and_gradient(inner, targets); // [K], [K, rows, C]
+        let gradient = Tensor::from_inner(gradient);
         let mut grads =
             GradientsParams::from_grads((logits * gradient).sum().backward(), &self.model);
         if let Some(max_norm) = self.grad_clip {

@@ -67,19 +67,33 @@ impl Objective {
         logits: Tensor<B, 3>,
         targets: Tensor<B, 3>,
     ) -> Tensor<B, 1> {
-        let [k, _, _] = logits.dims();
+        self.normalized(logits).log_likelihood(targets)
+    }
+
+    /// The mean loss, `[K]`, and its gradient with respect to the logits, `[K, n, C]`, from one
+    /// sigmoid or softmax of the logits: the same numbers as [`Self::loss`] and
+    /// [`Self::logit_gradient`], without computing the normalization twice (a training step).
+    pub fn loss_and_gradient<B: Backend>(
+        self,
+        logits: Tensor<B, 3>,
+        targets: Tensor<B, 3>,
+    ) -> (Tensor<B, 1>, Tensor<B, 3>) {
+        let n = logits.dims()[1] as f64;
+        let normalized = self.normalized(logits);
+        let loss = normalized
+            .clone()
+            .log_likelihood(targets.clone())
+            .div_scalar(n)
+            .neg();
+        let gradient = (normalized.probabilities() - targets).div_scalar(n);
+        (loss, gradient)
+    }
+
+    /// The sigmoid (binary) or the log-softmax (multi-class) of the logits.
+    fn normalized<B: Backend>(self, logits: Tensor<B, 3>) -> Normalized<B> {
         match self {
-            Self::Binary => {
-                let prob = sigmoid(logits); // [K, n, 1]
-                let positive = targets.clone() * prob.clone().add_scalar(EPS).log(); // [K, n, 1]
-                let negative = targets.neg().add_scalar(1.0)
-                    * prob.neg().add_scalar(1.0).add_scalar(EPS).log();
-                (positive + negative).sum_dim(1).reshape([k]) // [K]
-            }
-            Self::Multiclass => {
-                let log_prob = log_softmax(logits); // [K, n, C]
-                (log_prob * targets).sum_dim(2).sum_dim(1).reshape([k]) // [K]
-            }
+            Self::Binary => Normalized::Probability(sigmoid(logits)),
+            Self::Multiclass => Normalized::LogProbability(log_softmax(logits)),
         }
     }
 
@@ -96,10 +110,7 @@ impl Objective {
 
     /// `P(class 1)` (binary) or the class probabilities (softmax), `[K, n, C]`.
     pub fn probabilities<B: Backend>(self, logits: Tensor<B, 3>) -> Tensor<B, 3> {
-        match self {
-            Self::Binary => sigmoid(logits),
-            Self::Multiclass => log_softmax(logits).exp(),
-        }
+        self.normalized(logits).probabilities()
     }
 
     /// Each member's number of correct predictions: `[K]`.
@@ -122,4 +133,40 @@ fn log_softmax<B: Backend>(logits: Tensor<B, 3>) -> Tensor<B, 3> {
     let shifted = logits - max; // [K, n, C]
     let log_sum = shifted.clone().exp().sum_dim(2).log(); // [K, n, 1]
     shifted - log_sum
+}
+
+/// The logits normalized once, for the loss and the probabilities alike.
+#[derive(Clone)]
+enum Normalized<B: Backend> {
+    /// `sigmoid(z)`, `[K, n, 1]`.
+    Probability(Tensor<B, 3>),
+    /// `log_softmax(z)`, `[K, n, C]`.
+    LogProbability(Tensor<B, 3>),
+}
+
+impl<B: Backend> Normalized<B> {
+    /// Each member's summed log-likelihood of the targets: `[K]`.
+    fn log_likelihood(self, targets: Tensor<B, 3>) -> Tensor<B, 1> {
+        match self {
+            Self::Probability(prob) => {
+                let k = prob.dims()[0];
+                let positive = targets.clone() * prob.clone().add_scalar(EPS).log(); // [K, n, 1]
+                let negative = targets.neg().add_scalar(1.0)
+                    * prob.neg().add_scalar(1.0).add_scalar(EPS).log();
+                (positive + negative).sum_dim(1).reshape([k]) // [K]
+            }
+            Self::LogProbability(log_prob) => {
+                let k = log_prob.dims()[0];
+                (log_prob * targets).sum_dim(2).sum_dim(1).reshape([k]) // [K]
+            }
+        }
+    }
+
+    /// `P(class 1)` or the class probabilities, `[K, n, C]`.
+    fn probabilities(self) -> Tensor<B, 3> {
+        match self {
+            Self::Probability(prob) => prob,
+            Self::LogProbability(log_prob) => log_prob.exp(),
+        }
+    }
 }
